@@ -45,7 +45,10 @@ ensure-cmdstan:
 	@if [ -n "$$CMDSTAN" ]; then echo "[make] using CMDSTAN=$$CMDSTAN"; else bash scripts/provision-cmdstan.sh; fi
 
 test: deps pyenv ensure-cmdstan build
-	npx vitest run
+	@mkdir -p .cache
+	npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json; \
+	  status=$$?; node scripts/test-summary.mjs .cache/vitest-report.json; summary=$$?; \
+	  if [ $$status -ne 0 ]; then exit $$status; else exit $$summary; fi
 
 recover: deps ensure-cmdstan build
 	$(CLI) recover --config $(CONFIG)

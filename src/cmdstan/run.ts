@@ -1,0 +1,216 @@
+/**
+ * Running a compiled model: sampling (NUTS or fixed_param) and generate_quantities.
+ *
+ * One process per chain (works on every CmdStan version, and lets the core scheduler place
+ * chains of different fits side by side). Each chain's stdout and stderr go to files next to
+ * its CSV. A non-zero exit, a signal or a timeout becomes a CmdStanRunError carrying the tail
+ * of stderr; the sibling chains of that fit are stopped, since the fit is lost anyway.
+ * Every child is killed when the AbortSignal fires (Ctrl-C) and when this process exits.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import type { CompiledModel } from "./compile.js";
+import { CmdStanRunError, UserFacingError } from "./errors.js";
+import type { CoreScheduler } from "./scheduler.js";
+
+export interface ChainProgress {
+  chain: number;
+  phase: "warmup" | "sampling";
+  iteration: number;
+  total: number;
+  percent: number;
+}
+
+export interface SampleOptions {
+  chains?: number;
+  numWarmup?: number;
+  numSamples?: number;
+  thin?: number;
+  adaptDelta?: number;
+  maxTreedepth?: number;
+  seed: number;
+  /** A number (uniform(-x, x) on the unconstrained scale) or a JSON file of initial values. */
+  init?: number | string;
+  refresh?: number;
+  sigFigs?: number;
+  dataFile?: string;
+  outputDir: string;
+  /** CSV files are `${outputPrefix}-${chain}.csv` (default: the model name). */
+  outputPrefix?: string;
+  algorithm?: "hmc" | "fixed_param";
+  /** Per-chain wall-time limit. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  scheduler?: CoreScheduler;
+  onProgress?: (p: ChainProgress) => void;
+  /** Called when a chain process starts / ends (for "chains running" displays). */
+  onChainState?: (chain: number, state: "started" | "finished") => void;
+}
+
+export interface SampleResult {
+  csvFiles: string[];
+  stdoutFiles: string[];
+  stderrFiles: string[];
+  elapsedMs: number;
+}
+
+const PROGRESS_RE = /Iteration:\s*(\d+)\s*\/\s*(\d+)\s*\[\s*(\d+)%\]\s*\((Warmup|Sampling)\)/;
+
+/** The CmdStan argument tree for one chain. */
+export function sampleArgs(opts: SampleOptions, chain: number, csvFile: string): string[] {
+  const fixed = opts.algorithm === "fixed_param";
+  const args = ["sample", `num_samples=${opts.numSamples ?? 1000}`, `num_warmup=${fixed ? 0 : opts.numWarmup ?? 1000}`];
+  if (opts.thin !== undefined) args.push(`thin=${opts.thin}`);
+  if (fixed) {
+    args.push("algorithm=fixed_param");
+  } else {
+    if (opts.adaptDelta !== undefined) args.push("adapt", `delta=${opts.adaptDelta}`);
+    args.push("algorithm=hmc", "engine=nuts");
+    if (opts.maxTreedepth !== undefined) args.push(`max_depth=${opts.maxTreedepth}`);
+  }
+  args.push(`id=${chain}`);
+  if (opts.dataFile) args.push("data", `file=${path.resolve(opts.dataFile)}`);
+  if (opts.init !== undefined) args.push(`init=${typeof opts.init === "string" ? path.resolve(opts.init) : opts.init}`);
+  args.push("random", `seed=${opts.seed}`);
+  args.push("output", `file=${csvFile}`, `refresh=${opts.refresh ?? 100}`);
+  if (opts.sigFigs !== undefined) args.push(`sig_figs=${opts.sigFigs}`);
+  return args;
+}
+
+/** Sample `chains` chains, one process each, under the scheduler's core budget. */
+export async function sample(model: CompiledModel, opts: SampleOptions): Promise<SampleResult> {
+  const chains = opts.chains ?? 4;
+  const prefix = opts.outputPrefix ?? model.name;
+  const outDir = path.resolve(opts.outputDir);
+  await mkdir(outDir, { recursive: true });
+  const started = Date.now();
+  const siblings = new AbortController();
+  const onOuterAbort = () => siblings.abort(opts.signal?.reason);
+  opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+
+  const files = Array.from({ length: chains }, (_, i) => {
+    const base = path.join(outDir, `${prefix}-${i + 1}`);
+    return { csv: `${base}.csv`, stdout: `${base}-stdout.txt`, stderr: `${base}-stderr.txt` };
+  });
+  try {
+    await Promise.all(
+      files.map(async (f, i) => {
+        const chain = i + 1;
+        const runOne = () => runChain(model, sampleArgs(opts, chain, f.csv), f, chain, opts, siblings.signal);
+        try {
+          if (opts.scheduler) await opts.scheduler.run(runOne, 1);
+          else await runOne();
+        } catch (err) {
+          siblings.abort(err);
+          throw err;
+        }
+      }),
+    );
+  } finally {
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+  }
+  return {
+    csvFiles: files.map((f) => f.csv),
+    stdoutFiles: files.map((f) => f.stdout),
+    stderrFiles: files.map((f) => f.stderr),
+    elapsedMs: Date.now() - started,
+  };
+}
+
+async function runChain(
+  model: CompiledModel,
+  args: string[],
+  f: { csv: string; stdout: string; stderr: string },
+  chain: number,
+  opts: Pick<SampleOptions, "timeoutMs" | "onProgress" | "onChainState">,
+  signal: AbortSignal,
+): Promise<void> {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new UserFacingError("cancelled");
+  opts.onChainState?.(chain, "started");
+  const proc = execa(model.exe, args, {
+    cwd: path.dirname(f.csv),
+    stdout: ["pipe", { file: f.stdout }],
+    stderr: ["pipe", { file: f.stderr }],
+    buffer: false,
+    reject: false,
+    cleanup: true,
+    cancelSignal: signal,
+    forceKillAfterDelay: 2000,
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+  });
+  let pending = "";
+  proc.stdout?.on("data", (chunk: Buffer) => {
+    if (!opts.onProgress) return;
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      const m = PROGRESS_RE.exec(line);
+      if (m) {
+        opts.onProgress({
+          chain,
+          iteration: Number(m[1]),
+          total: Number(m[2]),
+          percent: Number(m[3]),
+          phase: m[4] === "Warmup" ? "warmup" : "sampling",
+        });
+      }
+    }
+  });
+  proc.stderr?.resume();
+  const r = await proc;
+  opts.onChainState?.(chain, "finished");
+  if (r.exitCode === 0 && !r.isCanceled && !r.timedOut && !r.isTerminated) return;
+
+  const stderrTail = await tail(f.stderr, 20);
+  const stdoutTail = stderrTail ? "" : await tail(f.stdout, 10);
+  const why = r.timedOut
+    ? `timed out after ${opts.timeoutMs} ms`
+    : r.isCanceled
+      ? "was cancelled"
+      : r.signal
+        ? `was killed by ${r.signal}`
+        : `exited with code ${r.exitCode}`;
+  throw new CmdStanRunError(
+    `${model.name} chain ${chain} ${why}.\n${stderrTail || stdoutTail}`.trim() + `\n(full output: ${f.stderr}, ${f.stdout})`,
+    r.exitCode,
+    r.signal,
+    Boolean(r.timedOut),
+    stderrTail,
+  );
+}
+
+async function tail(file: string, lines: number): Promise<string> {
+  try {
+    return (await readFile(file, "utf8")).trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+export interface GenerateQuantitiesOptions {
+  fittedParams: string;
+  dataFile?: string;
+  outputFile: string;
+  seed: number;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  scheduler?: CoreScheduler;
+}
+
+/** Replay generated quantities over the draws of a fitted CSV (method=generate_quantities). */
+export async function generateQuantities(model: CompiledModel, opts: GenerateQuantitiesOptions): Promise<string> {
+  const out = path.resolve(opts.outputFile);
+  await mkdir(path.dirname(out), { recursive: true });
+  const base = out.replace(/\.csv$/, "");
+  const args = ["generate_quantities", `fitted_params=${path.resolve(opts.fittedParams)}`];
+  if (opts.dataFile) args.push("data", `file=${path.resolve(opts.dataFile)}`);
+  args.push("random", `seed=${opts.seed}`, "output", `file=${out}`);
+  const files = { csv: out, stdout: `${base}-stdout.txt`, stderr: `${base}-stderr.txt` };
+  const signal = opts.signal ?? new AbortController().signal;
+  const runOne = () => runChain(model, args, files, 1, opts, signal);
+  if (opts.scheduler) await opts.scheduler.run(runOne, 1);
+  else await runOne();
+  return out;
+}

@@ -1,0 +1,98 @@
+/** Running executables: failures become typed errors with stderr; timeouts; fixed_param. */
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CompiledModel } from "../../src/cmdstan/compile.js";
+import { CmdStanRunError } from "../../src/cmdstan/errors.js";
+import { sample, sampleArgs } from "../../src/cmdstan/run.js";
+import { compileTestModel } from "../helpers/cmdstan.js";
+
+describe("sample (real CmdStan)", () => {
+  let model: CompiledModel;
+  let dir: string;
+
+  beforeAll(async () => {
+    model = await compileTestModel("tiny_normal");
+    dir = await mkdtemp(path.join(os.tmpdir(), "cr-run-"));
+  });
+
+  it("turns a data error into a CmdStanRunError carrying CmdStan's message", async () => {
+    const data = path.join(dir, "missing.json");
+    await writeFile(data, JSON.stringify({ N: 3 }));
+    const err = await sample(model, { chains: 2, seed: 1, dataFile: data, outputDir: path.join(dir, "bad") }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CmdStanRunError);
+    const re = err as CmdStanRunError;
+    expect(re.exitCode).not.toBe(0);
+    expect(re.message).toMatch(/variable does not exist.*\by\b|\by\b.*not found|variable name=y/is);
+    expect(re.stderrTail.length).toBeGreaterThan(0);
+    // stdout and stderr of each chain are kept in files.
+    expect(await readFile(path.join(dir, "bad", "tiny_normal-1-stderr.txt"), "utf8")).toContain(re.stderrTail.split("\n")[0]);
+  });
+
+  it("enforces a timeout and kills the chain", async () => {
+    const data = path.join(dir, "ok.json");
+    await writeFile(data, JSON.stringify({ N: 2, y: [0.1, 0.2] }));
+    const err = await sample(model, {
+      chains: 1,
+      seed: 1,
+      numWarmup: 10_000_000,
+      numSamples: 10,
+      dataFile: data,
+      outputDir: path.join(dir, "slow"),
+      timeoutMs: 1500,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CmdStanRunError);
+    expect((err as CmdStanRunError).timedOut).toBe(true);
+  });
+
+  it("stops every chain when the abort signal fires", async () => {
+    const data = path.join(dir, "ok.json");
+    const ac = new AbortController();
+    const started: number[] = [];
+    const run = sample(model, {
+      chains: 2,
+      seed: 1,
+      numWarmup: 10_000_000,
+      numSamples: 10,
+      dataFile: data,
+      outputDir: path.join(dir, "abort"),
+      onChainState: (c, s) => {
+        if (s === "started") started.push(c);
+        if (started.length === 2) setTimeout(() => ac.abort(new Error("user pressed Ctrl-C")), 300);
+      },
+      signal: ac.signal,
+    });
+    const t0 = Date.now();
+    await expect(run).rejects.toBeInstanceOf(Error);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it("runs fixed_param with one draw and no warmup", async () => {
+    const data = path.join(dir, "ok.json");
+    const r = await sample(model, {
+      chains: 1,
+      seed: 3,
+      numSamples: 1,
+      algorithm: "fixed_param",
+      dataFile: data,
+      outputDir: path.join(dir, "fixed"),
+    });
+    const rows = (await readFile(r.csvFiles[0], "utf8")).split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(rows).toHaveLength(2);
+    expect(await readFile(r.csvFiles[0], "utf8")).toMatch(/algorithm = fixed_param/);
+  });
+});
+
+describe("sampleArgs", () => {
+  it("builds CmdStan's argument tree", () => {
+    const args = sampleArgs(
+      { seed: 54321, chains: 4, numWarmup: 1000, numSamples: 2000, adaptDelta: 0.95, maxTreedepth: 12, dataFile: "/d.json", outputDir: "/o", sigFigs: 9 },
+      3,
+      "/o/m-3.csv",
+    );
+    expect(args.join(" ")).toBe(
+      "sample num_samples=2000 num_warmup=1000 adapt delta=0.95 algorithm=hmc engine=nuts max_depth=12 id=3 data file=/d.json random seed=54321 output file=/o/m-3.csv refresh=100 sig_figs=9",
+    );
+  });
+});
