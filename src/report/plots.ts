@@ -1,0 +1,238 @@
+/**
+ * The three recovery figures of SPEC section 4, as PNG files:
+ * - `regression_recovery.png`: one panel per regression parameter (gamma0, gamma_1..P, sigma_cell);
+ * - `alpha_recovery.png`: one panel per cell, 4 per row;
+ * - `delta_recovery.png`: one panel per delta component.
+ * Each panel plots the posterior mean against the true value (one point per iteration), with
+ * the iteration's 90% interval as a vertical bar, the identity line, and bias / RMSE /
+ * coverage in its title. Points whose interval missed the truth are drawn in red.
+ *
+ * Pipeline: vega-lite spec -> vega (headless, `renderer: 'none'`) -> SVG -> @resvg/resvg-js -> PNG.
+ */
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Resvg } from "@resvg/resvg-js";
+import * as vega from "vega";
+import * as vl from "vega-lite";
+import {
+  dimensionsOf,
+  recoveryRows,
+  regressionParameterKeys,
+  type RecoveryIteration,
+  type RecoveryRow,
+  type RecoveryStatistics,
+} from "../analysis/recovery.js";
+import { pyFixed } from "./report.js";
+
+export const PLOT_FILES = {
+  regression: "regression_recovery.png",
+  alpha: "alpha_recovery.png",
+  delta: "delta_recovery.png",
+} as const;
+
+const PANEL_SIZE = 190;
+const PNG_ZOOM = 2;
+const FONT = "DejaVu Sans";
+const COVERED = "interval covers truth";
+const MISSED = "interval misses truth";
+
+const SUBSCRIPT_DIGITS = "₀₁₂₃₄₅₆₇₈₉";
+const subscript = (n: string) => n.replace(/\d/g, (d) => SUBSCRIPT_DIGITS[Number(d)]);
+
+/** `gamma_3` -> `γ₃ (gamma_3)`; the key stays visible so the panel matches the tables. */
+export function parameterLabel(key: string): string {
+  if (key === "gamma0") return "γ₀ (gamma0)";
+  if (key === "sigma_cell") return "σ_cell";
+  const m = /^(gamma|alpha|delta)_(\d+)$/.exec(key);
+  if (!m) return key;
+  const greek = { gamma: "γ", alpha: "α", delta: "δ" }[m[1] as "gamma" | "alpha" | "delta"];
+  return `${greek}${subscript(m[2])} (${key})`;
+}
+
+interface PanelDatum {
+  iteration: number;
+  truth: number;
+  mean: number;
+  q5: number;
+  q95: number;
+  status: string;
+}
+
+function panelSpec(key: string, rows: RecoveryRow[], stats: RecoveryStatistics): object {
+  const s = stats[key];
+  if (!s) throw new Error(`plots: no recovery statistics for ${key}`);
+  const values: PanelDatum[] = rows.map((r) => ({
+    iteration: r.iteration,
+    truth: r.truth,
+    mean: r.mean,
+    q5: r.q5,
+    q95: r.q95,
+    status: r.q5 <= r.truth && r.truth <= r.q95 ? COVERED : MISSED,
+  }));
+  // One domain for both axes, so the identity line is the panel's diagonal.
+  const all = values.flatMap((v) => [v.truth, v.mean, v.q5, v.q95]);
+  let lo = Math.min(...all);
+  let hi = Math.max(...all);
+  if (!(hi > lo)) {
+    lo -= 1;
+    hi += 1;
+  }
+  const pad = 0.04 * (hi - lo);
+  const domain = [lo - pad, hi + pad];
+  const scale = { domain, nice: false, zero: false };
+  const x = { field: "truth", type: "quantitative", title: "true value", scale, axis: { tickCount: 5 } };
+  const color = {
+    field: "status",
+    type: "nominal",
+    scale: { domain: [COVERED, MISSED], range: ["#1f77b4", "#d62728"] },
+    legend: null,
+  };
+  return {
+    width: PANEL_SIZE,
+    height: PANEL_SIZE,
+    title: {
+      text: parameterLabel(key),
+      subtitle: `bias ${pyFixed(s.bias, 3)}  RMSE ${pyFixed(s.rmse, 3)}  cov ${pyFixed(s.coverage, 2)}`,
+    },
+    data: { values },
+    layer: [
+      {
+        data: { values: [{ v: domain[0] }, { v: domain[1] }] },
+        mark: { type: "line", color: "#555555", strokeDash: [5, 4], strokeWidth: 1, clip: true },
+        encoding: {
+          x: { field: "v", type: "quantitative", scale, title: "true value" },
+          y: { field: "v", type: "quantitative", scale, title: "posterior mean" },
+        },
+      },
+      {
+        mark: { type: "rule", opacity: 0.45, strokeWidth: 1.5, clip: true },
+        encoding: { x, y: { field: "q5", type: "quantitative", scale }, y2: { field: "q95" }, color },
+      },
+      {
+        mark: { type: "point", filled: true, size: 36, opacity: 0.9, clip: true },
+        encoding: {
+          x,
+          y: { field: "mean", type: "quantitative", title: "posterior mean", scale, axis: { tickCount: 5 } },
+          color,
+        },
+      },
+    ],
+  };
+}
+
+function figureSpec(
+  title: string,
+  keys: string[],
+  rowsByKey: Map<string, RecoveryRow[]>,
+  stats: RecoveryStatistics,
+  columns: number,
+  nIterations: number,
+): vl.TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    background: "white",
+    padding: 12,
+    title: {
+      text: title,
+      subtitle: [
+        `posterior mean vs true value, one point per iteration (n = ${nIterations})`,
+        "bars: 90% intervals (red: the interval misses the truth); dashed: identity line",
+      ],
+      fontSize: 16,
+      subtitleFontSize: 12,
+      anchor: "start",
+      offset: 14,
+    },
+    columns,
+    concat: keys.map((k) => panelSpec(k, rowsByKey.get(k) ?? [], stats)),
+    spacing: { row: 22, column: 22 },
+    resolve: { scale: { x: "independent", y: "independent" } },
+    config: {
+      font: FONT,
+      title: { fontSize: 13, subtitleFontSize: 11, subtitleColor: "#333333", anchor: "middle" },
+      axis: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: "normal", grid: true, gridColor: "#eeeeee" },
+      view: { stroke: "#cccccc" },
+    },
+  } as vl.TopLevelSpec;
+}
+
+/** The three vega-lite specs (exported for inspection and tests). */
+export function recoveryPlotSpecs(
+  iterations: RecoveryIteration[],
+  stats: RecoveryStatistics,
+): { regression: vl.TopLevelSpec; alpha: vl.TopLevelSpec; delta: vl.TopLevelSpec } {
+  const { rows } = recoveryRows(iterations);
+  const rowsByKey = new Map<string, RecoveryRow[]>();
+  for (const r of rows) {
+    const list = rowsByKey.get(r.key);
+    if (list) list.push(r);
+    else rowsByKey.set(r.key, [r]);
+  }
+  const { P, J, K } = dimensionsOf(iterations[0].truth);
+  const n = iterations.length;
+  const regressionKeys = regressionParameterKeys(P);
+  const alphaKeys = Array.from({ length: J }, (_, i) => `alpha_${i + 1}`);
+  const deltaKeys = Array.from({ length: K - 1 }, (_, i) => `delta_${i + 1}`);
+  return {
+    regression: figureSpec(
+      "Recovery of the population-level regression parameters",
+      regressionKeys,
+      rowsByKey,
+      stats,
+      Math.min(4, Math.ceil(Math.sqrt(regressionKeys.length))),
+      n,
+    ),
+    alpha: figureSpec("Recovery of the cell-level sensitivities α", alphaKeys, rowsByKey, stats, 4, n),
+    delta: figureSpec(
+      "Recovery of the utility simplex δ",
+      deltaKeys,
+      rowsByKey,
+      stats,
+      Math.min(4, deltaKeys.length),
+      n,
+    ),
+  };
+}
+
+/** vega-lite -> vega -> SVG -> PNG bytes. */
+export async function renderPng(spec: vl.TopLevelSpec): Promise<Buffer> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    const svg = await view.toSVG();
+    const resvg = new Resvg(svg, {
+      background: "white",
+      fitTo: { mode: "zoom", value: PNG_ZOOM },
+      font: { loadSystemFonts: true, defaultFontFamily: FONT, sansSerifFamily: FONT },
+    });
+    return resvg.render().asPng();
+  } finally {
+    view.finalize();
+  }
+}
+
+async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, file);
+}
+
+/**
+ * Writes regression_recovery.png, alpha_recovery.png and delta_recovery.png into `outDir`
+ * (created if missing) and returns their paths in that order.
+ */
+export async function writeRecoveryPlots(
+  outDir: string,
+  iterations: RecoveryIteration[],
+  stats: RecoveryStatistics,
+): Promise<string[]> {
+  const specs = recoveryPlotSpecs(iterations, stats);
+  await mkdir(outDir, { recursive: true });
+  const written: string[] = [];
+  for (const which of ["regression", "alpha", "delta"] as const) {
+    const file = path.join(outDir, PLOT_FILES[which]);
+    await writeAtomically(file, await renderPng(specs[which]));
+    written.push(file);
+  }
+  return written;
+}
