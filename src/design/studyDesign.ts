@@ -1,0 +1,414 @@
+/**
+ * The study design of SPEC section 3: the shared pool of R alternatives (features w), the
+ * stacked choice problems (cell, I) and the cell-level design matrix X, plus the five simulator
+ * hyperparameters. Generated once per run from a design config and a seed.
+ *
+ * Draws (see rng.ts for the generator): the features come from the child stream
+ * "design/features" of `new Rng(seed)` (w[0][0], w[0][1], ..., w[R-1][D-1]); the problems from
+ * the child stream "design/problems": for each cell j in order, M_per_cell[j] times:
+ * n = min(int(min_alts, max_alts), R), then sampleWithoutReplacement(R, n).
+ * Features and problems use separate streams, so changing M_per_cell keeps w.
+ *
+ * Config defaults are those of the original study's scripts (K 3, D 2, R 10, M_per_cell 20,
+ * menus of 2-4, normal(0, 1) features), so its configs can be reused as they are.
+ */
+import { z } from "zod";
+import { InputError } from "../cmdstan/errors.js";
+import { manualColumnLabels, MAX_CELLS, treatmentDesign, validateFactorial } from "./factorial.js";
+import { Rng } from "./rng.js";
+
+export interface SimHyperparameters {
+  gamma0_mean: number;
+  gamma0_sd: number;
+  gamma_sd: number;
+  sigma_cell_sd: number;
+  beta_sd: number;
+}
+
+export const DEFAULT_SIM_HYPERPARAMETERS: Readonly<SimHyperparameters> = Object.freeze({
+  gamma0_mean: 2.5,
+  gamma0_sd: 0.5,
+  gamma_sd: 0.5,
+  sigma_cell_sd: 0.3,
+  beta_sd: 1.0,
+});
+
+export const SIM_HYPERPARAMETER_KEYS = [
+  "gamma0_mean",
+  "gamma0_sd",
+  "gamma_sd",
+  "sigma_cell_sd",
+  "beta_sd",
+] as const satisfies readonly (keyof SimHyperparameters)[];
+
+/** Stan data keys of the design (and y) that are declared int in h_m01 / h_m01_sim. */
+export const STAN_INT_KEYS: readonly string[] = ["J", "K", "D", "R", "P", "M_total", "cell", "I", "M_per_cell", "y"];
+
+export type FeatureParams = { loc: number; scale: number } | { low: number; high: number };
+
+export interface StudyDesignMetadata {
+  design_name: string;
+  /** Generation time, ISO 8601 (the original study's files call this key `timestamp`). */
+  timestamp: string;
+  min_alts_per_problem: number;
+  max_alts_per_problem: number;
+  feature_dist: "normal" | "uniform";
+  feature_params: FeatureParams;
+  /** Factorial designs only. */
+  factors?: number[];
+  reference_indices?: number[];
+  include_interactions?: boolean;
+  /** One label per column of X (manual designs: x1..xP). */
+  column_labels: string[];
+  /** Factorial designs only: cell_levels[j][f], 0-based. */
+  cell_levels?: number[][];
+  /** The seed the design was generated from (absent in files from the original study). */
+  seed?: number;
+  /** The generator used, see RNG_NAME. */
+  rng?: string;
+}
+
+export interface StudyDesign extends SimHyperparameters {
+  J: number;
+  K: number;
+  D: number;
+  R: number;
+  P: number;
+  M_total: number;
+  /** R rows of D features. */
+  w: number[][];
+  /** M_total cells, 1-based. */
+  cell: number[];
+  /** M_total rows of R indicators in {0, 1}. */
+  I: number[][];
+  /** J counts. */
+  M_per_cell: number[];
+  /** J rows of P predictors. */
+  X: number[][];
+  _metadata: StudyDesignMetadata;
+}
+
+export const RNG_NAME = "xoshiro256** seeded by splitmix64, v1";
+
+// ---------------------------------------------------------------- config schema
+
+const num = (what = "a number") =>
+  z.number({ invalid_type_error: `must be ${what}`, required_error: `is required` }).finite(`must be finite`);
+const int = (min: number) =>
+  z
+    .number({ invalid_type_error: `must be an integer >= ${min}` })
+    .int(`must be an integer >= ${min}`)
+    .min(min, `must be an integer >= ${min}`);
+const positive = () => num("a positive number").gt(0, "must be > 0");
+
+const featureParamsSchema = z
+  .object({
+    loc: num().optional(),
+    scale: positive().optional(),
+    low: num().optional(),
+    high: num().optional(),
+  })
+  .strict();
+
+/**
+ * The design config (SPEC section 3). Factorial mode: `factors` (+ `reference_indices`,
+ * `include_interactions`). Manual mode: `J`, `P` and `X`. Unknown keys are rejected.
+ */
+export const designConfigSchema = z
+  .object({
+    factors: z.array(int(2), { invalid_type_error: "must be a list of level counts, e.g. [6, 3]" }).min(1, "must not be empty").optional(),
+    reference_indices: z.array(int(0), { invalid_type_error: "must be a list of 0-based levels" }).optional(),
+    include_interactions: z.boolean({ invalid_type_error: "must be true or false" }).default(false),
+    J: int(1).optional(),
+    P: int(0).optional(),
+    X: z.array(z.array(num(), { invalid_type_error: "must be a list of P numbers" }), { invalid_type_error: "must be a list of J rows" }).optional(),
+    K: int(2).default(3),
+    D: int(1).default(2),
+    R: int(2).default(10),
+    M_per_cell: z
+      .union([int(0), z.array(int(0))], {
+        errorMap: () => ({ message: "must be an integer >= 0 or a list of them (one per cell)" }),
+      })
+      .default(20),
+    min_alts_per_problem: int(2).default(2),
+    max_alts_per_problem: int(2).default(4),
+    feature_dist: z
+      .enum(["normal", "uniform"], { errorMap: () => ({ message: 'must be "normal" or "uniform"' }) })
+      .default("normal"),
+    feature_params: featureParamsSchema.optional(),
+    design_name: z.string({ invalid_type_error: "must be a string" }).min(1, "must not be empty").default("h_m01_parameter_recovery"),
+    gamma0_mean: num().optional(),
+    gamma0_sd: positive().optional(),
+    gamma_sd: positive().optional(),
+    sigma_cell_sd: positive().optional(),
+    beta_sd: positive().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const issue = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+    let J: number | undefined;
+    if (c.factors !== undefined) {
+      if (c.X !== undefined) issue(["X"], "give either factors (factorial mode) or X (manual mode), not both");
+      try {
+        validateFactorial(c.factors, c.reference_indices);
+        const fd = treatmentDesign(c.factors, {
+          referenceIndices: c.reference_indices,
+          includeInteractions: c.include_interactions,
+        });
+        J = fd.J;
+        if (c.J !== undefined && c.J !== fd.J) issue(["J"], `is ${c.J} but factors ${JSON.stringify(c.factors)} give J = ${fd.J}`);
+        if (c.P !== undefined && c.P !== fd.P) issue(["P"], `is ${c.P} but the factorial coding gives P = ${fd.P}`);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        const m = /^([A-Za-z_]+)(?:\[(\d+)\])?: (.*)$/.exec(e.message);
+        if (m) issue(m[2] === undefined ? [m[1]] : [m[1], Number(m[2])], m[3]);
+        else issue(["factors"], e.message);
+      }
+    } else {
+      if (c.reference_indices !== undefined) issue(["reference_indices"], "is only meaningful with factors");
+      if (c.include_interactions) issue(["include_interactions"], "is only meaningful with factors");
+      const missing = (["J", "P", "X"] as const).filter((k) => c[k] === undefined);
+      if (missing.length > 0) {
+        issue(
+          [missing[0]],
+          `is required: give either factors (factorial mode) or J, P and X (manual mode); missing ${missing.join(", ")}`,
+        );
+      } else {
+        J = c.J!;
+        if (J > MAX_CELLS) issue(["J"], `must be at most ${MAX_CELLS}`);
+        const X = c.X!;
+        if (X.length !== J) issue(["X"], `has ${X.length} rows, expected J = ${J}`);
+        X.forEach((row, j) => {
+          if (row.length !== c.P) issue(["X", j], `has ${row.length} entries, expected P = ${c.P}`);
+        });
+      }
+    }
+    if (Array.isArray(c.M_per_cell)) {
+      if (J !== undefined && c.M_per_cell.length !== J) {
+        issue(["M_per_cell"], `has ${c.M_per_cell.length} entries, expected one per cell (J = ${J})`);
+      }
+      if (c.M_per_cell.reduce((a, b) => a + b, 0) < 1) issue(["M_per_cell"], "must give at least one problem in total");
+    } else if (c.M_per_cell < 1) {
+      issue(["M_per_cell"], "must be >= 1 (no problems at all)");
+    }
+    if (c.max_alts_per_problem < c.min_alts_per_problem) {
+      issue(["max_alts_per_problem"], `(${c.max_alts_per_problem}) must be >= min_alts_per_problem (${c.min_alts_per_problem})`);
+    }
+    const fp = c.feature_params;
+    if (fp !== undefined) {
+      const keys = Object.keys(fp);
+      if (c.feature_dist === "normal") {
+        const extra = keys.filter((k) => k !== "loc" && k !== "scale");
+        if (extra.length > 0 || fp.loc === undefined || fp.scale === undefined) {
+          issue(["feature_params"], `for feature_dist "normal" must be {"loc": number, "scale": number > 0}, got ${JSON.stringify(fp)}`);
+        }
+      } else {
+        const extra = keys.filter((k) => k !== "low" && k !== "high");
+        if (extra.length > 0 || fp.low === undefined || fp.high === undefined) {
+          issue(["feature_params"], `for feature_dist "uniform" must be {"low": number, "high": number}, got ${JSON.stringify(fp)}`);
+        } else if (!(fp.low < fp.high)) {
+          issue(["feature_params", "high"], `(${fp.high}) must be greater than low (${fp.low})`);
+        }
+      }
+    }
+  });
+
+/** A design config as written in JSON (before defaults). */
+export type DesignConfig = z.input<typeof designConfigSchema>;
+/** A design config after validation and defaults. */
+export type ParsedDesignConfig = z.output<typeof designConfigSchema>;
+
+/** "X[3][1]" from ["X", 3, 1]. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let s = "";
+  for (const p of path) s += typeof p === "number" ? `[${p}]` : s === "" ? p : `.${p}`;
+  return s === "" ? "(top level)" : s;
+}
+
+/** Turns zod issues into one line: "source: key: message; key2: message2". */
+export function formatZodError(err: z.ZodError, source: string, maxIssues = 6): string {
+  const parts = err.issues.slice(0, maxIssues).map((i) => {
+    if (i.code === z.ZodIssueCode.unrecognized_keys) {
+      const where = i.path.length ? `${formatPath(i.path)}: ` : "";
+      return `${where}unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+    }
+    const msg = i.message === "Required" ? "is required" : i.message;
+    return `${formatPath(i.path)}: ${msg}`;
+  });
+  const more = err.issues.length > maxIssues ? `; (and ${err.issues.length - maxIssues} more)` : "";
+  return `${source}: ${parts.join("; ")}${more}`;
+}
+
+/** Validates a design config; throws InputError naming `source` and each bad key. */
+export function parseDesignConfig(config: unknown, source = "design config"): ParsedDesignConfig {
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    throw new InputError(`${source}: must be a JSON object`);
+  }
+  const r = designConfigSchema.safeParse(config);
+  if (!r.success) throw new InputError(formatZodError(r.error, source));
+  return r.data;
+}
+
+function resolveFeatureParams(c: ParsedDesignConfig): FeatureParams {
+  const fp = c.feature_params;
+  if (c.feature_dist === "normal") return { loc: fp?.loc ?? 0, scale: fp?.scale ?? 1 };
+  return { low: fp?.low ?? -1, high: fp?.high ?? 1 };
+}
+
+// ---------------------------------------------------------------- generation
+
+/**
+ * Generates the study design from a design config and a seed (see the file comment for the
+ * exact draws). Throws InputError if the config is invalid. `_metadata.timestamp` is the only
+ * part that differs between two calls with the same config and seed.
+ */
+export function generateStudyDesign(config: DesignConfig, seed: number): StudyDesign {
+  const c = parseDesignConfig(config);
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new InputError(`seed: must be a non-negative integer, got ${seed}`);
+  }
+
+  let J: number;
+  let P: number;
+  let X: number[][];
+  let factorialMeta: Pick<StudyDesignMetadata, "factors" | "reference_indices" | "include_interactions"> = {};
+  let column_labels: string[];
+  let cell_levels: number[][] | undefined;
+  if (c.factors !== undefined) {
+    const fd = treatmentDesign(c.factors, {
+      referenceIndices: c.reference_indices,
+      includeInteractions: c.include_interactions,
+    });
+    ({ J, P, X, column_labels, cell_levels } = fd);
+    factorialMeta = {
+      factors: fd.factors,
+      reference_indices: fd.reference_indices,
+      include_interactions: fd.include_interactions,
+    };
+  } else {
+    J = c.J!;
+    P = c.P!;
+    X = c.X!.map((row) => [...row]);
+    column_labels = manualColumnLabels(P);
+  }
+
+  const { K, D, R } = c;
+  const M_per_cell = Array.isArray(c.M_per_cell) ? [...c.M_per_cell] : new Array<number>(J).fill(c.M_per_cell);
+  const M_total = M_per_cell.reduce((a, b) => a + b, 0);
+  const feature_params = resolveFeatureParams(c);
+
+  const root = new Rng(seed);
+  const featureRng = root.child("design/features");
+  const w: number[][] = [];
+  for (let r = 0; r < R; r++) {
+    const row: number[] = [];
+    for (let d = 0; d < D; d++) {
+      row.push(
+        "loc" in feature_params
+          ? featureRng.normal(feature_params.loc, feature_params.scale)
+          : featureRng.uniform(feature_params.low, feature_params.high),
+      );
+    }
+    w.push(row);
+  }
+
+  const problemRng = root.child("design/problems");
+  const cell: number[] = [];
+  const I: number[][] = [];
+  for (let j = 0; j < J; j++) {
+    for (let m = 0; m < M_per_cell[j]; m++) {
+      const n = Math.min(problemRng.int(c.min_alts_per_problem, c.max_alts_per_problem), R);
+      const row = new Array<number>(R).fill(0);
+      for (const r of problemRng.sampleWithoutReplacement(R, n)) row[r] = 1;
+      I.push(row);
+      cell.push(j + 1);
+    }
+  }
+
+  const hyper: SimHyperparameters = { ...DEFAULT_SIM_HYPERPARAMETERS };
+  for (const k of SIM_HYPERPARAMETER_KEYS) {
+    const v = c[k];
+    if (v !== undefined) hyper[k] = v;
+  }
+
+  const _metadata: StudyDesignMetadata = {
+    design_name: c.design_name,
+    timestamp: new Date().toISOString(),
+    min_alts_per_problem: c.min_alts_per_problem,
+    max_alts_per_problem: c.max_alts_per_problem,
+    feature_dist: c.feature_dist,
+    feature_params,
+    ...factorialMeta,
+    column_labels,
+    ...(cell_levels ? { cell_levels } : {}),
+    seed,
+    rng: RNG_NAME,
+  };
+
+  return { J, K, D, R, P, w, M_total, cell, I, M_per_cell, X, ...hyper, _metadata };
+}
+
+/** A copy of `design` with some simulator hyperparameters replaced (validated: sds > 0). */
+export function withSimHyperparameters(design: StudyDesign, overrides: Partial<SimHyperparameters>): StudyDesign {
+  const out: StudyDesign = { ...design };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (!(SIM_HYPERPARAMETER_KEYS as readonly string[]).includes(k)) {
+      throw new InputError(`sim_overrides.${k}: unknown simulator hyperparameter (known: ${SIM_HYPERPARAMETER_KEYS.join(", ")})`);
+    }
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isFinite(v) || (k !== "gamma0_mean" && v <= 0)) {
+      throw new InputError(`sim_overrides.${k}: must be ${k === "gamma0_mean" ? "a finite number" : "a number > 0"}, got ${JSON.stringify(v)}`);
+    }
+    out[k as keyof SimHyperparameters] = v;
+  }
+  return out;
+}
+
+/** Menu sizes N_m = sum_r I[m][r]. */
+export function menuSizes(design: Pick<StudyDesign, "I">): number[] {
+  return design.I.map((row) => row.reduce((a, b) => a + b, 0));
+}
+
+/**
+ * The Stan data for a model run. Simulation (`forInference: false`): the design data with the
+ * five hyperparameters, no y. Inference (`forInference: true`): the design data without the
+ * hyperparameters, plus `y` (required; checked: M_total integers with 1 <= y[m] <= N_m).
+ * Arrays are shared with `design`, not copied. Pass STAN_INT_KEYS as `ints` to toStanJson.
+ */
+export function stanDataFromDesign(
+  design: StudyDesign,
+  opts: { forInference: boolean; y?: number[] },
+): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    J: design.J,
+    K: design.K,
+    D: design.D,
+    R: design.R,
+    P: design.P,
+    w: design.w,
+    M_total: design.M_total,
+    cell: design.cell,
+    I: design.I,
+    M_per_cell: design.M_per_cell,
+    X: design.X,
+  };
+  if (!opts.forInference) {
+    if (opts.y !== undefined) throw new TypeError("stanDataFromDesign: y is only part of inference data");
+    for (const k of SIM_HYPERPARAMETER_KEYS) base[k] = design[k];
+    return base;
+  }
+  const y = opts.y;
+  if (y === undefined) throw new TypeError("stanDataFromDesign: inference data needs y");
+  if (!Array.isArray(y) || y.length !== design.M_total) {
+    throw new InputError(`y: has ${Array.isArray(y) ? y.length : "no"} entries, expected M_total = ${design.M_total}`);
+  }
+  const sizes = menuSizes(design);
+  y.forEach((v, m) => {
+    if (!Number.isInteger(v) || v < 1 || v > sizes[m]) {
+      throw new InputError(`y[${m}] (problem ${m + 1}): must be an integer in 1..${sizes[m]} (the menu size), got ${v}`);
+    }
+  });
+  base.y = y;
+  return base;
+}
