@@ -7,7 +7,9 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { UserFacingError } from "./cmdstan/errors.js";
 import { compileCommand } from "./cli/compile.js";
+import { designCommand } from "./cli/design.js";
 import { infoCommand } from "./cli/info.js";
+import { recoverCommand } from "./cli/recover.js";
 import { sampleCommand } from "./cli/sample.js";
 
 function reportAndExit(err: unknown): never {
@@ -25,7 +27,9 @@ await yargs(hideBin(process.argv))
   .scriptName("cmdstan-recover")
   .command(infoCommand)
   .command(compileCommand)
+  .command(designCommand)
   .command(sampleCommand)
+  .command(recoverCommand)
   .demandCommand(1, "Name a command; see --help.")
   .strict()
   .fail((msg, err, y) => {

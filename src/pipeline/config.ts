@@ -1,0 +1,159 @@
+/**
+ * The recovery-study config: the original study's keys, accepted as they are, plus this
+ * tool's own (seed, sampler settings, cores, keep_csv). Validated with zod; every error
+ * names the config file and the key.
+ *
+ * Seeds: one `seed` (default 12345) drives the run. The design is generated from `seed`;
+ * iteration i simulates with `seed + (i - 1)` and fits with `seed + 41976 + (i - 1)`, which at
+ * the default seed are SPEC's 12345 + (i - 1) and 54321 + (i - 1).
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { InputError } from "../cmdstan/errors.js";
+import { designConfigSchema, formatZodError } from "../design/studyDesign.js";
+
+export const DEFAULT_SEED = 12345;
+/** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
+export const FIT_SEED_OFFSET = 41976;
+
+const posInt = (what: string) =>
+  z.number({ invalid_type_error: `must be ${what}` }).int(`must be ${what}`).min(1, `must be ${what}`);
+
+const simOverridesSchema = z
+  .object({
+    gamma0_mean: z.number().finite(),
+    gamma0_sd: z.number().positive(),
+    gamma_sd: z.number().positive(),
+    sigma_cell_sd: z.number().positive(),
+    beta_sd: z.number().positive(),
+  })
+  .partial()
+  .strict();
+
+export const studyConfigSchema = z
+  .object({
+    inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
+    sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
+    study_design_path: z.string().min(1).optional(),
+    study_design_config: z.record(z.unknown()).optional(),
+    output_dir: z.string().min(1).default("results/h_m01_parameter_recovery"),
+    n_mcmc_samples: posInt("a positive integer").default(2000),
+    /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
+    n_mcmc_warmup: posInt("a positive integer").optional(),
+    n_mcmc_chains: posInt("a positive integer").default(4),
+    n_iterations: posInt("a positive integer").default(20),
+    seed: z.number({ invalid_type_error: "must be a non-negative integer" }).int().min(0).default(DEFAULT_SEED),
+    adapt_delta: z.number({ invalid_type_error: "must be a number in (0, 1)" }).gt(0).lt(1).default(0.95),
+    max_treedepth: posInt("a positive integer").default(12),
+    /** Cores shared by all chains; default: all cores of the machine. */
+    cores: posInt("a positive integer").optional(),
+    /** Keep every chain's Stan CSV (about 60 MB per h_m01 fit); default: delete after summarising. */
+    keep_csv: z.boolean({ invalid_type_error: "must be true or false" }).default(false),
+    sim_overrides: simOverridesSchema.default({}),
+    /** Per-chain wall-time limit in seconds (a stuck chain fails its iteration, not the run). */
+    chain_timeout_s: posInt("a positive integer").optional(),
+    /** Optional CmdStan path; otherwise $CMDSTAN, then the provisioned copy. */
+    cmdstan: z.string().min(1).optional(),
+    /** Free text carried into the report. */
+    description: z.string().optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.study_design_path && !c.study_design_config) {
+      ctx.addIssue({ code: "custom", path: ["study_design_config"], message: "is required when study_design_path is not given" });
+    }
+    if (c.study_design_path && c.study_design_config) {
+      ctx.addIssue({ code: "custom", path: ["study_design_path"], message: "give either study_design_path or study_design_config, not both" });
+    }
+  });
+
+export type StudyConfigInput = z.input<typeof studyConfigSchema>;
+
+export interface StudyConfig extends z.output<typeof studyConfigSchema> {
+  /** The config file (absolute), or "<inline>". */
+  source: string;
+  /** Warmup actually used. */
+  warmup: number;
+}
+
+/** Validate a parsed config object. Relative paths resolve against `baseDir`. */
+export function parseStudyConfig(raw: unknown, source: string, baseDir: string): StudyConfig {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new InputError(`${source}: must be a JSON object`);
+  const r = studyConfigSchema.safeParse(raw);
+  if (!r.success) throw new InputError(formatZodError(r.error, source));
+  const c = r.data;
+  if (c.study_design_config) {
+    const d = designConfigSchema.safeParse(c.study_design_config);
+    if (!d.success) {
+      throw new InputError(formatZodError(d.error, source).replace(`${source}: `, `${source}: study_design_config.`));
+    }
+  }
+  const resolve = (p: string) => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  const resolved: StudyConfig = {
+    ...c,
+    inference_model_path: resolve(c.inference_model_path),
+    sim_model_path: resolve(c.sim_model_path),
+    study_design_path: c.study_design_path ? resolve(c.study_design_path) : undefined,
+    output_dir: resolve(c.output_dir),
+    cmdstan: c.cmdstan ? resolve(c.cmdstan) : undefined,
+    source,
+    warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),
+  };
+  for (const key of ["inference_model_path", "sim_model_path", "study_design_path"] as const) {
+    const p = resolved[key];
+    if (p && !existsSync(p)) throw new InputError(`${source}: ${key}: file not found: ${p}`);
+  }
+  return resolved;
+}
+
+/**
+ * Read a config file. Paths inside it resolve against the current directory when they exist
+ * there (the original study's configs hold repo-relative paths), else against the config's folder.
+ */
+export async function loadStudyConfig(file: string, overrides: Partial<StudyConfigInput> = {}): Promise<StudyConfig> {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(abs, "utf8");
+  } catch {
+    throw new InputError(`config file not found: ${abs}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${abs}: not valid JSON (${(err as Error).message})`);
+  }
+  const merged = { ...(raw as object), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const model = (merged as { inference_model_path?: unknown }).inference_model_path;
+  const baseDir = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model)) ? path.dirname(abs) : process.cwd();
+  return parseStudyConfig(merged, abs, baseDir);
+}
+
+/** Seeds of iteration i (1-based). */
+export function iterationSeeds(config: Pick<StudyConfig, "seed">, i: number): { sim: number; fit: number } {
+  return { sim: config.seed + (i - 1), fit: config.seed + FIT_SEED_OFFSET + (i - 1) };
+}
+
+/**
+ * The part of the config that determines the results. A study folder records it; resuming
+ * with a different fingerprint is refused. `cores`, `output_dir`, `keep_csv` and `n_iterations`
+ * do not change any finished iteration's numbers, so they may differ between starts.
+ */
+export function resultFingerprint(c: StudyConfig, modelHashes: { inference: string; sim: string }, designHash: string): Record<string, unknown> {
+  // n_iterations is left out: iteration i depends only on i, so a study can be extended.
+  return {
+    n_mcmc_samples: c.n_mcmc_samples,
+    warmup: c.warmup,
+    n_mcmc_chains: c.n_mcmc_chains,
+    seed: c.seed,
+    adapt_delta: c.adapt_delta,
+    max_treedepth: c.max_treedepth,
+    sim_overrides: c.sim_overrides,
+    inference_model: { path: c.inference_model_path, hash: modelHashes.inference },
+    sim_model: { path: c.sim_model_path, hash: modelHashes.sim },
+    design_hash: designHash,
+  };
+}

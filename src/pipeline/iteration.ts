@@ -1,0 +1,165 @@
+/**
+ * One simulate-and-fit iteration of a recovery study (SPEC section 4, steps 1-7).
+ *
+ * Files in `iteration_i/`: true_parameters.json, data.json (the inference data),
+ * posterior_summary.csv, diagnostics.txt, and iteration.json (the completion record, last);
+ * `sim/` and `fit/` hold CmdStan's CSVs and per-chain stdout/stderr (the fit CSVs are removed
+ * after summarising unless keep_csv). A failure writes error.txt and a "failed" record; an
+ * interruption (abort) writes nothing more, so the iteration is redone on resume.
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { CompiledModel } from "../cmdstan/compile.js";
+import { runDiagnose } from "../cmdstan/diagnose.js";
+import type { CmdStanInstall } from "../cmdstan/locate.js";
+import { sample, type ChainProgress } from "../cmdstan/run.js";
+import type { CoreScheduler } from "../cmdstan/scheduler.js";
+import { readStanCsv, readStanFit, type StanCsv } from "../cmdstan/stanCsv.js";
+import { toStanJson } from "../cmdstan/stanJson.js";
+import { formatSummaryCsv, summarizeFit } from "../analysis/summary.js";
+import type { TrueParameters } from "../analysis/recovery.js";
+import { STAN_INT_KEYS, stanDataFromDesign, type StudyDesign } from "../design/studyDesign.js";
+import { iterationSeeds, type StudyConfig } from "./config.js";
+import { RECORD_FILE, sha256, writeFileAtomic, writeJsonAtomic, type IterationRecord } from "./files.js";
+
+/** Outputs the simulator must write (one draw). */
+export const SIM_OUTPUTS = ["gamma0", "gamma", "sigma_cell", "alpha", "delta", "upsilon", "y"] as const;
+/** Parameters the recovery metrics track in the inference model's output. */
+export const TRACKED_OUTPUTS = ["gamma0", "gamma", "sigma_cell", "alpha", "delta"] as const;
+
+export interface IterationContext {
+  config: StudyConfig;
+  install: CmdStanInstall;
+  inference: CompiledModel;
+  sim: CompiledModel;
+  design: StudyDesign;
+  /** Stan JSON file of the simulator's data (design + hyperparameters), shared by all iterations. */
+  simDataFile: string;
+  scheduler: CoreScheduler;
+  fingerprint: string;
+  signal: AbortSignal;
+  onChainProgress?: (iteration: number, p: ChainProgress) => void;
+  onChainState?: (delta: 1 | -1) => void;
+}
+
+export function iterationDir(outputDir: string, i: number): string {
+  return path.join(outputDir, `iteration_${i}`);
+}
+
+/** Values of one variable from the single draw of a fixed_param CSV, in index order. */
+function oneDraw(csv: StanCsv, name: string): number[] {
+  const v = csv.variables.find((x) => x.name === name);
+  if (!v) throw new Error(`the simulator output ${csv.file} has no variable '${name}'`);
+  return v.columnNames.map((c) => csv.draws[c][0]);
+}
+
+export async function runIteration(ctx: IterationContext, i: number): Promise<IterationRecord> {
+  const { config } = ctx;
+  const dir = iterationDir(config.output_dir, i);
+  const seeds = iterationSeeds(config, i);
+  const started = Date.now();
+  // Whatever a previous, unfinished attempt left is stale.
+  await rm(dir, { recursive: true, force: true });
+  const files: Record<string, string> = {};
+  const put = async (name: string, content: string) => {
+    await writeFileAtomic(path.join(dir, name), content);
+    files[name] = sha256(content);
+  };
+  const progress = {
+    onProgress: (p: ChainProgress) => ctx.onChainProgress?.(i, p),
+    onChainState: (_c: number, s: "started" | "finished") => ctx.onChainState?.(s === "started" ? 1 : -1),
+  };
+  const timeoutMs = config.chain_timeout_s ? config.chain_timeout_s * 1000 : undefined;
+
+  try {
+    // 1. Simulate: one fixed_param draw.
+    const simRun = await sample(ctx.sim, {
+      chains: 1,
+      numSamples: 1,
+      algorithm: "fixed_param",
+      seed: seeds.sim,
+      dataFile: ctx.simDataFile,
+      outputDir: path.join(dir, "sim"),
+      outputPrefix: "sim",
+      refresh: 1,
+      signal: ctx.signal,
+      scheduler: ctx.scheduler,
+      timeoutMs,
+    });
+    const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: [...SIM_OUTPUTS] });
+    if (simCsv.numDraws !== 1) throw new Error(`the simulator wrote ${simCsv.numDraws} draws in ${simCsv.file}, expected 1`);
+
+    // 2. True parameters.
+    const truth: TrueParameters = {
+      gamma0: oneDraw(simCsv, "gamma0")[0],
+      gamma: oneDraw(simCsv, "gamma"),
+      sigma_cell: oneDraw(simCsv, "sigma_cell")[0],
+      alpha: oneDraw(simCsv, "alpha"),
+      delta: oneDraw(simCsv, "delta"),
+      upsilon: oneDraw(simCsv, "upsilon"),
+      extras: {},
+    };
+    await put("true_parameters.json", `${JSON.stringify(truth, null, 2)}\n`);
+
+    // 3. Inference data: the design without the simulator's hyperparameters, plus y.
+    const y = oneDraw(simCsv, "y");
+    const dataText = toStanJson(stanDataFromDesign(ctx.design, { forInference: true, y }), { ints: [...STAN_INT_KEYS] });
+    await put("data.json", dataText);
+
+    // 4. Fit.
+    const fitRun = await sample(ctx.inference, {
+      chains: config.n_mcmc_chains,
+      numWarmup: config.warmup,
+      numSamples: config.n_mcmc_samples,
+      adaptDelta: config.adapt_delta,
+      maxTreedepth: config.max_treedepth,
+      seed: seeds.fit,
+      dataFile: path.join(dir, "data.json"),
+      outputDir: path.join(dir, "fit"),
+      outputPrefix: "fit",
+      refresh: Math.max(1, Math.floor((config.warmup + config.n_mcmc_samples) / 50)),
+      signal: ctx.signal,
+      scheduler: ctx.scheduler,
+      timeoutMs,
+      ...progress,
+    });
+
+    // 5. Posterior summary over the pooled chains.
+    const fit = await readStanFit(fitRun.csvFiles, { requireMethod: "sample" });
+    const missing = TRACKED_OUTPUTS.filter((name) => !fit.variables.some((v) => v.name === name));
+    if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
+    await put("posterior_summary.csv", formatSummaryCsv(summarizeFit(fit)));
+
+    // 6. CmdStan's diagnose on the fit's CSV files.
+    await put("diagnostics.txt", await runDiagnose(ctx.install.path, fitRun.csvFiles));
+
+    if (!config.keep_csv) {
+      for (const f of fitRun.csvFiles) await rm(f, { force: true });
+    }
+    const record: IterationRecord = {
+      iteration: i,
+      status: "ok",
+      files,
+      seeds,
+      seconds: (Date.now() - started) / 1000,
+      fingerprint: ctx.fingerprint,
+    };
+    await writeJsonAtomic(path.join(dir, RECORD_FILE), record);
+    return record;
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    // 7. A failed iteration: keep the reason, leave it out of the metrics, go on.
+    const reason = `iteration ${i} failed: ${(err as Error).message ?? String(err)}\n`;
+    await put("error.txt", reason);
+    const record: IterationRecord = {
+      iteration: i,
+      status: "failed",
+      files,
+      seeds,
+      seconds: (Date.now() - started) / 1000,
+      fingerprint: ctx.fingerprint,
+    };
+    await writeJsonAtomic(path.join(dir, RECORD_FILE), record);
+    return record;
+  }
+}

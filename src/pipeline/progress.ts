@@ -1,0 +1,123 @@
+/**
+ * Progress of a study: iterations finished / total, chains running, elapsed and remaining
+ * time. Remaining time is estimated from sampler iterations done (CmdStan's refresh lines)
+ * against the total sampler iterations still to do, so it is meaningful from the first fit on.
+ * Shown on stderr (one refreshed line on a terminal, a line every 30 s otherwise) and written
+ * to `progress.json` for scripts.
+ */
+import path from "node:path";
+import type { ChainProgress } from "../cmdstan/run.js";
+import { writeJsonAtomic } from "./files.js";
+
+export interface ProgressSnapshot {
+  iterationsTotal: number;
+  iterationsDone: number;
+  iterationsFailed: number;
+  iterationsResumed: number;
+  chainsRunning: number;
+  elapsedSeconds: number;
+  remainingSeconds: number | null;
+  fractionDone: number;
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return "?";
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
+}
+
+export class StudyProgress {
+  private readonly started = Date.now();
+  private done = 0;
+  private failed = 0;
+  private resumed = 0;
+  private running = 0;
+  /** Sampler iterations done by fits in flight, keyed "iteration/chain". */
+  private inFlight = new Map<string, number>();
+  /** Sampler iterations of finished fits of this start (resumed ones excluded). */
+  private finishedWork = 0;
+  private timer?: NodeJS.Timeout;
+  private lastLine = 0;
+
+  constructor(
+    private readonly total: number,
+    /** Sampler iterations per fit: chains x (warmup + samples). */
+    private readonly workPerFit: number,
+    private readonly outputDir: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.render(false), 2000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.render(true);
+    if (this.stream.isTTY) this.stream.write("\n");
+  }
+
+  markResumed(n: number): void {
+    this.resumed += n;
+    this.done += n;
+  }
+
+  chain(iteration: number, p: ChainProgress): void {
+    this.inFlight.set(`${iteration}/${p.chain}`, p.iteration);
+  }
+
+  chainState(delta: 1 | -1): void {
+    this.running += delta;
+  }
+
+  iterationFinished(iteration: number, ok: boolean): void {
+    for (const key of [...this.inFlight.keys()]) if (key.startsWith(`${iteration}/`)) this.inFlight.delete(key);
+    this.finishedWork += this.workPerFit;
+    this.done += 1;
+    if (!ok) this.failed += 1;
+    this.render(true);
+  }
+
+  snapshot(): ProgressSnapshot {
+    const elapsed = (Date.now() - this.started) / 1000;
+    const toDo = (this.total - this.resumed) * this.workPerFit;
+    let doneWork = this.finishedWork;
+    for (const v of this.inFlight.values()) doneWork += v;
+    const fraction = toDo > 0 ? Math.min(1, doneWork / toDo) : 1;
+    const remaining = fraction > 0.005 ? (elapsed / fraction) * (1 - fraction) : null;
+    return {
+      iterationsTotal: this.total,
+      iterationsDone: this.done,
+      iterationsFailed: this.failed,
+      iterationsResumed: this.resumed,
+      chainsRunning: this.running,
+      elapsedSeconds: Math.round(elapsed),
+      remainingSeconds: remaining === null ? null : Math.round(remaining),
+      fractionDone: Number(fraction.toFixed(4)),
+    };
+  }
+
+  line(s = this.snapshot()): string {
+    const failed = s.iterationsFailed ? ` (${s.iterationsFailed} failed)` : "";
+    const resumed = s.iterationsResumed ? `, ${s.iterationsResumed} kept from before` : "";
+    return (
+      `[recover] iterations ${s.iterationsDone}/${s.iterationsTotal}${failed}${resumed} | chains running ${s.chainsRunning} | ` +
+      `${(s.fractionDone * 100).toFixed(1)}% | elapsed ${formatDuration(s.elapsedSeconds)} | remaining ${formatDuration(s.remainingSeconds)}`
+    );
+  }
+
+  private render(force: boolean): void {
+    const s = this.snapshot();
+    void writeJsonAtomic(path.join(this.outputDir, "progress.json"), { ...s, updated: new Date().toISOString() }).catch(() => {});
+    if (this.stream.isTTY) {
+      this.stream.write(`\r${this.line(s)}\x1b[K`);
+    } else if (force || Date.now() - this.lastLine > 30_000) {
+      this.lastLine = Date.now();
+      this.stream.write(`${this.line(s)}\n`);
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The recovery study end to end with the real CmdStan: the smoke config, resume after a
+ * kill, a swapped model, and a model missing a tracked parameter.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { beforeAll, describe, expect, it } from "vitest";
+import { InputError } from "../../src/cmdstan/errors.js";
+import { loadStudyConfig } from "../../src/pipeline/config.js";
+import { runStudy } from "../../src/pipeline/study.js";
+import { parseSummaryCsv } from "../../src/analysis/summary.js";
+import { trackedParameterKeys } from "../../src/analysis/recovery.js";
+import { testCmdStan } from "../helpers/cmdstan.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..", "..");
+const SMOKE = path.join(ROOT, "configs", "h_m01_parameter_recovery_smoke_config.json");
+const CLI = [path.join(ROOT, "node_modules", ".bin", "tsx"), path.join(ROOT, "src", "cli.ts")];
+const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream };
+
+async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("recover (real CmdStan)", () => {
+  let tmp: string;
+  let smokeOut: string;
+
+  beforeAll(async () => {
+    await testCmdStan();
+    tmp = await mkdtemp(path.join(os.tmpdir(), "cr-recover-"));
+    smokeOut = path.join(tmp, "smoke");
+  });
+
+  it("runs the smoke config: every file of SPEC section 4 exists and parses", async () => {
+    const config = await loadStudyConfig(SMOKE, { output_dir: smokeOut });
+    const result = await runStudy(config, quiet);
+    expect(result.nSuccessful).toBe(config.n_iterations);
+
+    const info = JSON.parse(await readFile(path.join(smokeOut, "config_info.json"), "utf8"));
+    expect(info).toMatchObject({ n_iterations: 3, n_mcmc_chains: 2, J: 18, K: 3, D: 2, P: 7, M_total: 360 });
+    const design = JSON.parse(await readFile(path.join(smokeOut, "study_design.json"), "utf8"));
+    expect(design.X).toHaveLength(18);
+
+    for (let i = 1; i <= config.n_iterations; i++) {
+      const dir = path.join(smokeOut, `iteration_${i}`);
+      const truth = JSON.parse(await readFile(path.join(dir, "true_parameters.json"), "utf8"));
+      expect(truth.gamma).toHaveLength(7);
+      expect(truth.alpha).toHaveLength(18);
+      expect(truth.delta).toHaveLength(2);
+      expect(truth.upsilon[0]).toBe(0);
+      const rows = parseSummaryCsv(await readFile(path.join(dir, "posterior_summary.csv"), "utf8"), "posterior_summary.csv");
+      const names = rows.map((r) => r.name);
+      for (const n of ["gamma0", "gamma[7]", "sigma_cell", "alpha[18]", "delta[2]", "log_lik[360]"]) expect(names).toContain(n);
+      expect(await readFile(path.join(dir, "diagnostics.txt"), "utf8")).toMatch(/divergen/i);
+      // CSVs are removed after summarising unless keep_csv.
+      expect((await readdir(path.join(dir, "fit"))).filter((f) => f.endsWith(".csv"))).toEqual([]);
+    }
+    const all = JSON.parse(await readFile(path.join(smokeOut, "all_true_parameters.json"), "utf8"));
+    expect(all).toHaveLength(3);
+    const stats = JSON.parse(await readFile(path.join(smokeOut, "recovery_summary", "recovery_statistics.json"), "utf8"));
+    expect(Object.keys(stats)).toEqual(trackedParameterKeys(7, 18, 3));
+    for (const s of Object.values(stats) as Record<string, number>[]) {
+      for (const k of ["bias", "rmse", "coverage", "ci_width"]) expect(Number.isFinite(s[k])).toBe(true);
+    }
+    for (const png of ["regression_recovery.png", "alpha_recovery.png", "delta_recovery.png"]) {
+      const buf = readFileSync(path.join(smokeOut, "recovery_summary", png));
+      expect(buf.subarray(1, 4).toString()).toBe("PNG");
+    }
+    const report = await readFile(path.join(smokeOut, "recovery_summary", "report.md"), "utf8");
+    for (const needle of ["divergences", "gamma0", "sigma_cell", "delta_1", "alpha_18", "regression_recovery.png"]) expect(report).toContain(needle);
+    expect(result.terminalTables).toContain("gamma_7");
+  });
+
+  it("resumes after the process is killed mid-run and ends with the same statistics", async () => {
+    const out = path.join(tmp, "resume");
+    // Kill the whole process group (node and its CmdStan children) as a crash would.
+    const child = execa(CLI[0], [CLI[1], "recover", "--config", SMOKE, "--output", out], { detached: true, reject: false, stdio: "ignore" });
+    await waitFor(() => existsSync(path.join(out, "iteration_1", "iteration.json")), 10 * 60_000);
+    process.kill(-child.pid!, "SIGKILL");
+    await child;
+    const finishedBefore = [1, 2, 3].filter((i) => existsSync(path.join(out, `iteration_${i}`, "iteration.json")));
+    expect(finishedBefore.length).toBeLessThan(3);
+    const firstRecord = await readFile(path.join(out, "iteration_1", "iteration.json"), "utf8");
+
+    const config = await loadStudyConfig(SMOKE, { output_dir: out });
+    const result = await runStudy(config, quiet);
+    expect(result.resumed).toBe(finishedBefore.length);
+    // The finished iteration was kept, not redone.
+    expect(await readFile(path.join(out, "iteration_1", "iteration.json"), "utf8")).toBe(firstRecord);
+    const resumed = await readFile(path.join(out, "recovery_summary", "recovery_statistics.json"), "utf8");
+    const uninterrupted = await readFile(path.join(smokeOut, "recovery_summary", "recovery_statistics.json"), "utf8");
+    expect(JSON.parse(resumed)).toEqual(JSON.parse(uninterrupted));
+  });
+
+  it("redoes an iteration whose files were altered (verified by content, not existence)", async () => {
+    const out = path.join(tmp, "resume");
+    const summary = path.join(out, "iteration_2", "posterior_summary.csv");
+    const original = await readFile(summary, "utf8");
+    await writeFile(summary, original.replace(/\n[^\n]*\n$/, "\n"));
+    const config = await loadStudyConfig(SMOKE, { output_dir: out });
+    const result = await runStudy(config, quiet);
+    expect(result.resumed).toBe(2);
+    expect(await readFile(summary, "utf8")).toBe(original);
+  });
+
+  it("refuses a different config pointed at the same folder", async () => {
+    const config = await loadStudyConfig(SMOKE, { output_dir: smokeOut, adapt_delta: 0.9 });
+    await expect(runStudy(config, quiet)).rejects.toThrow(/another configuration.*adapt_delta/);
+  });
+
+  it("runs a swapped-in model with the same parameter names (centred parameterisation)", async () => {
+    const config = await loadStudyConfig(SMOKE, {
+      output_dir: path.join(tmp, "centred"),
+      inference_model_path: path.join(ROOT, "test", "models", "h_m01_centered.stan"),
+      n_iterations: 1,
+      n_mcmc_samples: 100,
+    });
+    const result = await runStudy(config, quiet);
+    expect(result.nSuccessful).toBe(1);
+    expect(Object.keys(result.statistics)).toContain("alpha_18");
+  });
+
+  it("refuses, before sampling, a model missing a tracked parameter", async () => {
+    const dir = path.join(tmp, "nodelta");
+    const src = await readFile(path.join(ROOT, "test", "models", "h_m01_centered.stan"), "utf8");
+    await execa("mkdir", ["-p", dir]);
+    const file = path.join(dir, "no_sigma.stan");
+    await writeFile(file, src.replace(/sigma_cell/g, "tau_cell"));
+    const config = await loadStudyConfig(SMOKE, { output_dir: path.join(dir, "out"), inference_model_path: file });
+    const err = await runStudy(config, quiet).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/inference_model_path.*does not output sigma_cell/s);
+    expect(existsSync(path.join(dir, "out", "iteration_1"))).toBe(false);
+  });
+});
