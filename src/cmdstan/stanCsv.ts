@@ -556,6 +556,13 @@ export function parseStanCsvText(text: string, file: string, opts: ReadStanCsvOp
     if (!sm) throw new StanCsvError(`expected '# Step size = <number>' after '# Adaptation terminated', found '# ${stepContent}'`, file, lines.lineNo);
     const stepSize = parseStanNumber(sm[1].trim());
     if (stepSize === undefined) throw new StanCsvError(`step size '${sm[1].trim()}' is not a number`, file, lines.lineNo);
+    // CmdStan 2.27 writes nothing after the step size for metric=unit_e (some releases write
+    // 'No free parameters for unit metric').
+    if (config.metric === 'unit_e') {
+      const nxt = lines.peek();
+      const c = nxt !== null && nxt.startsWith('#') ? nxt.slice(1).trim() : '';
+      if (!/inverse mass matrix|unit metric/.test(c)) return { stepSize, inverseMetric: [], metric: 'unit_e' };
+    }
     const metricHead = needComment('the inverse metric');
     const metricLine = lines.lineNo;
     const declared = config.metric;
