@@ -28,7 +28,8 @@ pyenv: $(PY_STAMP)
 
 dist/cli.js: $(NODE_STAMP) tsconfig.json $(shell find src -type f 2>/dev/null)
 	npx tsc -p tsconfig.json
-	@touch dist/cli.js
+	@mkdir -p dist/report && cp -r src/report/templates dist/report/
+	@chmod +x dist/cli.js && touch dist/cli.js
 
 build: dist/cli.js
 

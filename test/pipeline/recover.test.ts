@@ -139,4 +139,71 @@ describe("recover (real CmdStan)", () => {
     expect((err as Error).message).toMatch(/inference_model_path.*does not output sigma_cell/s);
     expect(existsSync(path.join(dir, "out", "iteration_1"))).toBe(false);
   });
+
+  it("keeps going when an iteration fails: error.txt, left out of the metrics", async () => {
+    const dir = path.join(tmp, "partial");
+    await execa("mkdir", ["-p", dir]);
+    const src = await readFile(path.join(ROOT, "stan", "h_m01.stan"), "utf8");
+    const file = path.join(dir, "h_m01_picky.stan");
+    // Rejects the data of every simulation whose first choice is not the first alternative.
+    await writeFile(file, src.replace(/transformed data \{\n/, 'transformed data {\n  if (y[1] != 1) reject("picky: y[1] = ", y[1]);\n'));
+    const config = await loadStudyConfig(SMOKE, {
+      output_dir: path.join(dir, "out"),
+      inference_model_path: file,
+      n_iterations: 4,
+      n_mcmc_chains: 1,
+      n_mcmc_samples: 100,
+    });
+    const outcome = await runStudy(config, quiet).catch((e: unknown) => e);
+    let expectedOk = 0;
+    for (let i = 1; i <= 4; i++) {
+      const it = path.join(dir, "out", `iteration_${i}`);
+      const y1 = JSON.parse(await readFile(path.join(it, "data.json"), "utf8")).y[0];
+      const record = JSON.parse(await readFile(path.join(it, "iteration.json"), "utf8"));
+      if (y1 === 1) {
+        expectedOk += 1;
+        expect(record.status).toBe("ok");
+        expect(existsSync(path.join(it, "error.txt"))).toBe(false);
+      } else {
+        expect(record.status).toBe("failed");
+        expect(await readFile(path.join(it, "error.txt"), "utf8")).toMatch(new RegExp(`iteration ${i} failed.*picky: y\\[1\\] = ${y1}`, "s"));
+      }
+    }
+    const all = JSON.parse(await readFile(path.join(dir, "out", "all_true_parameters.json"), "utf8"));
+    expect(all).toHaveLength(expectedOk);
+    if (expectedOk === 0) {
+      expect(outcome).toBeInstanceOf(Error);
+      expect((outcome as Error).message).toMatch(/every iteration failed/);
+    } else {
+      expect((outcome as { nSuccessful: number }).nSuccessful).toBe(expectedOk);
+      const report = await readFile(path.join(dir, "out", "recovery_summary", "report.md"), "utf8");
+      if (expectedOk < 4) expect(report).toMatch(/picky/);
+    }
+  });
+
+  it("exits non-zero when every iteration fails, with the first reason", async () => {
+    const dir = path.join(tmp, "allfail");
+    await execa("mkdir", ["-p", dir]);
+    const smoke = JSON.parse(await readFile(SMOKE, "utf8"));
+    const configFile = path.join(dir, "config.json");
+    // A one-second limit per chain: no h_m01 fit of 300 iterations finishes in time.
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        ...smoke,
+        inference_model_path: path.join(ROOT, "stan", "h_m01.stan"),
+        sim_model_path: path.join(ROOT, "stan", "h_m01_sim.stan"),
+        output_dir: path.join(dir, "out"),
+        n_iterations: 2,
+        n_mcmc_samples: 5000,
+        chain_timeout_s: 1,
+      }),
+    );
+    const r = await execa(CLI[0], [CLI[1], "recover", "--config", configFile], { reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/every iteration failed/);
+    expect(r.stderr).toMatch(/timed out/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    for (const i of [1, 2]) expect(await readFile(path.join(dir, "out", `iteration_${i}`, "error.txt"), "utf8")).toMatch(/timed out after 1000 ms/);
+  });
 });
