@@ -1,0 +1,86 @@
+/**
+ * CmdStan's `bin/diagnose`: run it on a fit's CSV files, and read its text with exactly the
+ * rules the report uses (SPEC section 5).
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { CmdStanRunError } from './errors.js';
+
+export interface DiagnoseReading {
+  divergences: number;
+  transitions: number;
+  ebfmiOk: boolean;
+  treedepthMentioned: boolean;
+}
+
+const DIVERGENCE_RE = /(\d+)\s+of\s+(\d+)\s+\(.*?\)\s+transitions ended with a divergence/;
+
+/**
+ * SPEC section 5, to the letter:
+ * - divergences / transitions from the first match of
+ *   `(\d+)\s+of\s+(\d+)\s+\(.*?\)\s+transitions ended with a divergence`;
+ *   otherwise, `No divergent transitions found` (or nothing at all) gives 0 divergences;
+ * - transitions default to `defaultTransitions` (chains x draws) where the regex did not match;
+ * - ebfmiOk: case-insensitive `E-BFMI satisfactory`;
+ * - treedepthMentioned: case-insensitive `treedepth` anywhere in the text.
+ */
+export function parseDiagnose(text: string, defaultTransitions: number): DiagnoseReading {
+  let divergences = 0;
+  let transitions = defaultTransitions;
+  const m = DIVERGENCE_RE.exec(text);
+  if (m) {
+    divergences = Number(m[1]);
+    transitions = Number(m[2]);
+  } else if (text.includes('No divergent transitions found')) {
+    divergences = 0;
+  }
+  return {
+    divergences,
+    transitions,
+    ebfmiOk: /E-BFMI satisfactory/i.test(text),
+    treedepthMentioned: /treedepth/i.test(text),
+  };
+}
+
+function tail(text: string, lines = 20): string {
+  return text.split('\n').slice(-lines).join('\n').trim();
+}
+
+/**
+ * Run `${cmdstanPath}/bin/diagnose` on the CSV files and return its stdout. A non-zero exit,
+ * a signal, or diagnose's own "not found" / "No valid input files" report (it exits 0 then)
+ * is a CmdStanRunError carrying the tail of its output.
+ */
+export async function runDiagnose(cmdstanPath: string, csvFiles: string[]): Promise<string> {
+  const exe = path.join(cmdstanPath, 'bin', 'diagnose');
+  if (csvFiles.length === 0) throw new CmdStanRunError(`${exe}: no CSV files to diagnose`, undefined, undefined, false, '');
+  try {
+    await access(exe);
+  } catch {
+    throw new CmdStanRunError(`${exe} not found: is ${cmdstanPath} a built CmdStan installation?`, undefined, undefined, false, '');
+  }
+  const r = await execa(exe, csvFiles, { reject: false, all: true, stripFinalNewline: false });
+  const stderrTail = tail(r.stderr ?? '');
+  if (r.failed || r.exitCode !== 0) {
+    const why = r.timedOut
+      ? 'timed out'
+      : r.signal
+        ? `was killed by ${r.signal}`
+        : r.exitCode !== undefined
+          ? `exited with code ${r.exitCode}`
+          : `failed to start (${r.shortMessage ?? r.message})`;
+    throw new CmdStanRunError(
+      `${exe} ${why} on ${csvFiles.join(' ')}${stderrTail ? `:\n${stderrTail}` : ''}`,
+      r.exitCode,
+      r.signal,
+      Boolean(r.timedOut),
+      stderrTail || tail(r.stdout ?? ''),
+    );
+  }
+  const stdout = r.stdout ?? '';
+  const missing = stdout.split('\n').filter((l) => /^File .* not found$/.test(l));
+  if (missing.length > 0 || /No valid input files/.test(stdout))
+    throw new CmdStanRunError(`${exe} could not read its input: ${missing.join('; ') || 'No valid input files'}`, 0, undefined, false, tail(stdout));
+  return stdout;
+}

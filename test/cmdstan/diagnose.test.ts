@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDiagnose, runDiagnose } from '../../src/cmdstan/diagnose.js';
+import { CmdStanRunError } from '../../src/cmdstan/errors.js';
+import { readStanFit } from '../../src/cmdstan/stanCsv.js';
+import { testCmdStanPath } from '../helpers/cmdstanPath.js';
+import { compileTestStanModel, sampleTestModel } from '../helpers/stanTestModels.js';
+
+const FIX = '/work/shared/fixtures/cmdstan-csv';
+
+describe('parseDiagnose: the rules of SPEC section 5', () => {
+  it('reads the problem forms', () => {
+    const text = [
+      'Checking sampler transitions treedepth.',
+      '12 of 8000 (0.15%) transitions hit the maximum treedepth limit of 12, or 2^12 leapfrog steps.',
+      '',
+      'Checking sampler transitions for divergences.',
+      '3 of 8000 (0.038%) transitions ended with a divergence.',
+      'These divergent transitions indicate that HMC is not fully able to explore the posterior distribution.',
+      '',
+      'Checking E-BFMI - sampler transitions HMC potential energy.',
+      'The E-BFMI, 0.18, is below the nominal threshold of 0.30 which suggests that HMC may have trouble exploring the target distribution.',
+    ].join('\n');
+    expect(parseDiagnose(text, 4000)).toEqual({ divergences: 3, transitions: 8000, ebfmiOk: false, treedepthMentioned: true });
+  });
+  it('reads the healthy forms', () => {
+    const text = 'Treedepth satisfactory for all transitions.\n\nNo divergent transitions found.\n\nE-BFMI satisfactory.\n';
+    expect(parseDiagnose(text, 8000)).toEqual({ divergences: 0, transitions: 8000, ebfmiOk: true, treedepthMentioned: true });
+  });
+  it('defaults, case rules and the exact regex', () => {
+    expect(parseDiagnose('', 8000)).toEqual({ divergences: 0, transitions: 8000, ebfmiOk: false, treedepthMentioned: false });
+    expect(parseDiagnose('e-bfmi SATISFACTORY. TREEDEPTH', 10)).toMatchObject({ ebfmiOk: true, treedepthMentioned: true });
+    // The regex is case-sensitive and needs the parenthesis.
+    expect(parseDiagnose('3 of 8000 transitions ended with a divergence', 10)).toMatchObject({ divergences: 0, transitions: 10 });
+    expect(parseDiagnose('3 OF 8000 (1%) transitions ended with a divergence', 10)).toMatchObject({ divergences: 0, transitions: 10 });
+    // Whitespace between the tokens may include line breaks (\s), the parenthesis may not span lines (.).
+    expect(parseDiagnose('7\nof\n2000 (0.35%)\ntransitions ended with a divergence', 10)).toMatchObject({ divergences: 7, transitions: 2000 });
+    expect(parseDiagnose('7 of 2000 (0.35\n%) transitions ended with a divergence', 10)).toMatchObject({ divergences: 0, transitions: 10 });
+    // First match wins.
+    expect(parseDiagnose('1 of 10 (10%) transitions ended with a divergence. 2 of 20 (10%) transitions ended with a divergence.', 0)).toMatchObject({
+      divergences: 1,
+      transitions: 10,
+    });
+  });
+});
+
+describe('bin/diagnose on real fits (test/models)', () => {
+  const cmdstan = testCmdStanPath();
+  let dir: string;
+  let healthy: string[];
+  let funnel: string[];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'diagnose-test-'));
+    const healthyExe = await compileTestStanModel('summary_shapes');
+    const funnelExe = await compileTestStanModel('funnel');
+    healthy = await sampleTestModel(healthyExe, { chains: 2, outDir: dir, prefix: 'healthy', seed: 4711 });
+    funnel = await sampleTestModel(funnelExe, { chains: 2, outDir: dir, prefix: 'funnel', seed: 4711 });
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** E-BFMI as bin/diagnose computes it (all chains' energy__ concatenated). */
+  function ebfmi(energy: Float64Array): number {
+    let num = 0;
+    for (let i = 1; i < energy.length; i++) num += (energy[i] - energy[i - 1]) ** 2;
+    num /= energy.length - 1;
+    const mean = energy.reduce((a, b) => a + b, 0) / energy.length;
+    const v = energy.reduce((a, b) => a + (b - mean) ** 2, 0) / (energy.length - 1);
+    return num / v;
+  }
+
+  async function expected(files: string[]) {
+    const fit = await readStanFit(files, { variables: ['divergent__', 'energy__', 'treedepth__'] });
+    const div = fit.chains.reduce((s, c) => s + c.draws.divergent__.reduce((a, b) => a + b, 0), 0);
+    const energy = Float64Array.from(fit.chains.flatMap((c) => Array.from(c.draws.energy__)));
+    return { div, transitions: fit.chains.length * fit.chains[0].numDraws, ebfmi: ebfmi(energy) };
+  }
+
+  it('a healthy fit', async () => {
+    const text = await runDiagnose(cmdstan, healthy);
+    expect(text).toContain('Processing csv files');
+    expect(text).toContain('No divergent transitions found');
+    const want = await expected(healthy);
+    expect(want.div).toBe(0);
+    expect(want.ebfmi).toBeGreaterThan(0.3);
+    expect(parseDiagnose(text, 2000)).toEqual({ divergences: 0, transitions: 2000, ebfmiOk: true, treedepthMentioned: true });
+    expect(parseDiagnose(text, 1234).transitions).toBe(1234); // default used: the regex did not match
+  });
+
+  it('a fit that diverges (centred funnel)', async () => {
+    const text = await runDiagnose(cmdstan, funnel);
+    const want = await expected(funnel);
+    expect(want.div).toBeGreaterThan(0);
+    const reading = parseDiagnose(text, 999);
+    expect(reading.divergences).toBe(want.div); // diagnose's count equals the CSVs' divergent__ sum
+    expect(reading.transitions).toBe(want.transitions); // from the text, not the default
+    expect(reading.ebfmiOk).toBe(want.ebfmi >= 0.3);
+    const printed = /The E-BFMI, ([\d.e-]+), is below/.exec(text);
+    if (printed) expect(Number(printed[1])).toBeCloseTo(Number(want.ebfmi.toPrecision(2)), 6);
+    else expect(want.ebfmi).toBeGreaterThanOrEqual(0.3);
+    expect(reading.treedepthMentioned).toBe(true);
+    expect(text).toMatch(/\d+ of 2000 \([\d.]+%\) transitions ended with a divergence/);
+  });
+
+  it('failures are CmdStanRunError', async () => {
+    // diagnose exits 0 but says it found nothing to read.
+    const missing = await runDiagnose(cmdstan, [path.join(dir, 'nope.csv')]).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(CmdStanRunError);
+    expect((missing as Error).message).toMatch(/nope\.csv not found/);
+    // diagnose aborts (assertion in Eigen) on optimizer output: killed by a signal.
+    const crash = (await runDiagnose(cmdstan, [path.join(FIX, 'optimize_rosenbrock_mle.csv')]).catch((e: unknown) => e)) as CmdStanRunError;
+    expect(crash).toBeInstanceOf(CmdStanRunError);
+    expect(crash.exitCode !== 0 || crash.signal !== undefined).toBe(true);
+    expect(crash.stderrTail).toMatch(/Assertion|index/);
+    // No such installation.
+    const none = await runDiagnose(path.join(dir, 'no-cmdstan'), healthy).catch((e: unknown) => e);
+    expect(none).toBeInstanceOf(CmdStanRunError);
+    expect((none as Error).message).toMatch(/bin\/diagnose not found/);
+    await expect(runDiagnose(cmdstan, [])).rejects.toBeInstanceOf(CmdStanRunError);
+  });
+});
