@@ -139,7 +139,6 @@ export function parseStanNumber(s: string): number | undefined {
   }
 }
 
-const SAMPLER_COLUMN = /__$/;
 const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\.[1-9][0-9]*)*$/;
 
 /** Line reader over the whole text that knows line numbers and whether a line ended in \n. */

@@ -36,7 +36,7 @@ function rng(seed: number) {
   return { u, normal };
 }
 
-function ar1(seed: number, chains: number, n: number, phi: number, offset = (c: number) => 0): Float64Array[] {
+function ar1(seed: number, chains: number, n: number, phi: number, offset: (chain: number) => number = () => 0): Float64Array[] {
   const r = rng(seed);
   return Array.from({ length: chains }, (_, c) => {
     const a = new Float64Array(n);
