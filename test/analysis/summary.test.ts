@@ -16,12 +16,12 @@ import {
   type VariableSummaryRow,
 } from '../../src/analysis/summary.js';
 import { StanCsvError } from '../../src/cmdstan/errors.js';
+import { sample } from '../../src/cmdstan/run.js';
 import { bracketName, readStanFit, type StanFit } from '../../src/cmdstan/stanCsv.js';
 import { arvizDiagnostics, requirePython } from '../helpers/arviz.js';
-import { testCmdStanPath } from '../helpers/cmdstanPath.js';
-import { compileTestStanModel, sampleTestModel } from '../helpers/stanTestModels.js';
+import { compileTestModel, CSV_FIXTURES, testCmdStan } from '../helpers/cmdstan.js';
 
-const FIX = '/work/shared/fixtures/cmdstan-csv';
+const FIX = CSV_FIXTURES;
 const fx = (name: string) => path.join(FIX, name);
 const chains4 = (prefix: string) => [1, 2, 3, 4].map((i) => fx(`${prefix}${i}.csv`));
 
@@ -72,9 +72,10 @@ let shapesFitOdd: string[]; // 3 chains x 333 draws
 beforeAll(async () => {
   requirePython();
   dir = await mkdtemp(path.join(tmpdir(), 'summary-test-'));
-  const exe = await compileTestStanModel('summary_shapes');
-  shapesFit4 = await sampleTestModel(exe, { chains: 4, outDir: dir, prefix: 'shapes4', sampleArgs: ['num_samples=1000'] });
-  shapesFitOdd = await sampleTestModel(exe, { chains: 3, outDir: dir, prefix: 'shapes-odd', sampleArgs: ['num_samples=333'], seed: 99 });
+  const model = await compileTestModel('summary_shapes');
+  const opts = { refresh: 0, outputDir: dir };
+  shapesFit4 = (await sample(model, { ...opts, chains: 4, numSamples: 1000, seed: 4711, outputPrefix: 'shapes4' })).csvFiles;
+  shapesFitOdd = (await sample(model, { ...opts, chains: 3, numSamples: 333, seed: 99, outputPrefix: 'shapes-odd' })).csvFiles;
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -101,7 +102,7 @@ describe('quantile: the rule of bin/stansummary (Boost tail_quantile, no interpo
 
 /** Run the real bin/stansummary and return its rows by bracket name. */
 async function stansummary(files: string[]): Promise<Map<string, Record<string, number>>> {
-  const cmdstan = testCmdStanPath();
+  const cmdstan = (await testCmdStan()).path;
   const out = path.join(dir, `ss-${Math.random().toString(36).slice(2)}.csv`);
   await execa(path.join(cmdstan, 'bin', 'stansummary'), ['--percentiles=5,50,95', '--sig_figs=6', `--csv_filename=${out}`, ...files]);
   const text = await readFile(out, 'utf8');

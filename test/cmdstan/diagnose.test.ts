@@ -4,11 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDiagnose, runDiagnose } from '../../src/cmdstan/diagnose.js';
 import { CmdStanRunError } from '../../src/cmdstan/errors.js';
+import { sample } from '../../src/cmdstan/run.js';
 import { readStanFit } from '../../src/cmdstan/stanCsv.js';
-import { testCmdStanPath } from '../helpers/cmdstanPath.js';
-import { compileTestStanModel, sampleTestModel } from '../helpers/stanTestModels.js';
+import { compileTestModel, CSV_FIXTURES, testCmdStan } from '../helpers/cmdstan.js';
 
-const FIX = '/work/shared/fixtures/cmdstan-csv';
+const FIX = CSV_FIXTURES;
 
 describe('parseDiagnose: the rules of SPEC section 5', () => {
   it('reads the problem forms', () => {
@@ -47,17 +47,19 @@ describe('parseDiagnose: the rules of SPEC section 5', () => {
 });
 
 describe('bin/diagnose on real fits (test/models)', () => {
-  const cmdstan = testCmdStanPath();
+  let cmdstan: string;
   let dir: string;
   let healthy: string[];
   let funnel: string[];
 
   beforeAll(async () => {
+    cmdstan = (await testCmdStan()).path;
     dir = await mkdtemp(path.join(tmpdir(), 'diagnose-test-'));
-    const healthyExe = await compileTestStanModel('summary_shapes');
-    const funnelExe = await compileTestStanModel('funnel');
-    healthy = await sampleTestModel(healthyExe, { chains: 2, outDir: dir, prefix: 'healthy', seed: 4711 });
-    funnel = await sampleTestModel(funnelExe, { chains: 2, outDir: dir, prefix: 'funnel', seed: 4711 });
+    const healthyModel = await compileTestModel('summary_shapes');
+    const funnelModel = await compileTestModel('funnel');
+    const opts = { chains: 2, seed: 4711, refresh: 0, outputDir: dir };
+    healthy = (await sample(healthyModel, { ...opts, outputPrefix: 'healthy' })).csvFiles;
+    funnel = (await sample(funnelModel, { ...opts, outputPrefix: 'funnel' })).csvFiles;
   });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

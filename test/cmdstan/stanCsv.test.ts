@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StanCsvError } from '../../src/cmdstan/errors.js';
+import type { CompiledModel } from '../../src/cmdstan/compile.js';
+import { sample, type SampleOptions } from '../../src/cmdstan/run.js';
 import { bracketName, parseStanCsvText, readStanCsv, readStanFit, type StanCsv } from '../../src/cmdstan/stanCsv.js';
-import { compileTestStanModel, sampleTestModel } from '../helpers/stanTestModels.js';
+import { compileTestModel, CSV_FIXTURES, sampleWithExtraArgs, type ExtraSampleArgs } from '../helpers/cmdstan.js';
 
-const FIX = '/work/shared/fixtures/cmdstan-csv';
+const FIX = CSV_FIXTURES;
 const fx = (name: string) => path.join(FIX, name);
 
 /** The columns of the header row of a Stan CSV file, read independently of the reader. */
@@ -383,11 +385,15 @@ describe('strict parsing of hand-made damage', () => {
 
 describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   let dir: string;
-  let exe: string;
-  const run = (prefix: string, sampleArgs: string[], chains = 1) => sampleTestModel(exe, { chains, outDir: dir, prefix, sampleArgs });
+  let model: CompiledModel;
+  /** Chains 1..`chains` with seed 4711; `extra` for arguments run.ts's sample() has no option for. */
+  const run = async (prefix: string, opts: Partial<SampleOptions>, extra?: ExtraSampleArgs, chains = 1): Promise<string[]> => {
+    const o: SampleOptions = { chains, seed: 4711, refresh: 0, outputDir: dir, outputPrefix: prefix, ...opts };
+    return extra ? sampleWithExtraArgs(model, o, extra) : (await sample(model, o)).csvFiles;
+  };
 
   beforeAll(async () => {
-    exe = await compileTestStanModel('summary_shapes');
+    model = await compileTestModel('summary_shapes');
     dir = await mkdtemp(path.join(tmpdir(), 'stancsv-test-'));
   });
   afterAll(async () => {
@@ -395,7 +401,7 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   });
 
   it('shapes and values of containers of rank 1 to 3 (column-major in the file)', async () => {
-    const files = await run('default', ['num_samples=200'], 2);
+    const files = await run('default', { numSamples: 200 }, undefined, 2);
     const fit = await readStanFit(files, { requireMethod: 'sample' });
     const csv = fit.chains[0];
     await checkInvariants(files[0], csv);
@@ -419,7 +425,7 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   });
 
   it('save_warmup=1 with thin=3: warmup and post-warmup draw counts', async () => {
-    const [f] = await run('warm', ['num_samples=50', 'num_warmup=100', 'save_warmup=1', 'thin=3']);
+    const [f] = await run('warm', { numSamples: 50, numWarmup: 100, thin: 3 }, { sample: ['save_warmup=1'] });
     const csv = await readStanCsv(f);
     expect(csv.numWarmupDraws).toBe(34);
     expect(csv.numDraws).toBe(17);
@@ -438,7 +444,7 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   });
 
   it('dense, unit and non-adapted metrics', async () => {
-    const [dense] = await run('dense', ['num_samples=20', 'algorithm=hmc', 'metric=dense_e']);
+    const [dense] = await run('dense', { numSamples: 20 }, { hmc: ['metric=dense_e'] });
     const d = await readStanCsv(dense);
     expect(d.adaptation?.metric).toBe('dense_e');
     const m = d.adaptation!.inverseMetric as number[][];
@@ -446,11 +452,11 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
     for (const row of m) expect(row).toHaveLength(8);
     expect(m[0][1]).toBeCloseTo(m[1][0], 12);
 
-    const [unit] = await run('unit', ['num_samples=20', 'algorithm=hmc', 'metric=unit_e']);
+    const [unit] = await run('unit', { numSamples: 20 }, { hmc: ['metric=unit_e'] });
     const u = await readStanCsv(unit);
     expect(u.adaptation).toMatchObject({ metric: 'unit_e', inverseMetric: [] });
 
-    const [fixed] = await run('noadapt', ['num_samples=20', 'adapt', 'engaged=0', 'algorithm=hmc', 'stepsize=0.5']);
+    const [fixed] = await run('noadapt', { numSamples: 20 }, { hmc: ['stepsize=0.5'], sample: ['adapt', 'engaged=0'] });
     const n = await readStanCsv(fixed);
     expect(n.config.adaptEngaged).toBe(false);
     expect(n.adaptation?.stepSize).toBe(0.5);
@@ -458,7 +464,7 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   });
 
   it('fixed_param and zero draws', async () => {
-    const [fp] = await run('fp', ['num_samples=5', 'algorithm=fixed_param']);
+    const [fp] = await run('fp', { numSamples: 5, algorithm: 'fixed_param' });
     const csv = await readStanCsv(fp, { requireMethod: 'sample' });
     expect(csv.config.algorithm).toBe('fixed_param');
     expect(csv.adaptation).toBeUndefined();
@@ -466,7 +472,7 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
     expect(csv.columnNames.filter((c) => c.endsWith('__'))).not.toContain('stepsize__');
     await checkInvariants(fp, csv);
 
-    const [zero] = await run('zero', ['num_samples=0', 'num_warmup=50']);
+    const [zero] = await run('zero', { numSamples: 0, numWarmup: 50 });
     const z = await readStanCsv(zero);
     expect(z.numDraws).toBe(0);
     expect(z.draws.mu).toHaveLength(0);
