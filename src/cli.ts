@@ -8,9 +8,11 @@ import { hideBin } from "yargs/helpers";
 import { UserFacingError } from "./cmdstan/errors.js";
 import { compileCommand } from "./cli/compile.js";
 import { designCommand } from "./cli/design.js";
+import { diagnoseCommand } from "./cli/diagnose.js";
 import { infoCommand } from "./cli/info.js";
 import { recoverCommand } from "./cli/recover.js";
 import { sampleCommand } from "./cli/sample.js";
+import { summaryCommand } from "./cli/summary.js";
 
 function reportAndExit(err: unknown): never {
   if (err instanceof UserFacingError) {
@@ -30,6 +32,8 @@ await yargs(hideBin(process.argv))
   .command(designCommand)
   .command(sampleCommand)
   .command(recoverCommand)
+  .command(summaryCommand)
+  .command(diagnoseCommand)
   .demandCommand(1, "Name a command; see --help.")
   .strict()
   .fail((msg, err, y) => {

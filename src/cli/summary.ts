@@ -1,0 +1,141 @@
+/**
+ * `cmdstan-recover summary CSV... [--out FILE] [--variables a,b]`: posterior summary of the
+ * chains of one fit (mean, MCSE, sd, 5/50/95% quantiles as bin/stansummary computes them,
+ * bulk/tail ESS, rank-normalised R-hat), printed as an aligned table; `--out` also writes it
+ * as CSV (first column bracket names, full precision).
+ *
+ * The chains must be sampler output of one run: a broken file, a file of another method or
+ * chains that disagree stop the command with a StanCsvError naming the file.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { formatSummaryCsv, summarizeFit, type VariableSummaryRow } from '../analysis/summary.js';
+import { InputError, StanCsvError } from '../cmdstan/errors.js';
+import { readStanFit, type StanFit } from '../cmdstan/stanCsv.js';
+
+export interface SummaryArgs {
+  csv: string[];
+  out?: string;
+  variables?: string[];
+}
+
+/**
+ * Checks beyond readStanFit's (same method, model, columns, num_samples, thin): no file given
+ * twice, no chain given twice (same chain id and seed), and one data file for all chains.
+ * A mismatch names the later file.
+ */
+export function checkChainsOfOneRun(fit: StanFit): void {
+  const seenPath = new Map<string, string>();
+  const seenChain = new Map<string, string>();
+  const ref = fit.chains[0];
+  for (const ch of fit.chains) {
+    const abs = path.resolve(ch.file);
+    const twice = seenPath.get(abs);
+    if (twice !== undefined)
+      throw new StanCsvError(`given twice${twice === ch.file ? '' : ` (also as ${twice})`}; each chain must be given once`, ch.file);
+    seenPath.set(abs, ch.file);
+    const { chainId, seed, dataFile } = ch.config;
+    if (chainId !== undefined && seed !== undefined) {
+      const key = `${chainId}/${seed}`;
+      const other = seenChain.get(key);
+      if (other !== undefined)
+        throw new StanCsvError(`chain id ${chainId} with seed ${seed} is the same chain as ${other} (a copy, or chains of two runs)`, ch.file);
+      seenChain.set(key, ch.file);
+    }
+    if (ch !== ref && (dataFile ?? '') !== (ref.config.dataFile ?? ''))
+      throw new StanCsvError(
+        `data file ${JSON.stringify(dataFile ?? '')} differs from ${JSON.stringify(ref.config.dataFile ?? '')} in ${ref.file} (chains of one fit must agree)`,
+        ch.file,
+      );
+  }
+}
+
+/** Reads and checks the chains of one sampling run (see checkChainsOfOneRun). */
+export async function readChainsOfOneRun(files: string[], variables?: string[]): Promise<StanFit> {
+  const fit = await readStanFit(files, { requireMethod: 'sample', ...(variables ? { variables } : {}) });
+  checkChainsOfOneRun(fit);
+  return fit;
+}
+
+/** `--variables a,b --variables c` -> ['a', 'b', 'c']; undefined when not given. */
+export function parseVariableList(raw: string[] | string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = (Array.isArray(raw) ? raw : [raw]).flatMap((s) => String(s).split(',')).map((s) => s.trim());
+  if (list.length === 0 || list.some((s) => s === ''))
+    throw new InputError(`--variables: expected names separated by commas (e.g. --variables gamma0,alpha), got ${JSON.stringify(raw)}`);
+  return [...new Set(list)];
+}
+
+/** printf %g with `sig` significant digits (trailing zeros dropped); nan / inf / -inf. */
+export function formatG(x: number, sig: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return '0';
+  const [mant, expText] = x.toExponential(sig - 1).split('e');
+  const exp = Number(expText);
+  const strip = (s: string) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
+  if (exp < -4 || exp >= sig) return `${strip(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return strip(x.toFixed(sig - 1 - exp));
+}
+
+const COLUMNS: { title: string; cell: (r: VariableSummaryRow) => string }[] = [
+  { title: 'Mean', cell: (r) => formatG(r.mean, 4) },
+  { title: 'MCSE', cell: (r) => formatG(r.mcse, 2) },
+  { title: 'StdDev', cell: (r) => formatG(r.sd, 4) },
+  { title: '5%', cell: (r) => formatG(r.q5, 4) },
+  { title: '50%', cell: (r) => formatG(r.q50, 4) },
+  { title: '95%', cell: (r) => formatG(r.q95, 4) },
+  { title: 'ESS_bulk', cell: (r) => (Number.isFinite(r.essBulk) ? String(Math.round(r.essBulk)) : formatG(r.essBulk, 4)) },
+  { title: 'ESS_tail', cell: (r) => (Number.isFinite(r.essTail) ? String(Math.round(r.essTail)) : formatG(r.essTail, 4)) },
+  { title: 'R_hat', cell: (r) => (r.rhat >= 0 && r.rhat < 10 ? r.rhat.toFixed(3) : formatG(r.rhat, 4)) },
+];
+
+/** The table: names left-aligned, numbers right-aligned, two spaces between columns. */
+export function formatSummaryTable(rows: VariableSummaryRow[]): string {
+  const header = ['name', ...COLUMNS.map((c) => c.title)];
+  const body = rows.map((r) => [r.name, ...COLUMNS.map((c) => c.cell(r))]);
+  const widths = header.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
+  const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
+  return [line(header), ...body.map(line)].join('\n') + '\n';
+}
+
+/** Writes `text` to `file` through a temporary file and a rename (no half-written file). */
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (e) {
+    throw new InputError(`${file}: cannot write the summary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export const summaryCommand: CommandModule<object, SummaryArgs> = {
+  command: 'summary <csv..>',
+  describe: 'summarise the chains of one fit (Stan CSV files): mean, MCSE, sd, 5/50/95%, ESS bulk/tail, R-hat',
+  builder: (y: Argv<object>) =>
+    y
+      .positional('csv', { type: 'string', array: true, demandOption: true, describe: 'the Stan CSV files, one per chain' })
+      .option('out', { type: 'string', describe: 'also write the summary as CSV to this file' })
+      .option('variables', {
+        type: 'string',
+        array: true,
+        describe: 'only these variables, by name, comma-separated (e.g. gamma0,alpha; lp__ allowed)',
+      }) as unknown as Argv<SummaryArgs>,
+  handler: async (argv) => {
+    const variables = parseVariableList(argv.variables);
+    const fit = await readChainsOfOneRun(argv.csv, variables);
+    const rows = summarizeFit(fit, variables ? { variables } : {});
+    const draws = fit.chains[0].numDraws;
+    process.stdout.write(
+      `${fit.config.model}: ${fit.chains.length} chain${fit.chains.length > 1 ? 's' : ''} x ${draws} draws` +
+        ` (${fit.chains.length * draws} in total)\n\n${formatSummaryTable(rows)}`,
+    );
+    if (argv.out) {
+      await writeAtomically(argv.out, formatSummaryCsv(rows));
+      process.stderr.write(`wrote ${argv.out}\n`);
+    }
+  },
+};
