@@ -35,6 +35,8 @@ export const iterationRecordSchema = z.object({
   seeds: z.object({ sim: z.number().int(), fit: z.number().int() }),
   seconds: z.number().nonnegative(),
   fingerprint: z.string(),
+  /** Wall seconds per step (simulate, sample, summarise, diagnose); absent in failed records. */
+  timing: z.record(z.number().nonnegative()).optional(),
 });
 export type IterationRecord = z.infer<typeof iterationRecordSchema>;
 

@@ -70,6 +70,13 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
     onChainState: (_c: number, s: "started" | "finished") => ctx.onChainState?.(s === "started" ? 1 : -1),
   };
   const timeoutMs = config.chain_timeout_s ? config.chain_timeout_s * 1000 : undefined;
+  const timing: Record<string, number> = {};
+  let mark = Date.now();
+  const lap = (step: string) => {
+    const now = Date.now();
+    timing[step] = (now - mark) / 1000;
+    mark = now;
+  };
 
   try {
     // 1. Simulate: one fixed_param draw.
@@ -105,6 +112,7 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
     const y = oneDraw(simCsv, "y");
     const dataText = toStanJson(stanDataFromDesign(ctx.design, { forInference: true, y }), { ints: [...STAN_INT_KEYS] });
     await put("data.json", dataText);
+    lap("simulate");
 
     // 4. Fit.
     const fitRun = await sample(ctx.inference, {
@@ -124,14 +132,18 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
       ...progress,
     });
 
+    lap("sample");
+
     // 5. Posterior summary over the pooled chains.
     const fit = await readStanFit(fitRun.csvFiles, { requireMethod: "sample" });
     const missing = TRACKED_OUTPUTS.filter((name) => !fit.variables.some((v) => v.name === name));
     if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
     await put("posterior_summary.csv", formatSummaryCsv(summarizeFit(fit)));
+    lap("summarize");
 
     // 6. CmdStan's diagnose on the fit's CSV files.
     await put("diagnostics.txt", await runDiagnose(ctx.install.path, fitRun.csvFiles));
+    lap("diagnose");
 
     if (!config.keep_csv) {
       for (const f of fitRun.csvFiles) await rm(f, { force: true });
@@ -143,6 +155,7 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
       seeds,
       seconds: (Date.now() - started) / 1000,
       fingerprint: ctx.fingerprint,
+      timing,
     };
     await writeJsonAtomic(path.join(dir, RECORD_FILE), record);
     return record;

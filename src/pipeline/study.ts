@@ -21,6 +21,7 @@ import { sha256, verifyIteration, writeFileAtomic, writeJsonAtomic, type Iterati
 import { iterationDir, runIteration, SIM_OUTPUTS, TRACKED_OUTPUTS } from "./iteration.js";
 import { StudyProgress } from "./progress.js";
 import { summarizeStudy, type StudySummary } from "./summarize.js";
+import { clock, since } from "./timing.js";
 
 export interface RunStudyOptions {
   signal?: AbortSignal;
@@ -92,6 +93,7 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const signal = opts.signal ?? new AbortController().signal;
   const started = Date.now();
+  const t0 = clock();
   const install = await locateCmdStan({ explicit: config.cmdstan });
   log(`[recover] CmdStan ${install.version} at ${install.path}`);
 
@@ -146,6 +148,8 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   if (records.size) log(`[recover] resuming: ${records.size} finished iteration(s) kept, ${todo.length} to run`);
   log(`[recover] ${todo.length} iteration(s) x ${config.n_mcmc_chains} chains x (${config.warmup} + ${config.n_mcmc_samples}) on ${cores} core(s) -> ${out}`);
 
+  const setup = since(t0);
+  const tLoop = clock();
   progress.start();
   const ctx = {
     config,
@@ -188,7 +192,22 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
     );
   }
 
+  const loop = since(tLoop);
+  const tFinish = clock();
   const summary = await summarizeStudy({ config, install, design, records, wallSeconds: (Date.now() - started) / 1000 });
+  const finish = since(tFinish);
+  const total = since(t0);
+  await writeJsonAtomic(path.join(out, "timing.json"), {
+    cores,
+    iterations_run: todo.length,
+    iterations_kept: records.size - todo.length,
+    wall_seconds: total.wall,
+    phases: { setup, loop, finish },
+    // Core utilisation of the loop: CPU of CmdStan processes over the cores' capacity.
+    loop_utilisation: loop.wall > 0 ? Math.round((loop.childrenCpu / (cores * loop.wall)) * 1000) / 1000 : null,
+    whole_run_utilisation: total.wall > 0 ? Math.round((total.childrenCpu / (cores * total.wall)) * 1000) / 1000 : null,
+    outside_loop_share: total.wall > 0 ? Math.round(((setup.wall + finish.wall) / total.wall) * 1000) / 1000 : null,
+  });
   if (summary.nSuccessful === 0) {
     throw new UserFacingError(`every iteration failed (${config.n_iterations}); the reasons are in ${out}/iteration_*/error.txt. First: ${summary.failures[0]?.reason ?? "?"}`);
   }

@@ -76,6 +76,15 @@ describe("recover (real CmdStan)", () => {
     const report = await readFile(path.join(smokeOut, "recovery_summary", "report.md"), "utf8");
     for (const needle of ["divergences", "gamma0", "sigma_cell", "delta_1", "alpha_18", "regression_recovery.png"]) expect(report).toContain(needle);
     expect(result.terminalTables).toContain("gamma_7");
+
+    // Where the time went, measured by the OS (children CPU over cores x wall).
+    const timing = JSON.parse(await readFile(path.join(smokeOut, "timing.json"), "utf8"));
+    expect(timing.iterations_run).toBe(3);
+    expect(timing.phases.loop.childrenCpu).toBeGreaterThan(0);
+    expect(timing.loop_utilisation).toBeGreaterThan(0.2);
+    expect(timing.loop_utilisation).toBeLessThanOrEqual(1.05);
+    const record = JSON.parse(await readFile(path.join(smokeOut, "iteration_1", "iteration.json"), "utf8"));
+    expect(Object.keys(record.timing)).toEqual(["simulate", "sample", "summarize", "diagnose"]);
   });
 
   it("resumes after the process is killed mid-run and ends with the same statistics", async () => {
