@@ -15,9 +15,7 @@
  *   non-integer under an `ints` key) is an InputError naming the key path, e.g. `X[2][0]`
  *   (0-based indices, as in the JavaScript value).
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
-import { dirname, basename, join } from "node:path";
+import { writeFileAtomic } from "../util/atomicWrite.js";
 import { InputError } from "./errors.js";
 
 export interface StanJsonOptions {
@@ -118,29 +116,6 @@ export function toStanJson(data: Record<string, unknown>, opts: StanJsonOptions 
     lines.push(`  ${JSON.stringify(key)}: ${out.join("")}`);
   }
   return lines.length === 0 ? "{}\n" : `{\n${lines.join(",\n")}\n}\n`;
-}
-
-/**
- * Writes `text` to `file` atomically: a temporary file in the same directory, flushed, then
- * renamed over `file`. Creates the directory if needed. Readers see the old or the new file.
- */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    const fh = await open(tmp, "w");
-    try {
-      await fh.writeFile(text, "utf8");
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** toStanJson + writeFileAtomic. */

@@ -9,7 +9,7 @@
  *
  * Pipeline: vega-lite spec -> vega (headless, `renderer: 'none'`) -> SVG -> @resvg/resvg-js -> PNG.
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
@@ -22,6 +22,7 @@ import {
   type RecoveryRow,
   type RecoveryStatistics,
 } from "../analysis/recovery.js";
+import { writeFileAtomic } from "../util/atomicWrite.js";
 import { pyFixed } from "./report.js";
 
 export const PLOT_FILES = {
@@ -211,12 +212,6 @@ export async function renderPng(spec: vl.TopLevelSpec): Promise<Buffer> {
   }
 }
 
-async function writeAtomically(file: string, bytes: Buffer): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, bytes);
-  await rename(tmp, file);
-}
-
 /**
  * Writes regression_recovery.png, alpha_recovery.png and delta_recovery.png into `outDir`
  * (created if missing) and returns their paths in that order.
@@ -231,7 +226,7 @@ export async function writeRecoveryPlots(
   const written: string[] = [];
   for (const which of ["regression", "alpha", "delta"] as const) {
     const file = path.join(outDir, PLOT_FILES[which]);
-    await writeAtomically(file, await renderPng(specs[which]));
+    await writeFileAtomic(file, await renderPng(specs[which]));
     written.push(file);
   }
   return written;

@@ -8,7 +8,6 @@
  * one), `f"{x:.2f}"` for the alpha ranges and `f"{x:.4f}%"` for the divergence percentage.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
@@ -19,6 +18,7 @@ import {
   type RecoveryStatistics,
 } from "../analysis/recovery.js";
 import { InputError } from "../cmdstan/errors.js";
+import { writeFileAtomic } from "../util/atomicWrite.js";
 
 /** What parseDiagnose (src/cmdstan/diagnose.ts) returns for one iteration's diagnostics.txt. */
 export interface DiagnosticsReading {
@@ -479,10 +479,7 @@ export function renderTerminalTables(input: ReportInput): string {
 /** Writes `report.md` into `reportDir` (temp file + rename) and returns its path. */
 export async function writeReport(reportDir: string, input: ReportInput): Promise<string> {
   const text = renderReport(input);
-  await mkdir(reportDir, { recursive: true });
   const file = path.join(reportDir, "report.md");
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(tmp, text, "utf8");
-  await rename(tmp, file);
+  await writeFileAtomic(file, text);
   return file;
 }

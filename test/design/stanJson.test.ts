@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
-import { toStanJson, writeFileAtomic, writeStanJson } from "../../src/cmdstan/stanJson.js";
+import { toStanJson, writeStanJson } from "../../src/cmdstan/stanJson.js";
+import { writeFileAtomic } from "../../src/util/atomicWrite.js";
 
 function line(json: string, key: string): string {
   const l = json.split("\n").find((s) => s.startsWith(`  ${JSON.stringify(key)}: `));
