@@ -12,6 +12,7 @@
  * thin, save_warmup). Nothing is silently dropped or padded: any deviation is a
  * StanCsvError that names the file, the line and the problem.
  */
+import { Buffer, isAscii } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { StanCsvError } from './errors.js';
@@ -139,6 +140,81 @@ export function parseStanNumber(s: string): number | undefined {
   }
 }
 
+/** Exact powers of ten (10^22 is the largest power of ten a double holds exactly). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/** End of the field scanned by the last successful scanPlainNumber call (index of its ',' or the row's end). */
+let scanEnd = 0;
+
+/**
+ * Fast path of the draw parser: the field of `row` (the file's bytes, see asciiBytes) starting
+ * at `p` (up to the next ',' or `n`)
+ * when it is `[+-]digits[.digits][(e|E)[+-]digits]` with 1 to 15 mantissa digits and a decimal
+ * exponent within +-22, converted as m / 10^k or m * 10^k: both operands are exact doubles,
+ * so the one rounding gives the correctly rounded value, i.e. exactly what `+field` gives
+ * (Clinger's fast path). Sets scanEnd. Returns NaN for anything else (nan, inf, more digits,
+ * empty or malformed fields), which the caller hands to parseStanNumber unchanged.
+ */
+function scanPlainNumber(row: Uint8Array, p: number, n: number): number {
+  let q = p;
+  let c = q < n ? row[q] : -1;
+  let neg = false;
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    c = ++q < n ? row[q] : -1;
+  }
+  let m = 0;
+  let digits = 0;
+  let scale = 0;
+  while (c >= CH_0 && c <= CH_9) {
+    m = m * 10 + (c - CH_0);
+    digits++;
+    c = ++q < n ? row[q] : -1;
+  }
+  if (c === 46) {
+    c = ++q < n ? row[q] : -1;
+    while (c >= CH_0 && c <= CH_9) {
+      m = m * 10 + (c - CH_0);
+      digits++;
+      scale++;
+      c = ++q < n ? row[q] : -1;
+    }
+  }
+  if (digits === 0 || digits > 15) return NaN;
+  if (c === 101 || c === 69) {
+    c = ++q < n ? row[q] : -1;
+    let eneg = false;
+    if (c === 45 || c === 43) {
+      eneg = c === 45;
+      c = ++q < n ? row[q] : -1;
+    }
+    let ex = 0;
+    let ed = 0;
+    while (c >= CH_0 && c <= CH_9) {
+      ex = ex * 10 + (c - CH_0);
+      ed++;
+      c = ++q < n ? row[q] : -1;
+    }
+    if (ed === 0 || ed > 4) return NaN;
+    scale += eneg ? ex : -ex;
+  }
+  if ((c !== 44 && c !== -1) || scale > 22 || scale < -22) return NaN;
+  scanEnd = q < n ? q : n;
+  const v = scale > 0 ? m / POW10[scale] : scale < 0 ? m * POW10[-scale] : m;
+  return neg ? -v : v;
+}
+
+/**
+ * The text as one byte per UTF-16 unit, so that byte offsets are string offsets: the file's own
+ * bytes when they are all ASCII (always, for CmdStan's output), else the text with every
+ * non-ASCII unit replaced by DEL, which the fast path refuses (the field then goes through
+ * parseStanNumber on the text itself, and its error message quotes the real characters).
+ */
+function asciiBytes(text: string, fileBytes?: Uint8Array): Uint8Array {
+  if (fileBytes && isAscii(fileBytes)) return fileBytes;
+  return Buffer.from(text.replace(/[^\x00-\x7f]/g, '\x7f'), 'latin1');
+}
+
 const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\.[1-9][0-9]*)*$/;
 
 /** Line reader over the whole text that knows line numbers and whether a line ended in \n. */
@@ -146,32 +222,33 @@ class Lines {
   private pos = 0;
   lineNo = 0;
   terminated = true;
+  /** Where the last line returned by next() lies in the text (end excludes '\n' and a final '\r'). */
+  lineStart = 0;
+  lineEnd = 0;
   constructor(private readonly text: string) {}
   next(): string | null {
     const text = this.text;
     if (this.pos >= text.length) return null;
     let end = text.indexOf('\n', this.pos);
-    let line: string;
+    this.lineStart = this.pos;
     if (end < 0) {
-      line = text.slice(this.pos);
+      end = text.length;
       this.pos = text.length;
       this.terminated = false;
     } else {
-      line = text.slice(this.pos, end);
       this.pos = end + 1;
       this.terminated = true;
     }
-    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (end > this.lineStart && text.charCodeAt(end - 1) === 13) end--;
+    this.lineEnd = end;
     this.lineNo++;
-    return line;
+    return text.slice(this.lineStart, end);
   }
   /** Look at the next line without consuming it. */
   peek(): string | null {
-    const save = { pos: this.pos, lineNo: this.lineNo, terminated: this.terminated };
+    const save = { pos: this.pos, lineNo: this.lineNo, terminated: this.terminated, lineStart: this.lineStart, lineEnd: this.lineEnd };
     const line = this.next();
-    this.pos = save.pos;
-    this.lineNo = save.lineNo;
-    this.terminated = save.terminated;
+    Object.assign(this, save);
     return line;
   }
 }
@@ -413,17 +490,21 @@ function ceilDiv(a: number, b: number): number {
  * writes them) unless `requireMethod` refuses them.
  */
 export async function readStanCsv(file: string, opts: ReadStanCsvOptions = {}): Promise<StanCsv> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     throw new StanCsvError(`cannot read file: ${(e as Error).message}`, file);
   }
-  return parseStanCsvText(text, file, opts);
+  return parseStanCsv(bytes.toString('utf8'), file, opts, bytes);
 }
 
 /** The parser behind readStanCsv, on text already in memory (`file` is used in messages). */
 export function parseStanCsvText(text: string, file: string, opts: ReadStanCsvOptions = {}): StanCsv {
+  return parseStanCsv(text, file, opts);
+}
+
+function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, fileBytes?: Uint8Array): StanCsv {
   const lines = new Lines(text);
   const comments: ParsedComments = { raw: {}, lines: new Map() };
   const stack: string[] = [];
@@ -507,27 +588,43 @@ export function parseStanCsvText(text: string, file: string, opts: ReadStanCsvOp
     throw new StanCsvError(`column ${j + 1} (${columnNames[j]}): '${field}' is not a number`, file, lineNo);
   };
 
-  const readRow = (row: string, lineNo: number, target: Float64Array[] | null, at: number): void => {
-    let p = 0;
+  // The fast path scans bytes (see asciiBytes); other methods' files only take the general path.
+  const bytes = tolerateSpaces ? new Uint8Array(0) : asciiBytes(text, fileBytes);
+  /** Parses the draw at text[start, end) (one line without its line break) into `target` at `at`. */
+  const readRow = (start: number, end: number, lineNo: number, target: Float64Array[] | null, at: number): void => {
+    const row = text;
+    const n = end;
+    let p = start;
     for (let j = 0; j < ncol; j++) {
-      let e = row.indexOf(',', p);
-      if (e < 0) {
+      // Fast path (plain decimals, the bulk of every file); anything else, or a field the fast
+      // path cannot convert exactly, goes through parseStanNumber as before.
+      let v = tolerateSpaces ? NaN : scanPlainNumber(bytes, p, n);
+      let e: number;
+      if (v === v) {
+        e = scanEnd;
+      } else {
+        e = row.indexOf(',', p);
+        if (e < 0 || e > n) e = n;
+      }
+      if (e === n) {
         if (j !== ncol - 1)
           throw new StanCsvError(`row has ${j + 1} fields, the header has ${ncol} (missing values: truncated or malformed row)`, file, lineNo);
-        e = row.length;
       } else if (j === ncol - 1) {
         let extra = 1;
-        for (let q = row.indexOf(',', e + 1); q >= 0; q = row.indexOf(',', q + 1)) extra++;
+        for (let q = row.indexOf(',', e + 1); q >= 0 && q < n; q = row.indexOf(',', q + 1)) extra++;
         throw new StanCsvError(`row has ${ncol + extra} fields, the header has ${ncol}`, file, lineNo);
       }
-      let field = row.slice(p, e);
-      if (tolerateSpaces) field = field.trim();
-      const v = parseStanNumber(field);
-      if (v === undefined) fieldError(j, field, lineNo);
+      if (v !== v) {
+        let field = row.slice(p, e);
+        if (tolerateSpaces) field = field.trim();
+        const parsed = parseStanNumber(field);
+        if (parsed === undefined) fieldError(j, field, lineNo);
+        v = parsed as number;
+      }
       const s = slot[j];
       if (s >= 0) {
-        if (target) target[s][at] = v as number;
-        else grow[s].push(v as number);
+        if (target) target[s][at] = v;
+        else grow[s].push(v);
       }
       p = e + 1;
     }
@@ -656,7 +753,7 @@ export function parseStanCsvText(text: string, file: string, opts: ReadStanCsvOp
     if (line.trim() === '') throw new StanCsvError('empty line among the draws', file, lineNo);
     lastLine = lineNo;
     if (!isSample) {
-      readRow(line, lineNo, null, 0);
+      readRow(lines.lineStart, lines.lineEnd, lineNo, null, 0);
       nPost++;
       continue;
     }
@@ -674,13 +771,13 @@ export function parseStanCsvText(text: string, file: string, opts: ReadStanCsvOp
           file,
           lineNo,
         );
-      readRow(line, lineNo, warm, nWarm);
+      readRow(lines.lineStart, lines.lineEnd, lineNo, warm, nWarm);
       nWarm++;
       continue;
     }
     if (nPost >= expectedDraws)
       throw new StanCsvError(`more than the ${expectedDraws} post-warmup draws expected (num_samples=${config.numSamples}, thin=${config.thin})`, file, lineNo);
-    readRow(line, lineNo, post, nPost);
+    readRow(lines.lineStart, lines.lineEnd, lineNo, post, nPost);
     nPost++;
   }
 
