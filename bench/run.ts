@@ -9,10 +9,10 @@
  * sections of the existing RESULTS.md are kept as they were.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeFileAtomic } from '../src/util/atomicWrite.js';
 import { machineDescription } from './_common.js';
 
 const BENCH_DIR = import.meta.dirname;
@@ -76,9 +76,7 @@ async function main(): Promise<void> {
     body,
     '',
   ].join('\n');
-  const tmp = `${RESULTS}.tmp-${process.pid}`;
-  await writeFile(tmp, text);
-  await rename(tmp, RESULTS);
+  await writeFileAtomic(RESULTS, text);
   process.stderr.write(`[bench] wrote ${path.relative(process.cwd(), RESULTS)}\n`);
 }
 

@@ -7,12 +7,12 @@
  * The chains must be sampler output of one run: a broken file, a file of another method or
  * chains that disagree stop the command with a StanCsvError naming the file.
  */
-import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { formatSummaryCsv, summarizeFit, type VariableSummaryRow } from '../analysis/summary.js';
 import { InputError, StanCsvError } from '../cmdstan/errors.js';
 import { readStanFit, type StanFit } from '../cmdstan/stanCsv.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 
 export interface SummaryArgs {
   csv: string[];
@@ -101,12 +101,10 @@ export function formatSummaryTable(rows: VariableSummaryRow[]): string {
   return [line(header), ...body.map(line)].join('\n') + '\n';
 }
 
-/** Writes `text` to `file` through a temporary file and a rename (no half-written file). */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
+/** Writes the summary CSV (atomically: no half-written file); an unwritable path is the user's error. */
+async function writeSummary(file: string, text: string): Promise<void> {
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
+    await writeFileAtomic(file, text);
   } catch (e) {
     throw new InputError(`${file}: cannot write the summary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
@@ -134,7 +132,7 @@ export const summaryCommand: CommandModule<object, SummaryArgs> = {
         ` (${fit.chains.length * draws} in total)\n\n${formatSummaryTable(rows)}`,
     );
     if (argv.out) {
-      await writeAtomically(argv.out, formatSummaryCsv(rows));
+      await writeSummary(argv.out, formatSummaryCsv(rows));
       process.stderr.write(`wrote ${argv.out}\n`);
     }
   },
