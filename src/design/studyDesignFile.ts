@@ -22,6 +22,7 @@ import {
   DEFAULT_SIM_HYPERPARAMETERS,
   formatPath,
   SIM_HYPERPARAMETER_KEYS,
+  stanDataFromDesign,
   type FeatureParams,
   type StudyDesign,
   type StudyDesignMetadata,
@@ -82,20 +83,8 @@ export function serializeStudyDesign(design: StudyDesign): string {
     const v = design._metadata[k];
     if (v !== undefined) meta[k] = v as Json;
   }
-  const doc: Record<string, Json> = {
-    J: design.J,
-    K: design.K,
-    D: design.D,
-    R: design.R,
-    P: design.P,
-    w: design.w,
-    M_total: design.M_total,
-    cell: design.cell,
-    I: design.I,
-    M_per_cell: design.M_per_cell,
-    X: design.X,
-  };
-  for (const k of SIM_HYPERPARAMETER_KEYS) doc[k] = design[k];
+  // The Stan data keys in the simulator's order (design data, then the five hyperparameters).
+  const doc = stanDataFromDesign(design, { forInference: false }) as Record<string, Json>;
   doc._metadata = meta;
   return pretty(doc, "") + "\n";
 }
