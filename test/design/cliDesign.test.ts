@@ -5,20 +5,9 @@ import yargs from "yargs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_DESIGN_SEED, designCommand } from "../../src/cli/design.js";
 import { loadStudyDesign } from "../../src/design/studyDesignFile.js";
+import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
-const DESIGN_CONFIG = {
-  factors: [6, 3],
-  reference_indices: [0, 0],
-  K: 3,
-  D: 2,
-  R: 10,
-  M_per_cell: 20,
-  min_alts_per_problem: 2,
-  max_alts_per_problem: 4,
-  feature_dist: "normal",
-  feature_params: { loc: 0, scale: 1 },
-  design_name: "h_m01_recovery",
-};
+const DESIGN_CONFIG = REPORT_DESIGN_CONFIG;
 
 let dir: string;
 beforeAll(async () => {

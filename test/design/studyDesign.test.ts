@@ -15,21 +15,10 @@ import {
   type DesignConfig,
   type StudyDesign,
 } from "../../src/design/studyDesign.js";
+import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
 /** The design of the report (SPEC section 6). */
-export const REPORT_CONFIG: DesignConfig = {
-  factors: [6, 3],
-  reference_indices: [0, 0],
-  K: 3,
-  D: 2,
-  R: 10,
-  M_per_cell: 20,
-  min_alts_per_problem: 2,
-  max_alts_per_problem: 4,
-  feature_dist: "normal",
-  feature_params: { loc: 0, scale: 1 },
-  design_name: "h_m01_recovery",
-};
+const REPORT_CONFIG = REPORT_DESIGN_CONFIG;
 
 function inputErrorMessage(f: () => unknown): string {
   try {

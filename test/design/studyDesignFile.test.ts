@@ -11,20 +11,9 @@ import {
   serializeStudyDesign,
   writeStudyDesign,
 } from "../../src/design/studyDesignFile.js";
+import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
-const REPORT_CONFIG: DesignConfig = {
-  factors: [6, 3],
-  reference_indices: [0, 0],
-  K: 3,
-  D: 2,
-  R: 10,
-  M_per_cell: 20,
-  min_alts_per_problem: 2,
-  max_alts_per_problem: 4,
-  feature_dist: "normal",
-  feature_params: { loc: 0, scale: 1 },
-  design_name: "h_m01_recovery",
-};
+const REPORT_CONFIG = REPORT_DESIGN_CONFIG;
 
 const TIMESTAMP_LINE = /^ {4}"timestamp": "[^"]*",$/m;
 

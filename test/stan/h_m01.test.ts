@@ -15,18 +15,9 @@ import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { summarizeFit } from "../../src/analysis/summary.js";
 import { STAN_INT_KEYS, generateStudyDesign, menuSizes, stanDataFromDesign, withSimHyperparameters, type StudyDesign } from "../../src/design/studyDesign.js";
 import { REPO_ROOT, compileTestModel, testCmdStan } from "../helpers/cmdstan.js";
+import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
-const REPORT_DESIGN = {
-  factors: [6, 3],
-  K: 3,
-  D: 2,
-  R: 10,
-  M_per_cell: 20,
-  min_alts_per_problem: 2,
-  max_alts_per_problem: 4,
-  feature_dist: "normal" as const,
-  feature_params: { loc: 0, scale: 1 },
-};
+const REPORT_DESIGN = REPORT_DESIGN_CONFIG;
 
 function values(csv: StanCsv, name: string): number[] {
   const v = csv.variables.find((x) => x.name === name);
@@ -92,7 +83,7 @@ describe("h_m01 models (real CmdStan)", () => {
   it("inference: the posterior mean of gamma0 moves from the prior mean toward the truth", async () => {
     // Informative data: alpha near exp(1.2) ~ 3.3 in both cells (the prior says exp(2.5) ~ 12),
     // where choice probabilities still change with alpha (unlike alpha > 50, where they saturate).
-    const base = generateStudyDesign({ ...REPORT_DESIGN, factors: [2], M_per_cell: 200 }, 7);
+    const base = generateStudyDesign({ ...REPORT_DESIGN, factors: [2], reference_indices: [0], M_per_cell: 200 }, 7);
     const design = withSimHyperparameters(base, { gamma0_mean: 1.2, gamma0_sd: 0.05, gamma_sd: 0.05, sigma_cell_sd: 0.02 });
     const simCsv = await simulate(design, 2024, "informative");
     const truth = values(simCsv, "gamma0")[0];
