@@ -5,7 +5,8 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CompiledModel } from "../../src/cmdstan/compile.js";
 import { CmdStanRunError } from "../../src/cmdstan/errors.js";
-import { sample, sampleArgs } from "../../src/cmdstan/run.js";
+import { generateQuantities, sample, sampleArgs } from "../../src/cmdstan/run.js";
+import { readStanCsv } from "../../src/cmdstan/stanCsv.js";
 import { compileTestModel } from "../helpers/cmdstan.js";
 
 describe("sample (real CmdStan)", () => {
@@ -81,6 +82,22 @@ describe("sample (real CmdStan)", () => {
     const rows = (await readFile(r.csvFiles[0], "utf8")).split("\n").filter((l) => l && !l.startsWith("#"));
     expect(rows).toHaveLength(2);
     expect(await readFile(r.csvFiles[0], "utf8")).toMatch(/algorithm = fixed_param/);
+  });
+});
+
+describe("generateQuantities (real CmdStan)", () => {
+  it("replays the generated quantities over every draw of a fitted CSV", async () => {
+    const model = await compileTestModel("tiny_normal");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "cr-gq-"));
+    const data = path.join(dir, "ok.json");
+    await writeFile(data, JSON.stringify({ N: 2, y: [0.1, 0.2] }));
+    const fit = await sample(model, { chains: 1, numWarmup: 100, numSamples: 40, seed: 5, dataFile: data, outputDir: dir });
+    const out = await generateQuantities(model, { fittedParams: fit.csvFiles[0], dataFile: data, outputFile: path.join(dir, "gq.csv"), seed: 6 });
+    const gq = await readStanCsv(out);
+    expect(gq.config.method).toBe("generate_quantities");
+    expect(gq.numDraws).toBe(40);
+    // m[i, j] = 10 i + j in every draw; CSV column m.2.3 is m[2,3].
+    expect(Array.from(gq.draws["m.2.3"])).toEqual(Array(40).fill(23));
   });
 });
 
