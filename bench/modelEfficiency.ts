@@ -34,6 +34,7 @@ import { toStanJson } from '../src/cmdstan/stanJson.js';
 import { childrenCpuSeconds } from '../src/pipeline/timing.js';
 import { generateStudyDesign, STAN_INT_KEYS, stanDataFromDesign, type DesignConfig } from '../src/design/studyDesign.js';
 import { measuredOn, REPO_ROOT } from './_common.js';
+import { machineBusySeconds } from './studyUtilisation.js';
 
 export const title = 'Model efficiency: stan/h_m01.stan vs the per-slot baseline';
 
@@ -217,14 +218,21 @@ export async function run(): Promise<string> {
     });
     return { csvFiles: r.csvFiles, wall: (Date.now() - t0) / 1000, cpu: () => cpu[label] };
   };
+  const busy0 = machineBusySeconds();
   const [oursRun, slotRun] = await Promise.all([timed('ours', ours), timed('perslot', perslot)]);
-  log(`sampled in ${Math.round((Date.now() - t0) / 1000)} s`);
+  const sampledWall = (Date.now() - t0) / 1000;
+  // Core-seconds the rest of the machine used meanwhile (all busy time minus our chains').
+  const otherCpu = machineBusySeconds() - busy0 - cpu.ours - cpu.perslot;
+  log(`sampled in ${Math.round(sampledWall)} s`);
 
   const a = await measureModel('ours (stan/h_m01.stan)', oursFile, oursRun.csvFiles, oursRun.wall, oursRun.cpu());
   const b = await measureModel('per-slot (bench/h_m01_perslot.stan)', slotFile, slotRun.csvFiles, slotRun.wall, slotRun.cpu());
 
   const gradA = a.leapfrogs / a.samplingSeconds;
   const gradB = b.leapfrogs / b.samplingSeconds;
+  const samplingCpu = (r: ModelResult) => (r.cpuSeconds * r.samplingSeconds) / (r.warmupSeconds + r.samplingSeconds);
+  const gradCpuA = a.leapfrogs / samplingCpu(a);
+  const gradCpuB = b.leapfrogs / samplingCpu(b);
   const alphaCols = trackedColumns(a.fit).filter((c) => c.startsWith('alpha.'));
   const deltaCols = trackedColumns(a.fit).filter((c) => c.startsWith('delta.'));
   const rows: [string, ReturnType<typeof essPerSecond>, ReturnType<typeof essPerSecond>][] = [
@@ -247,8 +255,10 @@ export async function run(): Promise<string> {
   const bytesA = a.csvBytes / a.draws;
   const bytesB = b.csvBytes / b.draws;
   const essRatios = rows.map(([, x, y2]) => x.perSecond / y2.perSecond);
+  const cpuRatios = rows.map(([, x, y2]) => x.perCpuSecond / y2.perCpuSecond);
   const minEssRatio = Math.min(...essRatios);
-  const target = minEssRatio >= 3;
+  const minCpuRatio = Math.min(...cpuRatios);
+  const target = minEssRatio >= 3 && minCpuRatio >= 3;
   const shortRun = WARMUP !== 1000 || DRAWS !== 1000 || CHAINS !== 2;
 
   const L: string[] = [];
@@ -264,8 +274,13 @@ export async function run(): Promise<string> {
       (shortRun ? ' (Shortened run: set by BENCH_MODELEFF_* variables.)' : ''),
     '',
   );
+  L.push(
+    `Sampling took ${f(sampledWall, 0)} s of wall time; meanwhile other processes used ${f(otherCpu)} core-seconds (${f((100 * otherCpu) / (CORES * sampledWall))}% of the ${CORES} cores, /proc/stat).`,
+    '',
+  );
   L.push('| Figure | ours | per-slot | ours / per-slot |', '|---|---:|---:|---:|');
   L.push(`| gradient evaluations / s (sum n_leapfrog__ over sampling draws / sampling s) | ${f(gradA, 0)} | ${f(gradB, 0)} | ${ratio(gradA, gradB)} |`);
+  L.push(`| gradient evaluations per CPU-second (the chains' CPU split by their CSV sampling / total time) | ${f(gradCpuA, 0)} | ${f(gradCpuB, 0)} | ${ratio(gradCpuA, gradCpuB)} |`);
   for (const [name, x, y2] of rows) {
     L.push(`| bulk ESS / s, ${name} (ESS / (warmup + sampling) s) | ${f(x.perSecond, 2)} (ESS ${f(x.ess, 0)}${x.worst.includes('.') ? `, ${x.worst}` : ''}) | ${f(y2.perSecond, 2)} (ESS ${f(y2.ess, 0)}${y2.worst.includes('.') ? `, ${y2.worst}` : ''}) | ${ratio(x.perSecond, y2.perSecond)} |`);
   }
@@ -285,8 +300,9 @@ export async function run(): Promise<string> {
     '',
   );
   L.push(
-    `Target ours >= 3x the ESS/s of per-slot (every row above): **${target ? 'met' : 'missed'}** (smallest ESS/s ratio ${minEssRatio.toFixed(2)}x). ` +
-      `Most of it is the cost per gradient (${(gradA / gradB).toFixed(2)}x); ESS per draw is the same posterior explored by the same sampler, so it differs only by chance.`,
+    `Target ours >= 3x the ESS/s of per-slot (every ESS row above): **${target ? 'met' : 'missed'}** (smallest ratio ${minEssRatio.toFixed(2)}x on CSV time, ${minCpuRatio.toFixed(2)}x on CPU time). ` +
+      `Most of it is the cost per gradient (${(gradCpuA / gradCpuB).toFixed(2)}x per CPU-second); the rest is the number of gradients per draw (adaptation found different step sizes), and ESS per draw, ` +
+      `which for the same posterior under the same sampler differs only by chance (delta.2 here). When other processes share the cores, the CSV-time rows move with how the load fell on each model; the CPU rows do not.`,
   );
   return L.join('\n');
 }
