@@ -77,6 +77,20 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
     timing[step] = (now - mark) / 1000;
     mark = now;
   };
+  // The completion record, written last: it lists every file's checksum (see files.ts).
+  const finish = async (status: IterationRecord["status"]): Promise<IterationRecord> => {
+    const record: IterationRecord = {
+      iteration: i,
+      status,
+      files,
+      seeds,
+      seconds: (Date.now() - started) / 1000,
+      fingerprint: ctx.fingerprint,
+      ...(status === "ok" ? { timing } : {}),
+    };
+    await writeJsonAtomic(path.join(dir, RECORD_FILE), record);
+    return record;
+  };
 
   try {
     // 1. Simulate: one fixed_param draw.
@@ -164,31 +178,12 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
     if (!config.keep_csv) {
       for (const f of fitRun.csvFiles) await rm(f, { force: true });
     }
-    const record: IterationRecord = {
-      iteration: i,
-      status: "ok",
-      files,
-      seeds,
-      seconds: (Date.now() - started) / 1000,
-      fingerprint: ctx.fingerprint,
-      timing,
-    };
-    await writeJsonAtomic(path.join(dir, RECORD_FILE), record);
-    return record;
+    return await finish("ok");
   } catch (err) {
     if (ctx.signal.aborted) throw err;
     // 7. A failed iteration: keep the reason, leave it out of the metrics, go on.
     const reason = `iteration ${i} failed: ${(err as Error).message ?? String(err)}\n`;
     await put("error.txt", reason);
-    const record: IterationRecord = {
-      iteration: i,
-      status: "failed",
-      files,
-      seeds,
-      seconds: (Date.now() - started) / 1000,
-      fingerprint: ctx.fingerprint,
-    };
-    await writeJsonAtomic(path.join(dir, RECORD_FILE), record);
-    return record;
+    return finish("failed");
   }
 }
