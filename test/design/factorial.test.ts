@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
 import { cellIndex, cellLevels, manualDesign, treatmentDesign } from "../../src/design/factorial.js";
+import { inputErrorMessage } from "../helpers/errors.js";
 
 describe("treatment coding of the report's 6 x 3 factorial", () => {
   const fd = treatmentDesign([6, 3]);
@@ -93,15 +93,7 @@ describe("reference levels and interactions", () => {
 });
 
 describe("invalid factorial and manual designs", () => {
-  const err = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(InputError);
-      return (e as Error).message;
-    }
-    throw new Error("expected an InputError");
-  };
+  const err = inputErrorMessage;
 
   it("names the offending factor or reference entry", () => {
     expect(err(() => treatmentDesign([6, 1]))).toMatch(/^factors\[1\]: must be an integer >= 2/);

@@ -2,24 +2,14 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
 import { toStanJson, writeStanJson } from "../../src/cmdstan/stanJson.js";
 import { writeFileAtomic } from "../../src/util/atomicWrite.js";
+import { inputErrorMessage } from "../helpers/errors.js";
 
 function line(json: string, key: string): string {
   const l = json.split("\n").find((s) => s.startsWith(`  ${JSON.stringify(key)}: `));
   if (l === undefined) throw new Error(`no line for ${key} in\n${json}`);
   return l.slice(`  ${JSON.stringify(key)}: `.length).replace(/,$/, "");
-}
-
-function inputErrorMessage(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return (e as Error).message;
-  }
-  throw new Error("expected an InputError");
 }
 
 describe("toStanJson output", () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { treatmentDesign } from "../../src/design/factorial.js";
 import {
@@ -16,19 +15,10 @@ import {
   type StudyDesign,
 } from "../../src/design/studyDesign.js";
 import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
+import { inputErrorMessage } from "../helpers/errors.js";
 
 /** The design of the report (SPEC section 6). */
 const REPORT_CONFIG = REPORT_DESIGN_CONFIG;
-
-function inputErrorMessage(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    return (e as Error).message;
-  }
-  throw new Error("expected an InputError");
-}
 
 function chiSquare(counts: number[], expected: number): number {
   return counts.reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
