@@ -11,7 +11,14 @@ try {
   process.exit(1);
 }
 const passed = report.numPassedTests ?? 0;
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+// numFailedTestSuites counts every describe block above a failed test as well, so it would
+// report one failed test as three. Add only files that failed without a failed test (a file
+// that did not load or a hook that threw), one each.
+const brokenFiles = (report.testResults ?? []).filter(
+  (f) => f.status === "failed" && !(f.assertionResults ?? []).some((t) => t.status === "failed"),
+);
+for (const f of brokenFiles) console.log(`FAILED FILE: ${f.name}: ${(f.message ?? "").split("\n")[0]}`);
+const failed = (report.numFailedTests ?? 0) + brokenFiles.length;
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 if (skipped > 0) {
   for (const suite of report.testResults ?? []) {

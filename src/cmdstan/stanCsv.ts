@@ -834,7 +834,12 @@ export async function readStanFit(
   opts: { variables?: string[]; requireMethod?: 'sample' } = {},
 ): Promise<StanFit> {
   if (files.length === 0) throw new StanCsvError('no CSV files given for the fit', '(none)');
-  const chains = await Promise.all(files.map((f) => readStanCsv(f, opts)));
+  // Read in parallel but report failures in file order: with Promise.all the file named in the
+  // error would be whichever chain happened to fail first on a busy machine.
+  const settled = await Promise.allSettled(files.map((f) => readStanCsv(f, opts)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const chains = settled.map((r) => (r as PromiseFulfilledResult<StanCsv>).value);
   const ref = chains[0];
   for (let c = 1; c < chains.length; c++) {
     const ch = chains[c];

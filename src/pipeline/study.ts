@@ -101,10 +101,13 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   await checkModelOutputs(install, config.inference_model_path, TRACKED_OUTPUTS, "inference", "inference_model_path", config.source);
   await checkModelOutputs(install, config.sim_model_path, SIM_OUTPUTS, "simulation", "sim_model_path", config.source);
   log(`[recover] compiling ${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)} (cached when unchanged)`);
-  const [inference, sim]: CompiledModel[] = await Promise.all([
+  // allSettled so that, when both fail, the error reported is always the inference model's.
+  const compiled = await Promise.allSettled([
     compileModel(install, config.inference_model_path),
     compileModel(install, config.sim_model_path),
   ]);
+  for (const r of compiled) if (r.status === "rejected") throw r.reason;
+  const [inference, sim] = compiled.map((r) => (r as PromiseFulfilledResult<CompiledModel>).value);
 
   const design = await prepareDesign(config);
   const fingerprint = resultFingerprint(config, { inference: inference.hash, sim: sim.hash }, designHash(design));

@@ -38,7 +38,8 @@ function expectFailureNaming(r: { code?: number; stdout: string; stderr: string 
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');
   const msg = r.stderr.trim();
-  expect(msg.startsWith(`cmdstan-recover: ${file}`)).toBe(true);
+  // Compared as a prefix string so a failure prints what the CLI actually wrote.
+  expect(msg.slice(0, `cmdstan-recover: ${file}`.length)).toBe(`cmdstan-recover: ${file}`);
   expect(msg).toMatch(what);
   expect(msg).not.toMatch(/\n\s*\n/); // one paragraph
   expect(msg).not.toMatch(/^\s+at /m); // no stack trace
