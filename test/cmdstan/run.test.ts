@@ -66,7 +66,8 @@ describe("sample (real CmdStan)", () => {
     });
     const t0 = Date.now();
     await expect(run).rejects.toBeInstanceOf(Error);
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    // A liveness bound, not a speed test: without the abort the chains would warm up for hours.
+    expect(Date.now() - t0).toBeLessThan(60_000);
   });
 
   it("runs fixed_param with one draw and no warmup", async () => {

@@ -491,7 +491,8 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
     await checkInvariants(zero, z);
   });
 
-  it('reads a large file quickly (2000 draws x 1100 columns)', async () => {
+  // Speed is measured in bench/csvRead.ts, not here.
+  it('reads a large file (2000 draws x 1100 columns)', async () => {
     const text = await readFile(fx('bernoulli_output_1.csv'), 'utf8');
     const head = text.slice(0, text.indexOf('lp__')).replace('num_samples = 10', 'num_samples = 2000');
     const cols = ['lp__', 'accept_stat__', 'stepsize__', 'treedepth__', 'n_leapfrog__', 'divergent__', 'energy__', ...Array.from({ length: 1100 }, (_, i) => `log_lik.${i + 1}`)];
@@ -499,12 +500,9 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
     const big = head + cols.join(',') + '\n# Adaptation terminated\n# Step size = 0.5\n# Diagonal elements of inverse mass matrix:\n# 1\n' + `${row}\n`.repeat(2000);
     const f = path.join(dir, 'big.csv');
     await writeFile(f, big);
-    const t0 = performance.now();
     const csv = await readStanCsv(f);
-    const ms = performance.now() - t0;
     expect(csv.numDraws).toBe(2000);
     expect(csv.variables.at(-1)).toMatchObject({ name: 'log_lik', dims: [1100] });
     expect(csv.draws['log_lik.1100'][1999]).toBe(Number((-1.2345678 * 1107).toPrecision(6)));
-    expect(ms).toBeLessThan(8000);
   });
 });
