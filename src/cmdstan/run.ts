@@ -28,7 +28,14 @@ export interface SampleOptions {
   numSamples?: number;
   thin?: number;
   adaptDelta?: number;
+  /** false: no adaptation (the sampler keeps `stepsize` and the unit/diagonal metric). */
+  adaptEngaged?: boolean;
   maxTreedepth?: number;
+  metric?: "diag_e" | "dense_e" | "unit_e";
+  /** Initial step size (the final one when adaptation is off). */
+  stepsize?: number;
+  /** Also write the warmup draws to the CSV. */
+  saveWarmup?: boolean;
   seed: number;
   /** A number (uniform(-x, x) on the unconstrained scale) or a JSON file of initial values. */
   init?: number | string;
@@ -61,13 +68,21 @@ const PROGRESS_RE = /Iteration:\s*(\d+)\s*\/\s*(\d+)\s*\[\s*(\d+)%\]\s*\((Warmup
 export function sampleArgs(opts: SampleOptions, chain: number, csvFile: string): string[] {
   const fixed = opts.algorithm === "fixed_param";
   const args = ["sample", `num_samples=${opts.numSamples ?? 1000}`, `num_warmup=${fixed ? 0 : opts.numWarmup ?? 1000}`];
+  if (opts.saveWarmup !== undefined) args.push(`save_warmup=${opts.saveWarmup ? 1 : 0}`);
   if (opts.thin !== undefined) args.push(`thin=${opts.thin}`);
   if (fixed) {
     args.push("algorithm=fixed_param");
   } else {
-    if (opts.adaptDelta !== undefined) args.push("adapt", `delta=${opts.adaptDelta}`);
+    const adapt = [
+      ...(opts.adaptEngaged !== undefined ? [`engaged=${opts.adaptEngaged ? 1 : 0}`] : []),
+      ...(opts.adaptDelta !== undefined ? [`delta=${opts.adaptDelta}`] : []),
+    ];
+    if (adapt.length > 0) args.push("adapt", ...adapt);
     args.push("algorithm=hmc", "engine=nuts");
     if (opts.maxTreedepth !== undefined) args.push(`max_depth=${opts.maxTreedepth}`);
+    // hmc-level words after the nuts-level ones: CmdStan's parser climbs back up the tree.
+    if (opts.metric !== undefined) args.push(`metric=${opts.metric}`);
+    if (opts.stepsize !== undefined) args.push(`stepsize=${opts.stepsize}`);
   }
   args.push(`id=${chain}`);
   if (opts.dataFile) args.push("data", `file=${path.resolve(opts.dataFile)}`);

@@ -113,4 +113,14 @@ describe("sampleArgs", () => {
       "sample num_samples=2000 num_warmup=1000 adapt delta=0.95 algorithm=hmc engine=nuts max_depth=12 id=3 data file=/d.json random seed=54321 output file=/o/m-3.csv refresh=100 sig_figs=9",
     );
   });
+  it("places save_warmup, adapt engaged, metric and stepsize where CmdStan's parser accepts them", () => {
+    const args = sampleArgs(
+      { seed: 1, numSamples: 20, saveWarmup: true, thin: 2, adaptEngaged: false, adaptDelta: 0.9, metric: "dense_e", stepsize: 0.5, outputDir: "/o" },
+      1,
+      "/o/m-1.csv",
+    );
+    expect(args.join(" ")).toBe(
+      "sample num_samples=20 num_warmup=1000 save_warmup=1 thin=2 adapt engaged=0 delta=0.9 algorithm=hmc engine=nuts metric=dense_e stepsize=0.5 id=1 random seed=1 output file=/o/m-1.csv refresh=100",
+    );
+  });
 });

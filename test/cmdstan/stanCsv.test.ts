@@ -6,7 +6,7 @@ import { StanCsvError } from '../../src/cmdstan/errors.js';
 import type { CompiledModel } from '../../src/cmdstan/compile.js';
 import { sample, type SampleOptions } from '../../src/cmdstan/run.js';
 import { bracketName, parseStanCsvText, readStanCsv, readStanFit, type StanCsv } from '../../src/cmdstan/stanCsv.js';
-import { compileTestModel, CSV_FIXTURES, sampleWithExtraArgs, type ExtraSampleArgs } from '../helpers/cmdstan.js';
+import { compileTestModel, CSV_FIXTURES } from '../helpers/cmdstan.js';
 
 const FIX = CSV_FIXTURES;
 const fx = (name: string) => path.join(FIX, name);
@@ -397,11 +397,9 @@ describe('strict parsing of hand-made damage', () => {
 describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   let dir: string;
   let model: CompiledModel;
-  /** Chains 1..`chains` with seed 4711; `extra` for arguments run.ts's sample() has no option for. */
-  const run = async (prefix: string, opts: Partial<SampleOptions>, extra?: ExtraSampleArgs, chains = 1): Promise<string[]> => {
-    const o: SampleOptions = { chains, seed: 4711, refresh: 0, outputDir: dir, outputPrefix: prefix, ...opts };
-    return extra ? sampleWithExtraArgs(model, o, extra) : (await sample(model, o)).csvFiles;
-  };
+  /** Chains 1..`chains` with seed 4711. */
+  const run = async (prefix: string, opts: Partial<SampleOptions>, chains = 1): Promise<string[]> =>
+    (await sample(model, { chains, seed: 4711, refresh: 0, outputDir: dir, outputPrefix: prefix, ...opts })).csvFiles;
 
   beforeAll(async () => {
     model = await compileTestModel('summary_shapes');
@@ -412,7 +410,7 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   });
 
   it('shapes and values of containers of rank 1 to 3 (column-major in the file)', async () => {
-    const files = await run('default', { numSamples: 200 }, undefined, 2);
+    const files = await run('default', { numSamples: 200 }, 2);
     const fit = await readStanFit(files, { requireMethod: 'sample' });
     const csv = fit.chains[0];
     await checkInvariants(files[0], csv);
@@ -436,7 +434,7 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   });
 
   it('save_warmup=1 with thin=3: warmup and post-warmup draw counts', async () => {
-    const [f] = await run('warm', { numSamples: 50, numWarmup: 100, thin: 3 }, { sample: ['save_warmup=1'] });
+    const [f] = await run('warm', { numSamples: 50, numWarmup: 100, thin: 3, saveWarmup: true });
     const csv = await readStanCsv(f);
     expect(csv.numWarmupDraws).toBe(34);
     expect(csv.numDraws).toBe(17);
@@ -455,7 +453,7 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
   });
 
   it('dense, unit and non-adapted metrics', async () => {
-    const [dense] = await run('dense', { numSamples: 20 }, { hmc: ['metric=dense_e'] });
+    const [dense] = await run('dense', { numSamples: 20, metric: 'dense_e' });
     const d = await readStanCsv(dense);
     expect(d.adaptation?.metric).toBe('dense_e');
     const m = d.adaptation!.inverseMetric as number[][];
@@ -463,11 +461,11 @@ describe('real CmdStan output (test/models/summary_shapes.stan)', () => {
     for (const row of m) expect(row).toHaveLength(8);
     expect(m[0][1]).toBeCloseTo(m[1][0], 12);
 
-    const [unit] = await run('unit', { numSamples: 20 }, { hmc: ['metric=unit_e'] });
+    const [unit] = await run('unit', { numSamples: 20, metric: 'unit_e' });
     const u = await readStanCsv(unit);
     expect(u.adaptation).toMatchObject({ metric: 'unit_e', inverseMetric: [] });
 
-    const [fixed] = await run('noadapt', { numSamples: 20 }, { hmc: ['stepsize=0.5'], sample: ['adapt', 'engaged=0'] });
+    const [fixed] = await run('noadapt', { numSamples: 20, stepsize: 0.5, adaptEngaged: false });
     const n = await readStanCsv(fixed);
     expect(n.config.adaptEngaged).toBe(false);
     expect(n.adaptation?.stepSize).toBe(0.5);
