@@ -296,18 +296,37 @@ function argsort(x: Float64Array): { perm: Uint32Array; sorted: Float64Array } {
 }
 
 /**
+ * Normal scores of the untied ranks 1..S, the same numbers zScale would compute one by one.
+ * Every column of a fit has the same S, so the table is computed once per fit instead of once
+ * per draw of every column (normalQuantile was 9% of a fit's summary time).
+ */
+const normalScoreTables = new Map<number, Float64Array>();
+function untiedNormalScores(S: number): Float64Array {
+  let table = normalScoreTables.get(S);
+  if (!table) {
+    const denom = S - 2 * (3 / 8) + 1;
+    table = new Float64Array(S);
+    for (let k = 0; k < S; k++) table[k] = normalQuantile((k + 1 - 3 / 8) / denom);
+    if (normalScoreTables.size >= 8) normalScoreTables.clear(); // a handful of sizes per study
+    normalScoreTables.set(S, table);
+  }
+  return table;
+}
+
+/**
  * Average ranks (1-based, ties averaged) -> Blom (r - 3/8) / (S + 1/4) -> normal scores, over
  * the whole matrix, as ArviZ `_z_scale`; from the matrix's sort permutation.
  */
 function zScale(x: Mat, perm: Uint32Array, sorted: Float64Array): Mat {
   const S = sorted.length;
   const denom = S - 2 * (3 / 8) + 1;
+  const untied = untiedNormalScores(S);
   const out = new Float64Array(S);
   for (let k = 0; k < S; ) {
     let e = k + 1;
     while (e < S && sorted[e] === sorted[k]) e++;
     const rank = (k + 1 + e) / 2; // average of ranks k+1..e
-    const z = normalQuantile((rank - 3 / 8) / denom);
+    const z = e === k + 1 ? untied[k] : normalQuantile((rank - 3 / 8) / denom);
     for (let i = k; i < e; i++) out[perm[i]] = z;
     k = e;
   }
