@@ -19,9 +19,9 @@ deps: $(NODE_STAMP)
 
 # Python reference tools (ArviZ, pandas) for tests and benchmarks, in an ignored virtualenv.
 PY_STAMP := .venv/.installed
-$(PY_STAMP): scripts/requirements-py.txt
+$(PY_STAMP): scripts/requirements-py.txt scripts/requirements-py.lock
 	python3 -m venv .venv
-	.venv/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-py.txt
+	.venv/bin/python -m pip install --quiet --disable-pip-version-check -r scripts/requirements-py.txt -c scripts/requirements-py.lock
 	@touch $(PY_STAMP)
 
 pyenv: $(PY_STAMP)

@@ -31,6 +31,8 @@ export class CmdStanRunError extends UserFacingError {
     readonly signal: string | undefined,
     readonly timedOut: boolean,
     readonly stderrTail: string,
+    /** Stopped by an abort (the user's, or a sibling chain's failure), not by its own fault. */
+    readonly cancelled = false,
   ) {
     super(message);
   }

@@ -109,7 +109,9 @@ export async function sample(model: CompiledModel, opts: SampleOptions): Promise
     return { csv: `${base}.csv`, stdout: `${base}-stdout.txt`, stderr: `${base}-stderr.txt` };
   });
   try {
-    await Promise.all(
+    // allSettled: every chain has exited and written its files before sample() returns or
+    // throws, and the error reported does not depend on which chain failed soonest.
+    const settled = await Promise.allSettled(
       files.map(async (f, i) => {
         const chain = i + 1;
         const runOne = () => runChain(model, sampleArgs(opts, chain, f.csv), f, chain, opts, siblings.signal);
@@ -117,11 +119,19 @@ export async function sample(model: CompiledModel, opts: SampleOptions): Promise
           if (opts.scheduler) await opts.scheduler.run(runOne, 1);
           else await runOne();
         } catch (err) {
-          siblings.abort(err);
+          siblings.abort(err); // one failed chain stops its siblings
           throw err;
         }
       }),
     );
+    const errors = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+    if (errors.length > 0) {
+      // The user's abort wins; else the first chain (in chain order) that failed by itself,
+      // not one stopped because a sibling failed.
+      if (opts.signal?.aborted) throw errors.find((e) => e === opts.signal?.reason) ?? errors[0];
+      const own = errors.find((e) => e instanceof CmdStanRunError && !e.cancelled);
+      throw own ?? errors[0];
+    }
   } finally {
     opts.signal?.removeEventListener("abort", onOuterAbort);
   }
@@ -193,6 +203,7 @@ async function runChain(
     r.signal,
     Boolean(r.timedOut),
     stderrTail,
+    Boolean(r.isCanceled),
   );
 }
 

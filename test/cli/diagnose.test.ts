@@ -20,7 +20,7 @@ let cmdstan: string;
 let funnel: string[];
 
 async function cli(args: string[]) {
-  const r = await execa(TSX, ['src/cli.ts', ...args, '--cmdstan', cmdstan], { cwd: REPO_ROOT, reject: false, env: { DEBUG: '' } });
+  const r = await execa(TSX, ['src/cli.ts', ...args, '--cmdstan', cmdstan], { cwd: REPO_ROOT, reject: false, env: { DEBUG: '', NODE_NO_WARNINGS: '1' } }); // a Node warning on stderr is not the CLI's output
   return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 

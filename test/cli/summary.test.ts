@@ -18,7 +18,7 @@ const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 
 /** Runs the CLI; never throws on a non-zero exit. */
 async function cli(args: string[]) {
-  const r = await execa(TSX, ['src/cli.ts', ...args], { cwd: REPO_ROOT, reject: false, env: { DEBUG: '' } });
+  const r = await execa(TSX, ['src/cli.ts', ...args], { cwd: REPO_ROOT, reject: false, env: { DEBUG: '', NODE_NO_WARNINGS: '1' } }); // a Node warning on stderr is not the CLI's output
   return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
 }
 

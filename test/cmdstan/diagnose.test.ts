@@ -102,7 +102,9 @@ describe('bin/diagnose on real fits (test/models)', () => {
     expect(reading.transitions).toBe(want.transitions); // from the text, not the default
     expect(reading.ebfmiOk).toBe(want.ebfmi >= 0.3);
     const printed = /The E-BFMI, ([\d.e-]+), is below/.exec(text);
-    if (printed) expect(Number(printed[1])).toBeCloseTo(Number(want.ebfmi.toPrecision(2)), 6);
+    // diagnose prints 2 significant digits of its own sum; ours is summed in another order, so
+    // compare within half a unit of the printed last digit rather than rounding ours.
+    if (printed) expect(Math.abs(Number(printed[1]) - want.ebfmi)).toBeLessThanOrEqual(0.5 * 10 ** (Math.floor(Math.log10(want.ebfmi)) - 1) + 1e-12);
     else expect(want.ebfmi).toBeGreaterThanOrEqual(0.3);
     expect(reading.treedepthMentioned).toBe(true);
     expect(text).toMatch(/\d+ of 2000 \([\d.]+%\) transitions ended with a divergence/);

@@ -81,7 +81,8 @@ describe("recover (real CmdStan)", () => {
     const timing = JSON.parse(await readFile(path.join(smokeOut, "timing.json"), "utf8"));
     expect(timing.iterations_run).toBe(3);
     expect(timing.phases.loop.childrenCpu).toBeGreaterThan(0);
-    expect(timing.loop_utilisation).toBeGreaterThan(0.2);
+    // Sanity only: how busy the cores were depends on the machine's load (bench/studyUtilisation measures it).
+    expect(timing.loop_utilisation).toBeGreaterThan(0);
     expect(timing.loop_utilisation).toBeLessThanOrEqual(1.05);
     const record = JSON.parse(await readFile(path.join(smokeOut, "iteration_1", "iteration.json"), "utf8"));
     expect(Object.keys(record.timing)).toEqual(["simulate", "sample", "summarize", "diagnose"]);
@@ -90,9 +91,13 @@ describe("recover (real CmdStan)", () => {
   it("resumes after the process is killed mid-run and ends with the same statistics", async () => {
     const out = path.join(tmp, "resume");
     // Kill the whole process group (node and its CmdStan children) as a crash would.
-    const child = execa(CLI[0], [CLI[1], "recover", "--config", SMOKE, "--output", out], { detached: true, reject: false, stdio: "ignore" });
-    await waitFor(() => existsSync(path.join(out, "iteration_1", "iteration.json")), 10 * 60_000);
-    process.kill(-child.pid!, "SIGKILL");
+    // --cores 2: with more cores all three iterations would run at once and might all finish.
+    const child = execa(CLI[0], [CLI[1], "recover", "--config", SMOKE, "--output", out, "--cores", "2"], { detached: true, reject: false, stdio: "ignore" });
+    try {
+      await waitFor(() => existsSync(path.join(out, "iteration_1", "iteration.json")), 10 * 60_000);
+    } finally {
+      process.kill(-child.pid!, "SIGKILL"); // also when the wait failed: no sampler left running
+    }
     await child;
     const finishedBefore = [1, 2, 3].filter((i) => existsSync(path.join(out, `iteration_${i}`, "iteration.json")));
     expect(finishedBefore.length).toBeLessThan(3);
