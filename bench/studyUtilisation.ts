@@ -45,6 +45,7 @@ export interface PhaseTiming {
   wall: number;
   childrenCpu: number;
   ownCpu: number;
+  otherCpu?: number;
 }
 export interface TimingJson {
   cores: number;
@@ -54,6 +55,7 @@ export interface TimingJson {
   loop_utilisation: number | null;
   whole_run_utilisation: number | null;
   outside_loop_share: number | null;
+  other_processes_share?: number | null;
 }
 export interface IterationJson {
   iteration: number;
@@ -461,7 +463,11 @@ export async function fullStudy(): Promise<string> {
         `- Measured by the OS over the whole run (timing.json, ${sec(timing.wall_seconds)} s on ${cores} cores = ${sec(capacity)} core-s): CmdStan children ${sec(childrenCpu)} CPU-s ` +
           `(whole_run_utilisation **${timing.whole_run_utilisation}**, bin/diagnose included), the tool itself ${sec(ownCpu)} CPU-s (${pct(ownCpu / capacity)}). ` +
           `Chains alone (children minus ${n} x bin/diagnose's ${sec(post.diagnoseCpu, 2)} CPU-s timed alone): ${sec(chainCpu)} CPU-s, **utilisation ${chainUtil.toFixed(3)}**; ` +
-          `bin/diagnose ${pct((n * post.diagnoseCpu) / capacity)}, the tool ${pct(ownCpu / capacity)}, idle ${pct(Math.max(0, 1 - childrenCpu / capacity - ownCpu / capacity))} of the core-seconds.`,
+          `bin/diagnose ${pct((n * post.diagnoseCpu) / capacity)}, the tool ${pct(ownCpu / capacity)}` +
+          (timing.phases.loop.otherCpu !== undefined
+            ? `, other processes on the machine ${sec(timing.phases.setup.otherCpu! + timing.phases.loop.otherCpu + timing.phases.finish.otherCpu!)} CPU-s (other_processes_share ${timing.other_processes_share}), `
+            : ' (other processes on the machine: not recorded by this build), ') +
+          `idle or other ${pct(Math.max(0, 1 - childrenCpu / capacity - ownCpu / capacity))} of the core-seconds.`,
         `- Time outside sampling: ${pct(idleShare)} of the run counting core-seconds with no sampling process (timeline); **${pct(1 - chainUtil)}** on a CPU basis (every core-second not spent in a chain). Outside the loop (setup + finish): ${sec(timing.phases.setup.wall + timing.phases.finish.wall)} s (${pct(timing.outside_loop_share ?? NaN)}).`,
       );
     } else {

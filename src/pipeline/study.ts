@@ -21,7 +21,7 @@ import { sha256, verifyIteration, writeFileAtomic, writeJsonAtomic, type Iterati
 import { iterationDir, runIteration, SIM_OUTPUTS, TRACKED_OUTPUTS } from "./iteration.js";
 import { StudyProgress } from "./progress.js";
 import { summarizeStudy, type StudySummary } from "./summarize.js";
-import { clock, since } from "./timing.js";
+import { clock, machineCpu, since, type PhaseClock } from "./timing.js";
 
 export interface RunStudyOptions {
   signal?: AbortSignal;
@@ -210,9 +210,18 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
     loop_utilisation: loop.wall > 0 ? Math.round((loop.childrenCpu / (cores * loop.wall)) * 1000) / 1000 : null,
     whole_run_utilisation: total.wall > 0 ? Math.round((total.childrenCpu / (cores * total.wall)) * 1000) / 1000 : null,
     outside_loop_share: total.wall > 0 ? Math.round(((setup.wall + finish.wall) / total.wall) * 1000) / 1000 : null,
+    // Share of the machine's CPUs that other processes used during the run: a utilisation
+    // measured beside other work is lower than the tool's own.
+    other_processes_share: otherProcessesShare(total),
   });
   if (summary.nSuccessful === 0) {
     throw new UserFacingError(`every iteration failed (${config.n_iterations}); the reasons are in ${out}/iteration_*/error.txt. First: ${summary.failures[0]?.reason ?? "?"}`);
   }
   return { ...summary, outputDir: out, wallSeconds: (Date.now() - started) / 1000, resumed: progress.snapshot().iterationsResumed };
+}
+
+function otherProcessesShare(total: PhaseClock): number | null {
+  const cpus = machineCpu()?.cpus;
+  if (total.otherCpu === undefined || !cpus || total.wall <= 0) return null;
+  return Math.round((total.otherCpu / (cpus * total.wall)) * 1000) / 1000;
 }

@@ -26,18 +26,51 @@ export function ownCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
+/**
+ * Busy CPU seconds of the whole machine (all processes, every CPU) from the first line of
+ * /proc/stat, and the number of CPUs; undefined where /proc is absent. With it a run can say
+ * how much of the machine other processes took while it ran: a measurement disturbed by
+ * other work shows up as such instead of as a slow tool.
+ */
+export function machineCpu(): { busy: number; cpus: number } | undefined {
+  try {
+    const stat = readFileSync("/proc/stat", "utf8");
+    const lines = stat.split("\n");
+    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user)
+    const f = lines[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
+    const cpus = lines.filter((l) => /^cpu\d+ /.test(l)).length;
+    return Number.isFinite(busy) && cpus > 0 ? { busy: busy / CLOCK_TICKS, cpus } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface PhaseClock {
   wall: number;
   childrenCpu: number;
   ownCpu: number;
+  /** CPU seconds of every other process on the machine (machine busy - children - this process). */
+  otherCpu?: number;
 }
 
-export function clock(): PhaseClock {
-  return { wall: Date.now() / 1000, childrenCpu: childrenCpuSeconds(), ownCpu: ownCpuSeconds() };
+interface ClockReading extends PhaseClock {
+  machineBusy?: number;
 }
 
-export function since(start: PhaseClock): PhaseClock {
+export function clock(): ClockReading {
+  return { wall: Date.now() / 1000, childrenCpu: childrenCpuSeconds(), ownCpu: ownCpuSeconds(), machineBusy: machineCpu()?.busy };
+}
+
+export function since(start: ClockReading): PhaseClock {
   const now = clock();
   const r = (x: number) => Math.round(x * 1000) / 1000;
-  return { wall: r(now.wall - start.wall), childrenCpu: r(now.childrenCpu - start.childrenCpu), ownCpu: r(now.ownCpu - start.ownCpu) };
+  const d = {
+    wall: r(now.wall - start.wall),
+    childrenCpu: r(now.childrenCpu - start.childrenCpu),
+    ownCpu: r(now.ownCpu - start.ownCpu),
+  };
+  if (now.machineBusy === undefined || start.machineBusy === undefined) return d;
+  // Children are counted when reaped, the machine as it runs: clamp the small mismatch at 0.
+  return { ...d, otherCpu: r(Math.max(0, now.machineBusy - start.machineBusy - d.childrenCpu - d.ownCpu)) };
 }

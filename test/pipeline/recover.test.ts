@@ -84,6 +84,9 @@ describe("recover (real CmdStan)", () => {
     // Sanity only: how busy the cores were depends on the machine's load (bench/studyUtilisation measures it).
     expect(timing.loop_utilisation).toBeGreaterThan(0);
     expect(timing.loop_utilisation).toBeLessThanOrEqual(1.05);
+    expect(timing.other_processes_share).toBeGreaterThanOrEqual(0);
+    expect(timing.other_processes_share).toBeLessThanOrEqual(1);
+    expect(timing.phases.loop.otherCpu).toBeGreaterThanOrEqual(0);
     const record = JSON.parse(await readFile(path.join(smokeOut, "iteration_1", "iteration.json"), "utf8"));
     expect(Object.keys(record.timing)).toEqual(["simulate", "sample", "summarize", "diagnose"]);
   });
