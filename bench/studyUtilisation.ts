@@ -194,16 +194,30 @@ export async function runStudyCli(label: string, config: Record<string, unknown>
  * CPU seconds of the work after one fit, timed alone on an idle machine: bin/diagnose on the
  * fit's CSVs (OS-measured children CPU) and the tool's reading + summary (own CPU).
  */
-export async function postFitCost(csvFiles: string[]): Promise<{ diagnoseCpu: number; summaryCpu: number }> {
+/**
+ * CPU seconds of the post-fit work on one fit's CSVs, timed alone: medians of `rounds` runs, with
+ * the spread of bin/diagnose's (the CPU time of one and the same process varies between runs on
+ * this shared virtual machine, by up to half in one session).
+ */
+export async function postFitCost(
+  csvFiles: string[],
+  rounds = 3,
+): Promise<{ diagnoseCpu: number; diagnoseCpuRange: [number, number]; summaryCpu: number }> {
   const install = await locateCmdStan();
-  const c0 = childrenCpuSeconds();
-  await runDiagnose(install.path, csvFiles);
-  const diagnoseCpu = childrenCpuSeconds() - c0;
+  const diagnose: number[] = [];
+  const summary: number[] = [];
   // One untimed round first: in a study the tool's summary code is warm (JIT) after the first fit.
   formatSummaryCsv(summarizeFit(await readStanFit(csvFiles, { requireMethod: 'sample' })));
-  const o0 = ownCpuSeconds();
-  formatSummaryCsv(summarizeFit(await readStanFit(csvFiles, { requireMethod: 'sample' })));
-  return { diagnoseCpu, summaryCpu: ownCpuSeconds() - o0 };
+  for (let r = 0; r < rounds; r++) {
+    const c0 = childrenCpuSeconds();
+    await runDiagnose(install.path, csvFiles);
+    diagnose.push(childrenCpuSeconds() - c0);
+    const o0 = ownCpuSeconds();
+    formatSummaryCsv(summarizeFit(await readStanFit(csvFiles, { requireMethod: 'sample' })));
+    summary.push(ownCpuSeconds() - o0);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { diagnoseCpu: median(diagnose), diagnoseCpuRange: [Math.min(...diagnose), Math.max(...diagnose)], summaryCpu: median(summary) };
 }
 
 async function fitCsvs(outDir: string, i: number): Promise<string[]> {
@@ -424,7 +438,15 @@ export async function fullStudy(): Promise<string> {
   L.push(`- Per-iteration \`seconds\` (iteration.json; includes waiting for cores, since 2 iterations are in flight): mean ${sec(meanOf(secs))}, min ${sec(Math.min(...secs))}, max ${sec(Math.max(...secs))}; sum ${sec(secs.reduce((a, b) => a + b, 0))}.`);
   L.push(`- Loop core-seconds with a sampling process running: **${pct(tl.busyShare)}** of ${cores} cores x loop wall; idle = head ${pct(tl.idle.head)} / body ${pct(tl.idle.body)} / drain ${pct(tl.idle.drain)} / tail ${pct(tl.idle.tail)} (drain ${sec(tl.drainSeconds)} s, tail ${sec(tl.tailSeconds)} s); at most ${tl.maxRunning} at once.`);
   L.push(`- Sum of CmdStan elapsed over the ${chains.filter((c) => c.kind === 'fit').length} fit chains: ${sec(tl.fitElapsed)} s, i.e. ${sec(tl.fitElapsed / cores)} s on ${cores} cores = ${pct(tl.fitElapsed / cores / tl.loopWall)} of the loop wall.`);
-  L.push(`- After each fit (file times, alongside the next fit's chains): summarize (last chain end -> posterior_summary.csv) mean ${sec(meanOf(post.map((p) => p.summarize)))} s, diagnose (-> diagnostics.txt) mean ${sec(meanOf(post.map((p) => p.diagnose)))} s per iteration.`);
+  const stepTimes = iterations.filter((it) => it.timing?.summarize !== undefined && it.timing?.diagnose !== undefined);
+  if (stepTimes.length > 0) {
+    // Summary and bin/diagnose run side by side after each fit; iteration.json times each one.
+    L.push(
+      `- After each fit, side by side and alongside the next fit's chains (iteration.json timing, wall): summarize mean ${sec(meanOf(stepTimes.map((it) => it.timing!.summarize!)))} s, bin/diagnose mean ${sec(meanOf(stepTimes.map((it) => it.timing!.diagnose!)))} s per iteration.`,
+    );
+  } else {
+    L.push(`- After each fit (file times, alongside the next fit's chains): summarize (last chain end -> posterior_summary.csv) mean ${sec(meanOf(post.map((p) => p.summarize)))} s, diagnose (-> diagnostics.txt) mean ${sec(meanOf(post.map((p) => p.diagnose)))} s per iteration.`);
+  }
   const real = path.join(REPO_ROOT, '.cache', 'bench', 'csvRead', 'real');
   const realFiles = [1, 2, 3, 4].map((c) => path.join(real, `h_m01-${c}.csv`));
   const outsideLoop = end - created - tl.loopWall;
@@ -446,7 +468,7 @@ export async function fullStudy(): Promise<string> {
     const columns = (await readStanCsv(realFiles[0], { variables: ['lp__'] })).columnNames;
     const gq = columns.filter((c) => /^(log_lik|y_pred)\./.test(c)).length;
     L.push(
-      `- Post-fit CPU per fit of this shape (4 x 2000 draws of h_m01, timed alone on bench/csvRead's real fit in .cache/bench/csvRead/real): bin/diagnose ${sec(post.diagnoseCpu, 2)} s, read + summary ${sec(post.summaryCpu, 2)} s, ` +
+      `- Post-fit CPU per fit of this shape (4 x 2000 draws of h_m01, timed alone on bench/csvRead's real fit in .cache/bench/csvRead/real, median of 3): bin/diagnose ${sec(post.diagnoseCpu, 2)} s (${sec(post.diagnoseCpuRange[0], 2)}-${sec(post.diagnoseCpuRange[1], 2)}), read + summary ${sec(post.summaryCpu, 2)} s, ` +
         `i.e. ${pct((post.diagnoseCpu + post.summaryCpu) / perFit)} of a fit's ${sec(perFit)} chain-seconds (CmdStan elapsed), ${pct(postShare)} of the loop's core-seconds. It runs beside the next fit's chains, so it shows up as slower chains, not as idle cores.`,
     );
     // Utilisation and time outside sampling: measured (timing.json) when the run wrote it, else estimated from the timeline.
@@ -458,11 +480,13 @@ export async function fullStudy(): Promise<string> {
       const capacity = cores * timing.wall_seconds;
       const chainCpu = childrenCpu - n * post.diagnoseCpu;
       chainUtil = chainCpu / capacity;
+      // The same with the fastest and slowest bin/diagnose of the rounds timed alone.
+      const utilRange = [childrenCpu - n * post.diagnoseCpuRange[1], childrenCpu - n * post.diagnoseCpuRange[0]].map((c) => (c / capacity).toFixed(3));
       idleShare = 1 - (tl.busyShare * tl.loopWall) / timing.wall_seconds;
       L.push(
         `- Measured by the OS over the whole run (timing.json, ${sec(timing.wall_seconds)} s on ${cores} cores = ${sec(capacity)} core-s): CmdStan children ${sec(childrenCpu)} CPU-s ` +
           `(whole_run_utilisation **${timing.whole_run_utilisation}**, bin/diagnose included), the tool itself ${sec(ownCpu)} CPU-s (${pct(ownCpu / capacity)}). ` +
-          `Chains alone (children minus ${n} x bin/diagnose's ${sec(post.diagnoseCpu, 2)} CPU-s timed alone): ${sec(chainCpu)} CPU-s, **utilisation ${chainUtil.toFixed(3)}**; ` +
+          `Chains alone (children minus ${n} x bin/diagnose's ${sec(post.diagnoseCpu, 2)} CPU-s timed alone): ${sec(chainCpu)} CPU-s, **utilisation ${chainUtil.toFixed(3)}** (${utilRange[0]}-${utilRange[1]} over the diagnose timings); ` +
           `bin/diagnose ${pct((n * post.diagnoseCpu) / capacity)}, the tool ${pct(ownCpu / capacity)}` +
           (timing.phases.loop.otherCpu !== undefined
             ? `, other processes on the machine ${sec(timing.phases.setup.otherCpu! + timing.phases.loop.otherCpu + timing.phases.finish.otherCpu!)} CPU-s (other_processes_share ${timing.other_processes_share}), `
