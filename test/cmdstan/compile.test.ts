@@ -1,9 +1,9 @@
 /** Compile cache and compile errors, against the real CmdStan. */
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileModel, modelCacheKey } from "../../src/cmdstan/compile.js";
 import { CompileError } from "../../src/cmdstan/errors.js";
 import type { CmdStanInstall } from "../../src/cmdstan/locate.js";
@@ -19,6 +19,9 @@ describe("compileModel (real CmdStan)", () => {
   let dir: string;
   let cacheDir: string;
 
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
   beforeAll(async () => {
     install = await testCmdStan();
     dir = await mkdtemp(path.join(os.tmpdir(), "cr-compile-"));

@@ -2,12 +2,12 @@
  * Foundation check against the real CmdStan: compile a small model, sample two chains,
  * read the CSV files back and run the real bin/diagnose on them.
  */
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { writeFileSync } from "node:fs";
 import { execa } from "execa";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sample } from "../../src/cmdstan/run.js";
 import type { CompiledModel } from "../../src/cmdstan/compile.js";
 import type { CmdStanInstall } from "../../src/cmdstan/locate.js";
@@ -22,6 +22,9 @@ describe("CmdStan integration (real CmdStan)", () => {
   let model: CompiledModel;
   let dir: string;
 
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
   beforeAll(async () => {
     install = await testCmdStan();
     model = await compileTestModel("tiny_normal");

@@ -1,8 +1,8 @@
 /** Running executables: failures become typed errors with stderr; timeouts; fixed_param. */
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompiledModel } from "../../src/cmdstan/compile.js";
 import { CmdStanRunError } from "../../src/cmdstan/errors.js";
 import { generateQuantities, sample, sampleArgs } from "../../src/cmdstan/run.js";
@@ -13,6 +13,9 @@ describe("sample (real CmdStan)", () => {
   let model: CompiledModel;
   let dir: string;
 
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
   beforeAll(async () => {
     model = await compileTestModel("tiny_normal");
     dir = await mkdtemp(path.join(os.tmpdir(), "cr-run-"));

@@ -1,8 +1,8 @@
 /** Study config validation: every error names the file and the key. */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
 import { iterationSeeds, loadStudyConfig } from "../../src/pipeline/config.js";
 
@@ -30,6 +30,9 @@ describe("study config", () => {
     return message;
   };
 
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "cr-config-"));
   });

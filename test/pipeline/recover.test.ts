@@ -3,11 +3,11 @@
  * kill, a swapped model, and a model missing a tracked parameter.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, writeFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
 import { loadStudyConfig } from "../../src/pipeline/config.js";
 import { runStudy } from "../../src/pipeline/study.js";
@@ -32,6 +32,9 @@ describe("recover (real CmdStan)", () => {
   let tmp: string;
   let smokeOut: string;
 
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
   beforeAll(async () => {
     await testCmdStan();
     tmp = await mkdtemp(path.join(os.tmpdir(), "cr-recover-"));

@@ -3,10 +3,10 @@
  * inference model learns gamma0 from informative data, broken data is rejected with the
  * model's message, and the per-(cell, alternative) likelihood equals a per-slot computation.
  */
-import { readFile, mkdtemp, writeFile } from "node:fs/promises";
+import { readFile, mkdtemp, writeFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileModel, type CompiledModel } from "../../src/cmdstan/compile.js";
 import { CmdStanRunError } from "../../src/cmdstan/errors.js";
 import { sample } from "../../src/cmdstan/run.js";
@@ -38,6 +38,9 @@ describe("h_m01 models (real CmdStan)", () => {
     return readStanCsv(r.csvFiles[0]);
   }
 
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
   beforeAll(async () => {
     const install = await testCmdStan();
     dir = await mkdtemp(path.join(os.tmpdir(), "cr-h_m01-"));
