@@ -97,15 +97,19 @@ describe("generateQuantities (real CmdStan)", () => {
   it("replays the generated quantities over every draw of a fitted CSV", async () => {
     const model = await compileTestModel("tiny_normal");
     const dir = await mkdtemp(path.join(os.tmpdir(), "cr-gq-"));
-    const data = path.join(dir, "ok.json");
-    await writeFile(data, JSON.stringify({ N: 2, y: [0.1, 0.2] }));
-    const fit = await sample(model, { chains: 1, numWarmup: 100, numSamples: 40, seed: 5, dataFile: data, outputDir: dir });
-    const out = await generateQuantities(model, { fittedParams: fit.csvFiles[0], dataFile: data, outputFile: path.join(dir, "gq.csv"), seed: 6 });
-    const gq = await readStanCsv(out);
-    expect(gq.config.method).toBe("generate_quantities");
-    expect(gq.numDraws).toBe(40);
-    // m[i, j] = 10 i + j in every draw; CSV column m.2.3 is m[2,3].
-    expect(Array.from(gq.draws["m.2.3"])).toEqual(Array(40).fill(23));
+    try {
+      const data = path.join(dir, "ok.json");
+      await writeFile(data, JSON.stringify({ N: 2, y: [0.1, 0.2] }));
+      const fit = await sample(model, { chains: 1, numWarmup: 100, numSamples: 40, seed: 5, dataFile: data, outputDir: dir });
+      const out = await generateQuantities(model, { fittedParams: fit.csvFiles[0], dataFile: data, outputFile: path.join(dir, "gq.csv"), seed: 6 });
+      const gq = await readStanCsv(out);
+      expect(gq.config.method).toBe("generate_quantities");
+      expect(gq.numDraws).toBe(40);
+      // m[i, j] = 10 i + j in every draw; CSV column m.2.3 is m[2,3].
+      expect(Array.from(gq.draws["m.2.3"])).toEqual(Array(40).fill(23));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
