@@ -36,7 +36,9 @@ export function machineCpu(): { busy: number; cpus: number } | undefined {
   try {
     const stat = readFileSync("/proc/stat", "utf8");
     const lines = stat.split("\n");
-    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user)
+    // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user).
+    // steal (the hypervisor running other machines on our CPUs) counts as busy: it too is
+    // capacity this run did not get.
     const f = lines[0].trim().split(/\s+/).slice(1, 9).map(Number);
     const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
     const cpus = lines.filter((l) => /^cpu\d+ /.test(l)).length;
