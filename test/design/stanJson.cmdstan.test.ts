@@ -1,52 +1,15 @@
 /**
  * Round trip through the real CmdStan: toStanJson -> test/models/json_shapes.stan (which echoes
- * its data in generated quantities) -> Stan CSV -> the values written. Needs a built CmdStan:
- * $CMDSTAN, else .cmdstan/cmdstan-2.27.0 once provisioned, else /tmp/cs. The model is compiled
- * once into .cache/test-models/ (reused while CmdStan and the .stan file are unchanged).
+ * its data in generated quantities) -> Stan CSV -> the values written. The model is compiled
+ * and run by the tool's own src/cmdstan (content-addressed compile cache, the tests' CmdStan).
  */
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, realpath, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sample } from "../../src/cmdstan/run.js";
 import { toStanJson, writeStanJson } from "../../src/cmdstan/stanJson.js";
-
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const MODEL_SRC = join(ROOT, "test", "models", "json_shapes.stan");
-
-function findCmdStan(): string {
-  const candidates: string[] = [];
-  if (process.env.CMDSTAN) candidates.push(process.env.CMDSTAN);
-  const provisioned = join(ROOT, ".cmdstan", "cmdstan-2.27.0");
-  if (existsSync(join(provisioned, ".provisioned"))) candidates.push(provisioned);
-  candidates.push("/tmp/cs");
-  const found = candidates.find((d) => existsSync(join(d, "makefile")) && existsSync(join(d, "bin", "stanc")));
-  if (!found) throw new Error(`no built CmdStan found (tried ${candidates.join(", ")}); set CMDSTAN`);
-  return found;
-}
-
-async function compiledModel(): Promise<string> {
-  const cmdstan = await realpath(findCmdStan());
-  const source = await readFile(MODEL_SRC, "utf8");
-  const hash = createHash("sha256").update(cmdstan).update("\0").update(source).digest("hex").slice(0, 12);
-  const dir = join(ROOT, ".cache", "test-models", `json_shapes-${hash}`);
-  const exe = join(dir, "json_shapes");
-  if (existsSync(exe)) return exe;
-  await mkdir(dir, { recursive: true });
-  await copyFile(MODEL_SRC, join(dir, "json_shapes.stan"));
-  try {
-    await run("make", ["-C", cmdstan, exe], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60 * 1000 });
-  } catch (e) {
-    await rm(exe, { force: true });
-    const err = e as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`compiling ${MODEL_SRC} failed: ${err.message}\n${(err.stderr ?? "").slice(-3000)}`);
-  }
-  return exe;
-}
+import { compileTestModel } from "../helpers/cmdstan.js";
 
 /** The first draw of a Stan CSV file as name -> value. */
 function readDraw(csv: string): { header: string[]; values: Map<string, number> } {
@@ -116,20 +79,14 @@ describe("Stan JSON read back by the real CmdStan", () => {
   let json: string;
 
   beforeAll(async () => {
-    const exe = await compiledModel();
-    const dir = join(ROOT, ".cache", "test-models", `run-${process.pid}-${Date.now()}`);
-    await mkdir(dir, { recursive: true });
+    const model = await compileTestModel("json_shapes");
+    const dir = await mkdtemp(join(tmpdir(), "cr-json-"));
     try {
       const dataFile = join(dir, "data.json");
-      const outFile = join(dir, "out.csv");
       await writeStanJson(dataFile, DATA, { ints: INTS });
       json = await readFile(dataFile, "utf8");
-      await run(
-        exe,
-        ["sample", "algorithm=fixed_param", "num_samples=1", "num_warmup=0", "data", `file=${dataFile}`, "output", `file=${outFile}`, "sig_figs=17", "random", "seed=1"],
-        { cwd: dir, timeout: 120_000 },
-      );
-      draw = readDraw(await readFile(outFile, "utf8"));
+      const fit = await sample(model, { chains: 1, algorithm: "fixed_param", numSamples: 1, dataFile, outputDir: dir, sigFigs: 17, seed: 1 });
+      draw = readDraw(await readFile(fit.csvFiles[0], "utf8"));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
