@@ -28,7 +28,7 @@ import { locateCmdStan, type CmdStanInstall } from '../src/cmdstan/locate.js';
 import { sample } from '../src/cmdstan/run.js';
 import { readStanCsv, readStanFit, type StanFit } from '../src/cmdstan/stanCsv.js';
 import { toStanJson } from '../src/cmdstan/stanJson.js';
-import { STAN_INT_KEYS, stanDataFromDesign } from '../src/design/studyDesign.js';
+import { STAN_INT_KEYS, fitData, simulationData } from '../src/design/studyDesign.js';
 import { collectGarbage, measuredOn, median, REPO_ROOT } from './_common.js';
 
 export const title = 'Stan CSV reading: readStanFit vs pandas.read_csv';
@@ -269,12 +269,12 @@ async function realDataset(install: CmdStanInstall): Promise<Dataset | { skipped
     if (left() <= 0) throw new Error('compiling took the whole budget');
     const design = await runDesign({ config: configFile, out: path.join(work, 'study_design.json') });
     const simData = path.join(work, 'sim_data.json');
-    await writeFile(simData, toStanJson(stanDataFromDesign(design, { forInference: false }), { ints: [...STAN_INT_KEYS] }));
+    await writeFile(simData, toStanJson(simulationData(design), { ints: [...STAN_INT_KEYS] }));
     const simRun = await sample(sim, { chains: 1, numSamples: 1, algorithm: 'fixed_param', seed: 20251, dataFile: simData, outputDir: work, outputPrefix: 'sim', signal: ac.signal });
     const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: ['y'] });
     const y = simCsv.variables[0].columnNames.map((c) => simCsv.draws[c][0]);
     const data = path.join(work, 'data.json');
-    await writeFile(data, toStanJson(stanDataFromDesign(design, { forInference: true, y }), { ints: [...STAN_INT_KEYS] }));
+    await writeFile(data, toStanJson(fitData(design, y), { ints: [...STAN_INT_KEYS] }));
     log(`real data set: sampling ${CHAINS} chains x (${WARMUP} + ${DRAWS}) iterations, budget ${Math.round(left() / 1000)} s left`);
     let lastLog = 0;
     const fit = await sample(model, {

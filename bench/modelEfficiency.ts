@@ -32,7 +32,7 @@ import { CoreScheduler } from '../src/cmdstan/scheduler.js';
 import { readStanCsv, readStanFit, type StanFit } from '../src/cmdstan/stanCsv.js';
 import { toStanJson } from '../src/cmdstan/stanJson.js';
 import { childrenCpuSeconds } from '../src/pipeline/timing.js';
-import { generateStudyDesign, STAN_INT_KEYS, stanDataFromDesign, type DesignConfig } from '../src/design/studyDesign.js';
+import { generateStudyDesign, STAN_INT_KEYS, fitData, simulationData, type DesignConfig } from '../src/design/studyDesign.js';
 import { measuredOn, REPO_ROOT } from './_common.js';
 import { machineBusySeconds } from './studyUtilisation.js';
 
@@ -179,12 +179,12 @@ export async function run(): Promise<string> {
   const studyConfig = JSON.parse(await readFile(configFile, 'utf8')) as { study_design_config: DesignConfig };
   const design = generateStudyDesign(studyConfig.study_design_config, DESIGN_SEED);
   const simData = path.join(WORK, 'sim_data.json');
-  await writeFile(simData, toStanJson(stanDataFromDesign(design, { forInference: false }), { ints: [...STAN_INT_KEYS] }));
+  await writeFile(simData, toStanJson(simulationData(design), { ints: [...STAN_INT_KEYS] }));
   const simRun = await sample(sim, { chains: 1, numSamples: 1, algorithm: 'fixed_param', seed: SIM_SEED, dataFile: simData, outputDir: path.join(WORK, 'sim'), outputPrefix: 'sim' });
   const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: ['y'] });
   const y = simCsv.variables[0].columnNames.map((c) => simCsv.draws[c][0]);
   const dataFile = path.join(WORK, 'data.json');
-  await writeFile(dataFile, toStanJson(stanDataFromDesign(design, { forInference: true, y }), { ints: [...STAN_INT_KEYS] }));
+  await writeFile(dataFile, toStanJson(fitData(design, y), { ints: [...STAN_INT_KEYS] }));
 
   log(`sampling both models: ${CHAINS} chains each x (${WARMUP} + ${DRAWS}), interleaved on ${CORES} cores`);
   const gates = new Interleaver(CORES, ['ours', 'perslot'], CHAINS);

@@ -9,13 +9,22 @@
  * n = min(int(min_alts, max_alts), R), then sampleWithoutReplacement(R, n).
  * Features and problems use separate streams, so changing M_per_cell keeps w.
  *
+ * With `menu_sizes` (the h_m01_size family, SPEC section 9) the menu sizes are planned instead
+ * of drawn: within each cell the sizes are spread over its M menus as evenly as possible (each
+ * size M div n times, the first M mod n sizes in list order once more), shuffled with the
+ * problems stream, and each menu then draws that many alternatives. The design then also holds
+ * `menu_size` (N_m), `mean_menu_size`, `s` (N_m centred on the mean) and the hyperparameters
+ * `gamma_size_mean` / `gamma_size_sd` of the simulator.
+ *
  * Config defaults are those of the original study's scripts (K 3, D 2, R 10, M_per_cell 20,
- * menus of 2-4, normal(0, 1) features), so its configs can be reused as they are.
+ * menus of 2-4, normal(0, 1) features; manual mode J 6, P 2, X[j][p] = bit p of j), so its
+ * configs can be reused as they are. Keys beginning with "_" are notes and are ignored.
  */
 import { z } from "zod";
 import { InputError } from "../cmdstan/errors.js";
 import { manualColumnLabels, MAX_CELLS, treatmentDesign, validateFactorial } from "./factorial.js";
 import { Rng } from "./rng.js";
+import { dropNoteKeys } from "../util/noteKeys.js";
 
 export interface SimHyperparameters {
   gamma0_mean: number;
@@ -41,8 +50,12 @@ export const SIM_HYPERPARAMETER_KEYS = [
   "beta_sd",
 ] as const satisfies readonly (keyof SimHyperparameters)[];
 
-/** Stan data keys of the design (and y) that are declared int in h_m01 / h_m01_sim. */
-export const STAN_INT_KEYS: readonly string[] = ["J", "K", "D", "R", "P", "M_total", "cell", "I", "M_per_cell", "y"];
+/** Simulator hyperparameters a design with `menu_sizes` adds (SPEC section 9), with their defaults. */
+export const DEFAULT_MENU_SIZE_HYPERPARAMETERS = Object.freeze({ gamma_size_mean: 0.0, gamma_size_sd: 0.5 });
+export const MENU_SIZE_HYPERPARAMETER_KEYS = ["gamma_size_mean", "gamma_size_sd"] as const;
+
+/** Stan data keys of the design (and y) that hold integers. */
+export const STAN_INT_KEYS: readonly string[] = ["J", "K", "D", "R", "P", "M_total", "cell", "I", "M_per_cell", "menu_size", "y"];
 
 export type FeatureParams = { loc: number; scale: number } | { low: number; high: number };
 
@@ -66,6 +79,20 @@ export interface StudyDesignMetadata {
   seed?: number;
   /** The generator used, see RNG_NAME. */
   rng?: string;
+  /** Designs with planned menu sizes only: the sizes spread over each cell's menus. */
+  menu_sizes?: number[];
+}
+
+/** What a design with `menu_sizes` adds to the Stan data (SPEC section 9). */
+export interface SizeCovariateData {
+  /** N_m, the number of alternatives on menu m. */
+  menu_size: number[];
+  /** Mean of N_m over all M_total problems. */
+  mean_menu_size: number;
+  /** N_m - mean_menu_size. */
+  s: number[];
+  gamma_size_mean: number;
+  gamma_size_sd: number;
 }
 
 export interface StudyDesign extends SimHyperparameters {
@@ -85,6 +112,8 @@ export interface StudyDesign extends SimHyperparameters {
   M_per_cell: number[];
   /** J rows of P predictors. */
   X: number[][];
+  /** Present when the design plans menu sizes (`menu_sizes`). */
+  sizeCovariate?: SizeCovariateData;
   _metadata: StudyDesignMetadata;
 }
 
@@ -132,6 +161,7 @@ export const designConfigSchema = z
       .default(20),
     min_alts_per_problem: int(2).default(2),
     max_alts_per_problem: int(2).default(4),
+    menu_sizes: z.array(int(2), { invalid_type_error: "must be a list of menu sizes, e.g. [2, 4, 6, 8]" }).min(1, "must not be empty").optional(),
     feature_dist: z
       .enum(["normal", "uniform"], { errorMap: () => ({ message: 'must be "normal" or "uniform"' }) })
       .default("normal"),
@@ -142,6 +172,8 @@ export const designConfigSchema = z
     gamma_sd: positive().optional(),
     sigma_cell_sd: positive().optional(),
     beta_sd: positive().optional(),
+    gamma_size_mean: num().optional(),
+    gamma_size_sd: num().min(0, "must be >= 0").optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -168,19 +200,13 @@ export const designConfigSchema = z
     } else {
       if (c.reference_indices !== undefined) issue(["reference_indices"], "is only meaningful with factors");
       if (c.include_interactions) issue(["include_interactions"], "is only meaningful with factors");
-      const missing = (["J", "P", "X"] as const).filter((k) => c[k] === undefined);
-      if (missing.length > 0) {
-        issue(
-          [missing[0]],
-          `is required: give either factors (factorial mode) or J, P and X (manual mode); missing ${missing.join(", ")}`,
-        );
-      } else {
-        J = c.J!;
-        if (J > MAX_CELLS) issue(["J"], `must be at most ${MAX_CELLS}`);
-        const X = c.X!;
-        if (X.length !== J) issue(["X"], `has ${X.length} rows, expected J = ${J}`);
-        X.forEach((row, j) => {
-          if (row.length !== c.P) issue(["X", j], `has ${row.length} entries, expected P = ${c.P}`);
+      const { J: mJ, P: mP } = manualShape(c);
+      J = mJ;
+      if (J > MAX_CELLS) issue(["J"], `must be at most ${MAX_CELLS}`);
+      if (c.X !== undefined) {
+        if (c.X.length !== J) issue(["X"], `has ${c.X.length} rows, expected J = ${J}`);
+        c.X.forEach((row, j) => {
+          if (row.length !== mP) issue(["X", j], `has ${row.length} entries, expected P = ${mP}`);
         });
       }
     }
@@ -192,8 +218,16 @@ export const designConfigSchema = z
     } else if (c.M_per_cell < 1) {
       issue(["M_per_cell"], "must be >= 1 (no problems at all)");
     }
-    if (c.max_alts_per_problem < c.min_alts_per_problem) {
-      issue(["max_alts_per_problem"], `(${c.max_alts_per_problem}) must be >= min_alts_per_problem (${c.min_alts_per_problem})`);
+    if (c.menu_sizes !== undefined) {
+      // Planned sizes replace min/max_alts_per_problem.
+      c.menu_sizes.forEach((n, i) => {
+        if (n > c.R) issue(["menu_sizes", i], `(${n}) exceeds the pool of R = ${c.R} alternatives`);
+      });
+    } else {
+      for (const k of MENU_SIZE_HYPERPARAMETER_KEYS) if (c[k] !== undefined) issue([k], "is only meaningful with menu_sizes");
+      if (c.max_alts_per_problem < c.min_alts_per_problem) {
+        issue(["max_alts_per_problem"], `(${c.max_alts_per_problem}) must be >= min_alts_per_problem (${c.min_alts_per_problem})`);
+      }
     }
     const fp = c.feature_params;
     if (fp !== undefined) {
@@ -218,6 +252,39 @@ export const designConfigSchema = z
 export type DesignConfig = z.input<typeof designConfigSchema>;
 /** A design config after validation and defaults. */
 export type ParsedDesignConfig = z.output<typeof designConfigSchema>;
+
+/** Manual mode's J and P: as given, else X's shape, else the original's defaults 6 and 2. */
+function manualShape(c: Pick<ParsedDesignConfig, "J" | "P" | "X">): { J: number; P: number } {
+  const J = c.J ?? c.X?.length ?? 6;
+  const P = c.P ?? (c.X !== undefined && c.X.length > 0 ? c.X[0].length : 2);
+  return { J, P };
+}
+
+/** The original tool's X for a manual design given without one: X[j][p] = bit p of j (0-based). */
+export function defaultManualX(J: number, P: number): number[][] {
+  return Array.from({ length: J }, (_, j) => Array.from({ length: P }, (_, p) => Math.floor(j / 2 ** p) % 2));
+}
+
+/**
+ * The menu sizes of one cell's M problems: each size M div n times and the first M mod n sizes
+ * once more (in list order), then shuffled.
+ */
+export function planMenuSizes(sizes: readonly number[], M: number, rng: Rng): number[] {
+  const n = sizes.length;
+  const plan: number[] = [];
+  sizes.forEach((size, i) => {
+    const times = Math.floor(M / n) + (i < M % n ? 1 : 0);
+    for (let t = 0; t < times; t++) plan.push(size);
+  });
+  return rng.shuffle(plan);
+}
+
+/** menu_size, mean_menu_size and s of the given menus (I rows), with the simulator's gamma_size hyperparameters. */
+export function sizeCovariateData(I: readonly (readonly number[])[], hyper: { gamma_size_mean: number; gamma_size_sd: number }): SizeCovariateData {
+  const menu_size = I.map((row) => row.reduce((a, b) => a + b, 0));
+  const mean_menu_size = menu_size.reduce((a, b) => a + b, 0) / menu_size.length;
+  return { menu_size, mean_menu_size, s: menu_size.map((n) => n - mean_menu_size), ...hyper };
+}
 
 /** "X[3][1]" from ["X", 3, 1]. */
 export function formatPath(path: readonly (string | number)[]): string {
@@ -245,7 +312,7 @@ export function parseDesignConfig(config: unknown, source = "design config"): Pa
   if (config === null || typeof config !== "object" || Array.isArray(config)) {
     throw new InputError(`${source}: must be a JSON object`);
   }
-  const r = designConfigSchema.safeParse(config);
+  const r = designConfigSchema.safeParse(dropNoteKeys(config));
   if (!r.success) throw new InputError(formatZodError(r.error, source));
   return r.data;
 }
@@ -287,9 +354,8 @@ export function generateStudyDesign(config: DesignConfig, seed: number): StudyDe
       include_interactions: fd.include_interactions,
     };
   } else {
-    J = c.J!;
-    P = c.P!;
-    X = c.X!.map((row) => [...row]);
+    ({ J, P } = manualShape(c));
+    X = c.X !== undefined ? c.X.map((row) => [...row]) : defaultManualX(J, P);
     column_labels = manualColumnLabels(P);
   }
 
@@ -317,8 +383,9 @@ export function generateStudyDesign(config: DesignConfig, seed: number): StudyDe
   const cell: number[] = [];
   const I: number[][] = [];
   for (let j = 0; j < J; j++) {
+    const planned = c.menu_sizes ? planMenuSizes(c.menu_sizes, M_per_cell[j], problemRng) : undefined;
     for (let m = 0; m < M_per_cell[j]; m++) {
-      const n = Math.min(problemRng.int(c.min_alts_per_problem, c.max_alts_per_problem), R);
+      const n = planned ? planned[m] : Math.min(problemRng.int(c.min_alts_per_problem, c.max_alts_per_problem), R);
       const row = new Array<number>(R).fill(0);
       for (const r of problemRng.sampleWithoutReplacement(R, n)) row[r] = 1;
       I.push(row);
@@ -332,11 +399,19 @@ export function generateStudyDesign(config: DesignConfig, seed: number): StudyDe
     if (v !== undefined) hyper[k] = v;
   }
 
+  const sizeCovariate = c.menu_sizes
+    ? sizeCovariateData(I, {
+        gamma_size_mean: c.gamma_size_mean ?? DEFAULT_MENU_SIZE_HYPERPARAMETERS.gamma_size_mean,
+        gamma_size_sd: c.gamma_size_sd ?? DEFAULT_MENU_SIZE_HYPERPARAMETERS.gamma_size_sd,
+      })
+    : undefined;
+
   const _metadata: StudyDesignMetadata = {
     design_name: c.design_name,
     timestamp: new Date().toISOString(),
-    min_alts_per_problem: c.min_alts_per_problem,
-    max_alts_per_problem: c.max_alts_per_problem,
+    // With planned sizes, the smallest and largest planned (what the loader checks menus against).
+    min_alts_per_problem: c.menu_sizes ? Math.min(...c.menu_sizes) : c.min_alts_per_problem,
+    max_alts_per_problem: c.menu_sizes ? Math.max(...c.menu_sizes) : c.max_alts_per_problem,
     feature_dist: c.feature_dist,
     feature_params,
     ...factorialMeta,
@@ -344,25 +419,10 @@ export function generateStudyDesign(config: DesignConfig, seed: number): StudyDe
     ...(cell_levels ? { cell_levels } : {}),
     seed,
     rng: RNG_NAME,
+    ...(c.menu_sizes ? { menu_sizes: [...c.menu_sizes] } : {}),
   };
 
-  return { J, K, D, R, P, w, M_total, cell, I, M_per_cell, X, ...hyper, _metadata };
-}
-
-/** A copy of `design` with some simulator hyperparameters replaced (validated: sds > 0). */
-export function withSimHyperparameters(design: StudyDesign, overrides: Partial<SimHyperparameters>): StudyDesign {
-  const out: StudyDesign = { ...design };
-  for (const [k, v] of Object.entries(overrides)) {
-    if (!(SIM_HYPERPARAMETER_KEYS as readonly string[]).includes(k)) {
-      throw new InputError(`sim_overrides.${k}: unknown simulator hyperparameter (known: ${SIM_HYPERPARAMETER_KEYS.join(", ")})`);
-    }
-    if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isFinite(v) || (k !== "gamma0_mean" && v <= 0)) {
-      throw new InputError(`sim_overrides.${k}: must be ${k === "gamma0_mean" ? "a finite number" : "a number > 0"}, got ${JSON.stringify(v)}`);
-    }
-    out[k as keyof SimHyperparameters] = v;
-  }
-  return out;
+  return { J, K, D, R, P, w, M_total, cell, I, M_per_cell, X, ...hyper, ...(sizeCovariate ? { sizeCovariate } : {}), _metadata };
 }
 
 /** Menu sizes N_m = sum_r I[m][r]. */
@@ -371,16 +431,13 @@ export function menuSizes(design: Pick<StudyDesign, "I">): number[] {
 }
 
 /**
- * The Stan data for a model run. Simulation (`forInference: false`): the design data with the
- * five hyperparameters, no y. Inference (`forInference: true`): the design data without the
- * hyperparameters, plus `y` (required; checked: M_total integers with 1 <= y[m] <= N_m).
+ * The design's Stan data as the simulator reads it: J, K, D, R, P, w, M_total, cell, I,
+ * M_per_cell, X, then (with planned menu sizes) menu_size, mean_menu_size, s, then the
+ * simulator hyperparameters (the five of h_m01, then gamma_size_mean and gamma_size_sd).
  * Arrays are shared with `design`, not copied. Pass STAN_INT_KEYS as `ints` to toStanJson.
  */
-export function stanDataFromDesign(
-  design: StudyDesign,
-  opts: { forInference: boolean; y?: number[] },
-): Record<string, unknown> {
-  const base: Record<string, unknown> = {
+export function simulationData(design: StudyDesign): Record<string, unknown> {
+  const data: Record<string, unknown> = {
     J: design.J,
     K: design.K,
     D: design.D,
@@ -393,13 +450,19 @@ export function stanDataFromDesign(
     M_per_cell: design.M_per_cell,
     X: design.X,
   };
-  if (!opts.forInference) {
-    if (opts.y !== undefined) throw new TypeError("stanDataFromDesign: y is only part of inference data");
-    for (const k of SIM_HYPERPARAMETER_KEYS) base[k] = design[k];
-    return base;
-  }
-  const y = opts.y;
-  if (y === undefined) throw new TypeError("stanDataFromDesign: inference data needs y");
+  const sc = design.sizeCovariate;
+  if (sc) Object.assign(data, { menu_size: sc.menu_size, mean_menu_size: sc.mean_menu_size, s: sc.s });
+  for (const k of SIM_HYPERPARAMETER_KEYS) data[k] = design[k];
+  if (sc) for (const k of MENU_SIZE_HYPERPARAMETER_KEYS) data[k] = sc[k];
+  return data;
+}
+
+/**
+ * The data handed to the fit, as the original tool builds it: the design data without the five
+ * simulator hyperparameters and without `simOnlyKeys` (the config's sim_only_keys), plus the
+ * simulated `y` (checked: M_total integers with 1 <= y[m] <= N_m).
+ */
+export function fitData(design: StudyDesign, y: readonly number[], simOnlyKeys: readonly string[] = []): Record<string, unknown> {
   if (!Array.isArray(y) || y.length !== design.M_total) {
     throw new InputError(`y: has ${Array.isArray(y) ? y.length : "no"} entries, expected M_total = ${design.M_total}`);
   }
@@ -409,6 +472,8 @@ export function stanDataFromDesign(
       throw new InputError(`y[${m}] (problem ${m + 1}): must be an integer in 1..${sizes[m]} (the menu size), got ${v}`);
     }
   });
-  base.y = y;
-  return base;
+  const removed = new Set<string>([...SIM_HYPERPARAMETER_KEYS, ...simOnlyKeys]);
+  const data = Object.fromEntries(Object.entries(simulationData(design)).filter(([k]) => !removed.has(k)));
+  data.y = y;
+  return data;
 }

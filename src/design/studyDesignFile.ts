@@ -19,10 +19,12 @@ import { InputError } from "../cmdstan/errors.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
 import { manualColumnLabels, treatmentDesign, validateFactorial } from "./factorial.js";
 import {
+  DEFAULT_MENU_SIZE_HYPERPARAMETERS,
   DEFAULT_SIM_HYPERPARAMETERS,
   formatPath,
   SIM_HYPERPARAMETER_KEYS,
-  stanDataFromDesign,
+  simulationData,
+  sizeCovariateData,
   type FeatureParams,
   type StudyDesign,
   type StudyDesignMetadata,
@@ -74,6 +76,7 @@ const METADATA_ORDER: (keyof StudyDesignMetadata)[] = [
   "cell_levels",
   "seed",
   "rng",
+  "menu_sizes",
 ];
 
 /** The file text for `design` (trailing newline). */
@@ -83,16 +86,17 @@ export function serializeStudyDesign(design: StudyDesign): string {
     const v = design._metadata[k];
     if (v !== undefined) meta[k] = v as Json;
   }
-  // The Stan data keys in the simulator's order (design data, then the five hyperparameters).
-  const doc = stanDataFromDesign(design, { forInference: false }) as Record<string, Json>;
+  // The Stan data keys in the simulator's order (design data, then the hyperparameters).
+  const doc = simulationData(design) as Record<string, Json>;
   doc._metadata = meta;
   return pretty(doc, "") + "\n";
 }
 
 /** Checks `design` (as the loader would) and writes it to `file` atomically. */
 export async function writeStudyDesign(file: string, design: StudyDesign): Promise<void> {
-  validateStudyDesign(JSON.parse(JSON.stringify(design)), `study design for ${file}`);
-  await writeFileAtomic(file, serializeStudyDesign(design));
+  const text = serializeStudyDesign(design);
+  parseStudyDesign(text, `study design for ${file}`);
+  await writeFileAtomic(file, text);
 }
 
 // ---------------------------------------------------------------- loading
@@ -123,6 +127,7 @@ const metadataSchema = z.object(
     cell_levels: list(list(intMin(0), "levels"), "lists of levels").optional(),
     seed: intMin(0).optional(),
     rng: z.string({ invalid_type_error: "must be a string" }).optional(),
+    menu_sizes: list(intMin(2), "menu sizes").optional(),
   },
   { invalid_type_error: "must be an object" },
 );
@@ -147,6 +152,11 @@ export const studyDesignFileSchema = z
       gamma_sd: positive.optional(),
       sigma_cell_sd: positive.optional(),
       beta_sd: positive.optional(),
+      menu_size: list(integer, "integers").optional(),
+      mean_menu_size: finite.optional(),
+      s: list(finite, "numbers").optional(),
+      gamma_size_mean: finite.optional(),
+      gamma_size_sd: finite.min(0, "must be >= 0").optional(),
       _metadata: metadataSchema.optional(),
     },
     { invalid_type_error: "must be a JSON object" },
@@ -305,6 +315,7 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
       }
     });
   }
+  const sizeCovariate = checkSizeCovariate(d, sizes, issues);
   const dist = meta.feature_dist ?? "normal";
   let feature_params: FeatureParams = dist === "normal" ? { loc: 0, scale: 1 } : { low: -1, high: 1 };
   if (meta.feature_params !== undefined) {
@@ -341,6 +352,7 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
     ...(levels !== undefined ? { cell_levels: meta.cell_levels ?? levels } : {}),
     ...(meta.seed !== undefined ? { seed: meta.seed } : {}),
     ...(meta.rng !== undefined ? { rng: meta.rng } : {}),
+    ...(meta.menu_sizes !== undefined ? { menu_sizes: meta.menu_sizes } : {}),
   };
   const hyper = { ...DEFAULT_SIM_HYPERPARAMETERS };
   for (const k of SIM_HYPERPARAMETER_KEYS) {
@@ -360,8 +372,49 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
     M_per_cell: d.M_per_cell,
     X: d.X,
     ...hyper,
+    ...(sizeCovariate ? { sizeCovariate } : {}),
     _metadata,
   };
+}
+
+const SIZE_COVARIATE_KEYS = ["menu_size", "mean_menu_size", "s"] as const;
+
+/**
+ * A design with planned menu sizes holds menu_size, mean_menu_size and s together, and they
+ * must be what the menus (I) say: N_m, its mean, and N_m minus the mean.
+ */
+function checkSizeCovariate(d: z.infer<typeof studyDesignFileSchema>, sizes: number[], issues: Issues): StudyDesign["sizeCovariate"] {
+  const present = SIZE_COVARIATE_KEYS.filter((k) => d[k] !== undefined);
+  if (present.length === 0) {
+    for (const k of ["gamma_size_mean", "gamma_size_sd"] as const) {
+      if (d[k] !== undefined) issues.add(k, "is only meaningful with menu_size, mean_menu_size and s");
+    }
+    return undefined;
+  }
+  if (present.length < SIZE_COVARIATE_KEYS.length) {
+    const missing = SIZE_COVARIATE_KEYS.filter((k) => d[k] === undefined);
+    issues.add(missing[0], `is required with ${present.join(", ")} (a design with menu sizes holds menu_size, mean_menu_size and s)`);
+    return undefined;
+  }
+  const want = sizeCovariateData(d.I, {
+    gamma_size_mean: d.gamma_size_mean ?? DEFAULT_MENU_SIZE_HYPERPARAMETERS.gamma_size_mean,
+    gamma_size_sd: d.gamma_size_sd ?? DEFAULT_MENU_SIZE_HYPERPARAMETERS.gamma_size_sd,
+  });
+  const first = (values: number[], expected: number[], tol: number) => values.findIndex((v, m) => !(Math.abs(v - expected[m]) <= tol));
+  if (d.menu_size!.length !== d.M_total) issues.add("menu_size", `has ${d.menu_size!.length} entries, expected M_total = ${d.M_total}`);
+  else {
+    const m = first(d.menu_size!, sizes, 0);
+    if (m >= 0) issues.add(`menu_size[${m}]`, `is ${d.menu_size![m]} but menu ${m} (row I[${m}]) has ${sizes[m]} alternatives`);
+  }
+  if (!(Math.abs(d.mean_menu_size! - want.mean_menu_size) <= 1e-9)) {
+    issues.add("mean_menu_size", `is ${d.mean_menu_size} but the menus' mean size is ${want.mean_menu_size}`);
+  }
+  if (d.s!.length !== d.M_total) issues.add("s", `has ${d.s!.length} entries, expected M_total = ${d.M_total}`);
+  else {
+    const m = first(d.s!, want.s, 1e-9);
+    if (m >= 0) issues.add(`s[${m}]`, `is ${d.s![m]} but menu size minus mean size is ${want.s[m]}`);
+  }
+  return want;
 }
 
 /** Parses and checks the text of a study_design.json; `source` names it in errors. */

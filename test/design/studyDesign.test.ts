@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { treatmentDesign } from "../../src/design/factorial.js";
+import { Rng } from "../../src/design/rng.js";
 import {
   DEFAULT_SIM_HYPERPARAMETERS,
   designConfigSchema,
@@ -8,9 +9,10 @@ import {
   menuSizes,
   parseDesignConfig,
   SIM_HYPERPARAMETER_KEYS,
-  stanDataFromDesign,
+  fitData,
+  planMenuSizes,
+  simulationData,
   STAN_INT_KEYS,
-  withSimHyperparameters,
   type DesignConfig,
   type StudyDesign,
 } from "../../src/design/studyDesign.js";
@@ -189,11 +191,66 @@ describe("generation draws", () => {
     expect(d.beta_sd).toBe(2);
     expect(d.gamma0_mean).toBe(1);
     expect(d.gamma_sd).toBe(DEFAULT_SIM_HYPERPARAMETERS.gamma_sd);
-    const e = withSimHyperparameters(d, { sigma_cell_sd: 0.1 });
-    expect(e.sigma_cell_sd).toBe(0.1);
-    expect(d.sigma_cell_sd).toBe(0.3);
-    expect(inputErrorMessage(() => withSimHyperparameters(d, { beta_sd: 0 }))).toMatch(/^sim_overrides\.beta_sd: must be a number > 0/);
-    expect(inputErrorMessage(() => withSimHyperparameters(d, { betasd: 1 } as never))).toMatch(/^sim_overrides\.betasd: unknown/);
+  });
+});
+
+describe("the original tool's config shapes", () => {
+  it("ignores note keys (_comment, any key beginning with _)", () => {
+    const plain = generateStudyDesign(REPORT_CONFIG, 5);
+    const noted = generateStudyDesign({ ...REPORT_CONFIG, _comment: ["a", "b"], _why: 1 } as DesignConfig, 5);
+    expect(noted.X).toEqual(plain.X);
+    expect(noted.I).toEqual(plain.I);
+  });
+
+  it("manual mode without X: J 6, P 2 and X[j][p] = bit p of j, as the original", () => {
+    const d = generateStudyDesign({ K: 3 }, 1);
+    expect([d.J, d.P]).toEqual([6, 2]);
+    expect(d.X).toEqual([[0, 0], [1, 0], [0, 1], [1, 1], [0, 0], [1, 0]]);
+    // The original smoke config: J 6, P 3, no X.
+    const smoke = generateStudyDesign({ J: 6, P: 3 }, 1);
+    expect(smoke.X).toEqual([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1]]);
+    expect(smoke._metadata.column_labels).toEqual(["x1", "x2", "x3"]);
+    // J and P from X's shape when only X is given.
+    const fromX = generateStudyDesign({ X: [[1], [2], [3]] }, 1);
+    expect([fromX.J, fromX.P]).toEqual([3, 1]);
+  });
+});
+
+describe("planned menu sizes (h_m01_size, SPEC section 9)", () => {
+  it("spreads the sizes over a cell's menus as evenly as possible, first sizes first", () => {
+    const count = (plan: number[], v: number) => plan.filter((x) => x === v).length;
+    const plan = planMenuSizes([2, 4, 6, 8], 10, new Rng(3));
+    expect(plan).toHaveLength(10);
+    expect([2, 4, 6, 8].map((v) => count(plan, v))).toEqual([3, 3, 2, 2]);
+    expect([2, 4, 6, 8].map((v) => count(planMenuSizes([2, 4, 6, 8], 60, new Rng(3)), v))).toEqual([15, 15, 15, 15]);
+    // Shuffled: not in list order for some seed (a plan of 60 in order has probability ~0).
+    expect(planMenuSizes([2, 4, 6, 8], 60, new Rng(3))).not.toEqual([...plan].sort());
+  });
+
+  it("builds menus of the planned sizes and the centred covariate s", () => {
+    const d = generateStudyDesign({ factors: [3, 2], R: 12, M_per_cell: 60, menu_sizes: [2, 4, 6, 8] }, 12345);
+    const sizes = menuSizes(d);
+    for (let j = 0; j < d.J; j++) {
+      const cell = sizes.slice(60 * j, 60 * (j + 1));
+      expect([2, 4, 6, 8].map((v) => cell.filter((x) => x === v).length)).toEqual([15, 15, 15, 15]);
+    }
+    const sc = d.sizeCovariate!;
+    expect(sc.menu_size).toEqual(sizes);
+    expect(sc.mean_menu_size).toBe(5);
+    expect(sc.s).toEqual(sizes.map((n) => n - 5));
+    expect([sc.gamma_size_mean, sc.gamma_size_sd]).toEqual([0, 0.5]);
+    expect(d._metadata.menu_sizes).toEqual([2, 4, 6, 8]);
+    expect([d._metadata.min_alts_per_problem, d._metadata.max_alts_per_problem]).toEqual([2, 8]);
+    const sim = simulationData(d);
+    expect(Object.keys(sim).slice(11)).toEqual(["menu_size", "mean_menu_size", "s", ...SIM_HYPERPARAMETER_KEYS, "gamma_size_mean", "gamma_size_sd"]);
+    // A design without menu_sizes has none of these keys.
+    expect(simulationData(generateStudyDesign(REPORT_CONFIG, 1))).not.toHaveProperty("s");
+  });
+
+  it("rejects sizes larger than the pool and size hyperparameters without sizes", () => {
+    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], R: 6, menu_sizes: [2, 8] }, 1))).toMatch(/menu_sizes\[1\]: \(8\) exceeds the pool of R = 6/);
+    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], menu_sizes: [1, 2] }, 1))).toMatch(/menu_sizes\[0\]: must be an integer >= 2/);
+    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], gamma_size_sd: 1 }, 1))).toMatch(/gamma_size_sd: is only meaningful with menu_sizes/);
   });
 });
 
@@ -209,8 +266,6 @@ describe("design config validation names the key at fault", () => {
     ["factors and X", { ...REPORT_CONFIG, X: [[0]] }, /X: give either factors \(factorial mode\) or X \(manual mode\), not both/],
     ["J disagreeing with factors", { ...REPORT_CONFIG, J: 12 }, /J: is 12 but factors \[6,3\] give J = 18/],
     ["P disagreeing with factors", { ...REPORT_CONFIG, P: 3 }, /P: is 3 but the factorial coding gives P = 7/],
-    ["neither mode", { K: 3 }, /X: is required: give either factors \(factorial mode\) or J, P and X \(manual mode\); missing J, P, X|J: is required/],
-    ["manual without X", { J: 2, P: 1 }, /X: is required: .*missing X/],
     ["manual X with wrong row count", { J: 3, P: 1, X: [[0], [1]] }, /X: has 2 rows, expected J = 3/],
     ["manual X with a short row", { J: 2, P: 2, X: [[0, 1], [1]] }, /X\[1\]: has 1 entries, expected P = 2/],
     ["manual X with a string", { J: 2, P: 1, X: [[0], ["1"]] }, /X\[1\]\[0\]: must be a number/],
@@ -267,16 +322,24 @@ describe("Stan data from the design", () => {
   const d = generateStudyDesign({ factors: [2, 2], M_per_cell: 3, R: 5 }, 4);
 
   it("gives the simulator the design data and the five hyperparameters, without y or metadata", () => {
-    const sim = stanDataFromDesign(d, { forInference: false });
+    const sim = simulationData(d);
     expect(Object.keys(sim)).toEqual(["J", "K", "D", "R", "P", "w", "M_total", "cell", "I", "M_per_cell", "X", ...SIM_HYPERPARAMETER_KEYS]);
     expect(sim.I).toBe(d.I);
     expect(() => toStanJson(sim, { ints: STAN_INT_KEYS })).not.toThrow();
-    expect(() => stanDataFromDesign(d, { forInference: false, y: [1] })).toThrow(TypeError);
+  });
+
+  it("gives the fit the design data without hyperparameters and sim_only_keys, plus y", () => {
+    const sized = generateStudyDesign({ factors: [2, 2], M_per_cell: 4, R: 8, menu_sizes: [2, 6] }, 4);
+    const y = menuSizes(sized).map(() => 2);
+    const keys = Object.keys(fitData(sized, y, ["gamma_size_mean", "gamma_size_sd", "menu_size", "mean_menu_size"]));
+    expect(keys).toEqual(["J", "K", "D", "R", "P", "w", "M_total", "cell", "I", "M_per_cell", "X", "s", "y"]);
+    // Without sim_only_keys, only the five hyperparameters go (as the original).
+    expect(Object.keys(fitData(sized, y))).toContain("gamma_size_sd");
   });
 
   it("gives inference the design data without hyperparameters, plus y", () => {
     const y = menuSizes(d); // the last alternative of every menu: valid
-    const inf = stanDataFromDesign(d, { forInference: true, y });
+    const inf = fitData(d, y);
     expect(Object.keys(inf)).toEqual(["J", "K", "D", "R", "P", "w", "M_total", "cell", "I", "M_per_cell", "X", "y"]);
     for (const k of SIM_HYPERPARAMETER_KEYS) expect(inf).not.toHaveProperty(k);
     expect(inf.y).toEqual(y);
@@ -286,17 +349,16 @@ describe("Stan data from the design", () => {
   });
 
   it("checks y against the menus", () => {
-    expect(() => stanDataFromDesign(d, { forInference: true })).toThrow(TypeError);
-    expect(inputErrorMessage(() => stanDataFromDesign(d, { forInference: true, y: [1, 1] }))).toBe(
+    expect(inputErrorMessage(() => fitData(d, [1, 1]))).toBe(
       `y: has 2 entries, expected M_total = ${d.M_total}`,
     );
     const y = menuSizes(d);
     y[3] += 1;
-    expect(inputErrorMessage(() => stanDataFromDesign(d, { forInference: true, y }))).toBe(
+    expect(inputErrorMessage(() => fitData(d, y))).toBe(
       `y[3] (problem 4): must be an integer in 1..${y[3] - 1} (the menu size), got ${y[3]}`,
     );
     const z = menuSizes(d).map(() => 1);
     z[0] = 0;
-    expect(inputErrorMessage(() => stanDataFromDesign(d, { forInference: true, y: z }))).toMatch(/^y\[0\] \(problem 1\)/);
+    expect(inputErrorMessage(() => fitData(d, z))).toMatch(/^y\[0\] \(problem 1\)/);
   });
 });

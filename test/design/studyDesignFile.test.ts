@@ -51,10 +51,30 @@ describe("writing study_design.json", () => {
       generateStudyDesign(REPORT_CONFIG, 2),
       generateStudyDesign({ J: 3, P: 1, X: [[0], [0.5], [1]], M_per_cell: [2, 3, 4], feature_dist: "uniform" }, 3),
       generateStudyDesign({ factors: [2, 3], reference_indices: [1, 0], include_interactions: true, M_per_cell: 2, beta_sd: 2 }, 4),
+      generateStudyDesign({ factors: [3, 2], R: 12, M_per_cell: 7, menu_sizes: [2, 4, 6, 8], gamma_size_sd: 0 }, 5),
     ]) {
       await writeStudyDesign(file, d);
       expect(await loadStudyDesign(file)).toEqual(d);
     }
+  });
+
+  it("writes and checks the menu-size covariate of a design with planned sizes", async () => {
+    const d = generateStudyDesign({ factors: [2], R: 8, M_per_cell: 4, menu_sizes: [2, 8] }, 6);
+    const raw = JSON.parse(serializeStudyDesign(d));
+    expect(Object.keys(raw)).toEqual([
+      "J", "K", "D", "R", "P", "w", "M_total", "cell", "I", "M_per_cell", "X", "menu_size", "mean_menu_size", "s",
+      "gamma0_mean", "gamma0_sd", "gamma_sd", "sigma_cell_sd", "beta_sd", "gamma_size_mean", "gamma_size_sd", "_metadata",
+    ]);
+    expect(raw._metadata.menu_sizes).toEqual([2, 8]);
+    const bad = (edit: (r: Record<string, unknown>) => void) => {
+      const copy = JSON.parse(JSON.stringify(raw));
+      edit(copy);
+      return () => parseStudyDesign(JSON.stringify(copy), "sized.json");
+    };
+    expect(bad((r) => ((r.s as number[])[3] += 0.5))).toThrow(/^sized\.json: s\[3\]: is .* but menu size minus mean size is/);
+    expect(bad((r) => ((r.menu_size as number[])[0] = 3))).toThrow(/menu_size\[0\]: is 3 but menu 0 \(row I\[0\]\) has \d alternatives/);
+    expect(bad((r) => (r.mean_menu_size = 4))).toThrow(/mean_menu_size: is 4 but the menus' mean size is 5/);
+    expect(bad((r) => delete r.s)).toThrow(/s: is required with menu_size, mean_menu_size/);
   });
 
   it("gives byte-identical files for the same seed apart from the timestamp", async () => {

@@ -13,7 +13,7 @@ import { sample } from "../../src/cmdstan/run.js";
 import { readStanCsv, readStanFit, type StanCsv } from "../../src/cmdstan/stanCsv.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { summarizeFit } from "../../src/analysis/summary.js";
-import { STAN_INT_KEYS, generateStudyDesign, menuSizes, stanDataFromDesign, withSimHyperparameters, type StudyDesign } from "../../src/design/studyDesign.js";
+import { STAN_INT_KEYS, fitData, generateStudyDesign, menuSizes, simulationData, type StudyDesign } from "../../src/design/studyDesign.js";
 import { REPO_ROOT, compileTestModel, testCmdStan } from "../helpers/cmdstan.js";
 import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
@@ -33,7 +33,7 @@ describe("h_m01 models (real CmdStan)", () => {
 
   async function simulate(design: StudyDesign, seed: number, name: string): Promise<StanCsv> {
     const dataFile = path.join(dir, `${name}-sim.json`);
-    await writeFile(dataFile, json(stanDataFromDesign(design, { forInference: false })));
+    await writeFile(dataFile, json(simulationData(design)));
     const r = await sample(sim, { chains: 1, numSamples: 1, algorithm: "fixed_param", seed, dataFile, outputDir: dir, outputPrefix: `${name}-sim` });
     return readStanCsv(r.csvFiles[0]);
   }
@@ -87,11 +87,11 @@ describe("h_m01 models (real CmdStan)", () => {
     // Informative data: alpha near exp(1.2) ~ 3.3 in both cells (the prior says exp(2.5) ~ 12),
     // where choice probabilities still change with alpha (unlike alpha > 50, where they saturate).
     const base = generateStudyDesign({ ...REPORT_DESIGN, factors: [2], reference_indices: [0], M_per_cell: 200 }, 7);
-    const design = withSimHyperparameters(base, { gamma0_mean: 1.2, gamma0_sd: 0.05, gamma_sd: 0.05, sigma_cell_sd: 0.02 });
+    const design: StudyDesign = { ...base, gamma0_mean: 1.2, gamma0_sd: 0.05, gamma_sd: 0.05, sigma_cell_sd: 0.02 };
     const simCsv = await simulate(design, 2024, "informative");
     const truth = values(simCsv, "gamma0")[0];
     const dataFile = path.join(dir, "informative-fit.json");
-    await writeFile(dataFile, json(stanDataFromDesign(design, { forInference: true, y: values(simCsv, "y") })));
+    await writeFile(dataFile, json(fitData(design, values(simCsv, "y"))));
     const run = await sample(inference, {
       chains: 2,
       numWarmup: 300,
@@ -137,7 +137,7 @@ describe("h_m01 models (real CmdStan)", () => {
       },
     ];
     for (const c of cases) {
-      const data = { ...stanDataFromDesign(design, { forInference: true, y }), y: [...y] };
+      const data = { ...fitData(design, y), y: [...y] };
       c.edit(data);
       const dataFile = path.join(dir, `${c.name}.json`);
       await writeFile(dataFile, json(data));
@@ -162,7 +162,7 @@ describe("h_m01 models (real CmdStan)", () => {
     expect(betaVar.dims).toEqual([18, 3, 2]);
     // columnNames are row-major over [j, k, d]: rebuild beta[j][k][d].
     const beta = Array.from({ length: 18 }, (_, j) => Array.from({ length: 3 }, (_, k) => Array.from({ length: 2 }, (_, d) => betaFlat[j * 6 + k * 2 + d])));
-    const base = { ...stanDataFromDesign(design, { forInference: true, y: values(simCsv, "y") }), gamma, sigma_cell: sigma, z_alpha: z, beta, delta: values(simCsv, "delta") };
+    const base = { ...fitData(design, values(simCsv, "y")), gamma, sigma_cell: sigma, z_alpha: z, beta, delta: values(simCsv, "delta") };
     for (const [name, g0] of [["truth", gamma0], ["huge-alpha", 7.5]] as const) {
       const dataFile = path.join(dir, `check-${name}.json`);
       await writeFile(dataFile, json({ ...base, gamma0: g0 }));
