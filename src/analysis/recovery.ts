@@ -3,7 +3,8 @@
  * iterations, the bias, RMSE, 90% interval coverage and mean interval width of the posterior
  * against the true value drawn by the simulator.
  *
- * The per-iteration table of estimates against truths is a danfo DataFrame (one row per
+ * Which parameters are tracked comes from the config's names (trackedParameters.ts). The
+ * per-iteration table of estimates against truths is a danfo DataFrame (one row per
  * iteration x parameter), grouped by parameter key. The inputs are already-parsed files:
  * `true_parameters.json` (validated with `trueParametersSchema`) and the rows of
  * `posterior_summary.csv` reduced to `{ name, mean, q5, q95 }`.
@@ -11,8 +12,12 @@
 import * as dfd from "danfojs-node";
 import { z } from "zod";
 import { InputError } from "../cmdstan/errors.js";
+import { canonicalVariableName, trackedParameters, type ParameterNames, type TrackedParameter } from "./trackedParameters.js";
 
-/** `iteration_i/true_parameters.json`, as written by the recovery loop. */
+/**
+ * `iteration_i/true_parameters.json`, as written by the recovery loop: `alpha` holds the values
+ * of the config's alpha_var whatever its name, `extras` the extra scalars by name.
+ */
 export const trueParametersSchema = z.object({
   gamma0: z.number().finite(),
   gamma: z.array(z.number().finite()),
@@ -25,7 +30,7 @@ export const trueParametersSchema = z.object({
 
 export type TrueParameters = z.infer<typeof trueParametersSchema>;
 
-/** One row of a posterior summary, reduced to what the metrics use (bracket names: `gamma[1]`). */
+/** One row of a posterior summary, reduced to what the metrics use (bracket names `gamma[1]`, or CSV names `gamma.1`). */
 export interface SummaryRow {
   name: string;
   mean: number;
@@ -47,7 +52,7 @@ export interface ParameterRecovery {
   ci_width: number;
 }
 
-/** Keyed by tracked parameter key, in `trackedParameterKeys` order. */
+/** Keyed by tracked parameter key, in tracking order. */
 export type RecoveryStatistics = Record<string, ParameterRecovery>;
 
 /** One iteration x parameter row of the recovery table. */
@@ -77,49 +82,24 @@ export function parseTrueParameters(text: string, file: string): TrueParameters 
   return parsed.data;
 }
 
-/** gamma0, gamma_1..gamma_P, sigma_cell, alpha_1..alpha_J, delta_1..delta_{K-1}. */
-export function trackedParameterKeys(P: number, J: number, K: number): string[] {
-  for (const [name, v, min] of [["P", P, 0], ["J", J, 1], ["K", K, 2]] as const) {
-    if (!Number.isInteger(v) || v < min) {
-      throw new InputError(`trackedParameterKeys: ${name} must be an integer >= ${min}, got ${v}`);
-    }
-  }
-  const range = (n: number, base: string) => Array.from({ length: n }, (_, i) => `${base}_${i + 1}`);
-  return ["gamma0", ...range(P, "gamma"), "sigma_cell", ...range(J, "alpha"), ...range(K - 1, "delta")];
-}
-
-/** The population-level (regression) keys: gamma0, gamma_1..gamma_P, sigma_cell. */
-export function regressionParameterKeys(P: number): string[] {
-  return ["gamma0", ...Array.from({ length: P }, (_, i) => `gamma_${i + 1}`), "sigma_cell"];
-}
-
-/** Tracked keys to true values (upsilon and extras are not tracked). */
-export function flattenTrueParameters(tp: TrueParameters): Record<string, number> {
+/**
+ * Tracked keys to true values: gamma0, gamma_p, each extra by its name, sigma_cell, alpha_j,
+ * delta_k (upsilon is not tracked). `file` names the record in errors.
+ */
+export function flattenTrueParameters(tp: TrueParameters, names: ParameterNames, file = "true_parameters.json"): Record<string, number> {
   const out: Record<string, number> = { gamma0: tp.gamma0 };
   tp.gamma.forEach((v, i) => (out[`gamma_${i + 1}`] = v));
+  for (const name of names.extraScalars) {
+    const v = tp.extras[name];
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new InputError(`${file}: extras.${name}: expected the true value of the tracked scalar ${name} (a finite number), got ${JSON.stringify(v)}`);
+    }
+    out[name] = v;
+  }
   out.sigma_cell = tp.sigma_cell;
   tp.alpha.forEach((v, i) => (out[`alpha_${i + 1}`] = v));
   tp.delta.forEach((v, i) => (out[`delta_${i + 1}`] = v));
   return out;
-}
-
-/**
- * A summary's variable name to a parameter key: `gamma[1]` -> `gamma_1`, `beta[2,1]` ->
- * `beta_2_1`, scalars unchanged. CmdStan's CSV-header form `gamma.1` is accepted too.
- */
-export function summaryNameToKey(name: string): string {
-  const n = name.trim();
-  const bracket = /^([A-Za-z][A-Za-z0-9_]*)\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]$/.exec(n);
-  if (bracket) return `${bracket[1]}_${bracket[2].split(",").map((s) => s.trim()).join("_")}`;
-  const dotted = /^([A-Za-z][A-Za-z0-9_]*)((?:\.\d+)+)$/.exec(n);
-  if (dotted) return `${dotted[1]}${dotted[2].replace(/\./g, "_")}`;
-  return n;
-}
-
-/** The key back to the bracket name a summary uses (`gamma_1` -> `gamma[1]`), for messages. */
-function keyToSummaryName(key: string): string {
-  const m = /^(gamma|alpha|delta)_(\d+)$/.exec(key);
-  return m ? `${m[1]}[${m[2]}]` : key;
 }
 
 /** Dimensions (P, J, K) implied by a true-parameter record. */
@@ -127,17 +107,22 @@ export function dimensionsOf(tp: TrueParameters): { P: number; J: number; K: num
   return { P: tp.gamma.length, J: tp.alpha.length, K: tp.delta.length + 1 };
 }
 
+/** The tracked scalars of a study, from its names and the dimensions of its first truth. */
+export function trackedFromTruth(names: ParameterNames, tp: TrueParameters): TrackedParameter[] {
+  return trackedParameters(names, dimensionsOf(tp));
+}
+
 /**
  * The long table: one row per successful iteration and tracked parameter. Throws InputError
  * when a summary lacks a tracked parameter (naming iteration and parameter), when a value is
  * not finite, or when iterations disagree on the dimensions.
  */
-export function recoveryRows(iterations: RecoveryIteration[]): { keys: string[]; rows: RecoveryRow[] } {
+export function recoveryRows(iterations: RecoveryIteration[], names: ParameterNames): { tracked: TrackedParameter[]; rows: RecoveryRow[] } {
   if (iterations.length === 0) {
     throw new InputError("recovery statistics: no successful iterations to summarise");
   }
   const dims = dimensionsOf(iterations[0].truth);
-  const keys = trackedParameterKeys(dims.P, dims.J, dims.K);
+  const tracked = trackedParameters(names, dims);
   const rows: RecoveryRow[] = [];
   const seen = new Set<number>();
   for (const it of iterations) {
@@ -152,21 +137,19 @@ export function recoveryRows(iterations: RecoveryIteration[]): { keys: string[];
           `but iteration ${iterations[0].iteration} has P=${dims.P}, J=${dims.J}, K=${dims.K}`,
       );
     }
-    const truth = flattenTrueParameters(it.truth);
-    const byKey = new Map<string, SummaryRow>();
+    const truth = flattenTrueParameters(it.truth, names, `iteration ${it.iteration}: true_parameters.json`);
+    const byVariable = new Map<string, SummaryRow>();
     for (const r of it.summary) {
-      const k = summaryNameToKey(r.name);
-      if (byKey.has(k)) {
+      const v = canonicalVariableName(r.name);
+      if (byVariable.has(v)) {
         throw new InputError(`iteration ${it.iteration}: posterior summary lists ${r.name} twice`);
       }
-      byKey.set(k, r);
+      byVariable.set(v, r);
     }
-    for (const key of keys) {
-      const s = byKey.get(key);
+    for (const { key, variable } of tracked) {
+      const s = byVariable.get(variable);
       if (!s) {
-        throw new InputError(
-          `iteration ${it.iteration}: posterior summary has no row for parameter ${keyToSummaryName(key)} (${key})`,
-        );
+        throw new InputError(`iteration ${it.iteration}: posterior summary has no row for parameter ${variable} (${key})`);
       }
       for (const field of ["mean", "q5", "q95"] as const) {
         if (!Number.isFinite(s[field])) {
@@ -178,7 +161,7 @@ export function recoveryRows(iterations: RecoveryIteration[]): { keys: string[];
       rows.push({ iteration: it.iteration, key, truth: truth[key], mean: s.mean, q5: s.q5, q95: s.q95 });
     }
   }
-  return { keys, rows };
+  return { tracked, rows };
 }
 
 /** The long table as a danfo DataFrame, with the per-row error, coverage and width columns. */
@@ -203,8 +186,8 @@ export function recoveryFrame(rows: RecoveryRow[]): dfd.DataFrame {
  * bias = mean(post mean - true); rmse = sqrt(mean((post mean - true)^2));
  * coverage = share with q5 <= true <= q95; ci_width = mean(q95 - q5).
  */
-export function computeRecoveryStatistics(iterations: RecoveryIteration[]): RecoveryStatistics {
-  const { keys, rows } = recoveryRows(iterations);
+export function computeRecoveryStatistics(iterations: RecoveryIteration[], names: ParameterNames): RecoveryStatistics {
+  const { tracked, rows } = recoveryRows(iterations, names);
   const grouped = recoveryFrame(rows)
     .groupby(["key"])
     .agg({ err: ["mean"], sq_err: ["mean"], covered: ["mean"], width: ["mean"] });
@@ -217,7 +200,7 @@ export function computeRecoveryStatistics(iterations: RecoveryIteration[]): Reco
   }>;
   const byKey = new Map(records.map((r) => [r.key, r]));
   const out: RecoveryStatistics = {};
-  for (const key of keys) {
+  for (const { key } of tracked) {
     const r = byKey.get(key);
     if (!r) throw new Error(`internal: no aggregate for ${key}`);
     out[key] = {

@@ -1,8 +1,10 @@
 /**
  * The three recovery figures of SPEC section 4, as PNG files:
- * - `regression_recovery.png`: one panel per regression parameter (gamma0, gamma_1..P, sigma_cell);
+ * - `regression_recovery.png`: one panel per regression parameter (gamma0, gamma[1..P], extra
+ *   scalars, sigma_cell);
  * - `alpha_recovery.png`: one panel per cell, 4 per row;
  * - `delta_recovery.png`: one panel per delta component.
+ * Panels are titled with the model's own names (`gamma[3]`, `alpha_cell[2]`, `gamma_size`).
  * Each panel plots the posterior mean against the true value (one point per iteration), with
  * the iteration's 90% interval as a vertical bar, the identity line, and bias / RMSE /
  * coverage in its title. Points whose interval missed the truth are drawn in red.
@@ -14,14 +16,8 @@ import path from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import * as vl from "vega-lite";
-import {
-  dimensionsOf,
-  recoveryRows,
-  regressionParameterKeys,
-  type RecoveryIteration,
-  type RecoveryRow,
-  type RecoveryStatistics,
-} from "../analysis/recovery.js";
+import { recoveryRows, type RecoveryIteration, type RecoveryRow, type RecoveryStatistics } from "../analysis/recovery.js";
+import { groupParameters, type ParameterNames, type TrackedParameter } from "../analysis/trackedParameters.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
 import { pyFixed } from "./report.js";
 
@@ -37,19 +33,6 @@ const FONT = "DejaVu Sans";
 const COVERED = "interval covers truth";
 const MISSED = "interval misses truth";
 
-const SUBSCRIPT_DIGITS = "₀₁₂₃₄₅₆₇₈₉";
-const subscript = (n: string) => n.replace(/\d/g, (d) => SUBSCRIPT_DIGITS[Number(d)]);
-
-/** `gamma_3` -> `γ₃ (gamma_3)`; the key stays visible so the panel matches the tables. */
-export function parameterLabel(key: string): string {
-  if (key === "gamma0") return "γ₀ (gamma0)";
-  if (key === "sigma_cell") return "σ_cell";
-  const m = /^(gamma|alpha|delta)_(\d+)$/.exec(key);
-  if (!m) return key;
-  const greek = { gamma: "γ", alpha: "α", delta: "δ" }[m[1] as "gamma" | "alpha" | "delta"];
-  return `${greek}${subscript(m[2])} (${key})`;
-}
-
 interface PanelDatum {
   iteration: number;
   truth: number;
@@ -59,9 +42,9 @@ interface PanelDatum {
   status: string;
 }
 
-function panelSpec(key: string, rows: RecoveryRow[], stats: RecoveryStatistics): object {
-  const s = stats[key];
-  if (!s) throw new Error(`plots: no recovery statistics for ${key}`);
+function panelSpec(param: TrackedParameter, rows: RecoveryRow[], stats: RecoveryStatistics): object {
+  const s = stats[param.key];
+  if (!s) throw new Error(`plots: no recovery statistics for ${param.key}`);
   const values: PanelDatum[] = rows.map((r) => ({
     iteration: r.iteration,
     truth: r.truth,
@@ -92,7 +75,7 @@ function panelSpec(key: string, rows: RecoveryRow[], stats: RecoveryStatistics):
     width: PANEL_SIZE,
     height: PANEL_SIZE,
     title: {
-      text: parameterLabel(key),
+      text: param.variable,
       subtitle: `bias ${pyFixed(s.bias, 3)}  RMSE ${pyFixed(s.rmse, 3)}  cov ${pyFixed(s.coverage, 2)}`,
     },
     data: { values },
@@ -123,7 +106,7 @@ function panelSpec(key: string, rows: RecoveryRow[], stats: RecoveryStatistics):
 
 function figureSpec(
   title: string,
-  keys: string[],
+  params: TrackedParameter[],
   rowsByKey: Map<string, RecoveryRow[]>,
   stats: RecoveryStatistics,
   columns: number,
@@ -145,7 +128,7 @@ function figureSpec(
       offset: 14,
     },
     columns,
-    concat: keys.map((k) => panelSpec(k, rowsByKey.get(k) ?? [], stats)),
+    concat: params.map((p) => panelSpec(p, rowsByKey.get(p.key) ?? [], stats)),
     spacing: { row: 22, column: 22 },
     resolve: { scale: { x: "independent", y: "independent" } },
     config: {
@@ -161,37 +144,30 @@ function figureSpec(
 export function recoveryPlotSpecs(
   iterations: RecoveryIteration[],
   stats: RecoveryStatistics,
+  names: ParameterNames,
 ): { regression: vl.TopLevelSpec; alpha: vl.TopLevelSpec; delta: vl.TopLevelSpec } {
-  const { rows } = recoveryRows(iterations);
+  const { tracked, rows } = recoveryRows(iterations, names);
   const rowsByKey = new Map<string, RecoveryRow[]>();
   for (const r of rows) {
     const list = rowsByKey.get(r.key);
     if (list) list.push(r);
     else rowsByKey.set(r.key, [r]);
   }
-  const { P, J, K } = dimensionsOf(iterations[0].truth);
   const n = iterations.length;
-  const regressionKeys = regressionParameterKeys(P);
-  const alphaKeys = Array.from({ length: J }, (_, i) => `alpha_${i + 1}`);
-  const deltaKeys = Array.from({ length: K - 1 }, (_, i) => `delta_${i + 1}`);
+  const regression = groupParameters(tracked, "regression");
+  const cells = groupParameters(tracked, "cell");
+  const utility = groupParameters(tracked, "utility");
   return {
     regression: figureSpec(
       "Recovery of the population-level regression parameters",
-      regressionKeys,
+      regression,
       rowsByKey,
       stats,
-      Math.min(4, Math.ceil(Math.sqrt(regressionKeys.length))),
+      Math.min(4, Math.ceil(Math.sqrt(regression.length))),
       n,
     ),
-    alpha: figureSpec("Recovery of the cell-level sensitivities α", alphaKeys, rowsByKey, stats, 4, n),
-    delta: figureSpec(
-      "Recovery of the utility simplex δ",
-      deltaKeys,
-      rowsByKey,
-      stats,
-      Math.min(4, deltaKeys.length),
-      n,
-    ),
+    alpha: figureSpec(`Recovery of the cell-level sensitivities ${names.alphaVar}`, cells, rowsByKey, stats, 4, n),
+    delta: figureSpec("Recovery of the utility simplex delta", utility, rowsByKey, stats, Math.min(4, utility.length), n),
   };
 }
 
@@ -220,8 +196,9 @@ export async function writeRecoveryPlots(
   outDir: string,
   iterations: RecoveryIteration[],
   stats: RecoveryStatistics,
+  names: ParameterNames,
 ): Promise<string[]> {
-  const specs = recoveryPlotSpecs(iterations, stats);
+  const specs = recoveryPlotSpecs(iterations, stats, names);
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
   for (const which of ["regression", "alpha", "delta"] as const) {

@@ -11,12 +11,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
-import {
-  coverageMonteCarloSE,
-  regressionParameterKeys,
-  type ParameterRecovery,
-  type RecoveryStatistics,
-} from "../analysis/recovery.js";
+import { coverageMonteCarloSE, type ParameterRecovery, type RecoveryStatistics } from "../analysis/recovery.js";
+import { groupParameters, trackedParameters, type ParameterNames, type TrackedParameter } from "../analysis/trackedParameters.js";
 import { InputError } from "../cmdstan/errors.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
 
@@ -58,6 +54,8 @@ export interface ReportInput {
   /** Defaults to "Hierarchical parameter recovery". */
   title?: string;
   config: ReportConfig;
+  /** The config's names of the tracked outputs: tables and captions use the model's own names. */
+  names: ParameterNames;
   /** One reading per iteration whose diagnostics.txt exists (successful or not), any order. */
   diagnostics: Array<{ iteration: number; reading: DiagnosticsReading }>;
   /** computeRecoveryStatistics over the successful iterations ({} when none succeeded). */
@@ -197,18 +195,19 @@ export function markdownTable(columns: Column[]): string {
 
 const NOMINAL = 0.9;
 
-function statsColumns(keys: string[], stats: RecoveryStatistics): Column[] {
-  const get = (k: string): ParameterRecovery => {
-    const s = stats[k];
-    if (!s) throw new InputError(`report: recovery statistics have no entry for ${k}`);
+/** Report 11's table columns; the param column shows the model's own names (gamma[3], alpha_cell[2]). */
+function statsColumns(params: TrackedParameter[], stats: RecoveryStatistics): Column[] {
+  const get = ({ key }: TrackedParameter): ParameterRecovery => {
+    const s = stats[key];
+    if (!s) throw new InputError(`report: recovery statistics have no entry for ${key}`);
     return s;
   };
   return [
-    { header: "param", kind: "string", values: keys },
-    { header: "bias", kind: "float", values: keys.map((k) => pyRound(get(k).bias, 3)) },
-    { header: "rmse", kind: "float", values: keys.map((k) => pyRound(get(k).rmse, 3)) },
-    { header: "coverage", kind: "float", values: keys.map((k) => pyRound(get(k).coverage, 2)) },
-    { header: "ci_width", kind: "float", values: keys.map((k) => pyRound(get(k).ci_width, 3)) },
+    { header: "param", kind: "string", values: params.map((p) => p.variable) },
+    { header: "bias", kind: "float", values: params.map((p) => pyRound(get(p).bias, 3)) },
+    { header: "rmse", kind: "float", values: params.map((p) => pyRound(get(p).rmse, 3)) },
+    { header: "coverage", kind: "float", values: params.map((p) => pyRound(get(p).coverage, 2)) },
+    { header: "ci_width", kind: "float", values: params.map((p) => pyRound(get(p).ci_width, 3)) },
   ];
 }
 
@@ -222,12 +221,14 @@ function formatDuration(seconds: number): string {
   return `${pyFixed(seconds, 1)} s (${hms})`;
 }
 
-const PLOT_CAPTIONS: Record<string, string> = {
-  "regression_recovery.png":
-    "Recovery of the population-level regression parameters (γ₀, γ, σ_cell). Each point is one iteration; the diagonal represents perfect recovery.",
-  "alpha_recovery.png": "Recovery of the cell-level sensitivities α_j.",
-  "delta_recovery.png": "Recovery of the shared utility simplex δ.",
-};
+function plotCaptions(regression: TrackedParameter[], alphaVar: string): Record<string, string> {
+  const names = [...new Set(regression.map((p) => p.variable.replace(/\[\d+\]$/, "")))].join(", ");
+  return {
+    "regression_recovery.png": `Recovery of the population-level regression parameters (${names}). Each point is one iteration; the diagonal represents perfect recovery.`,
+    "alpha_recovery.png": `Recovery of the cell-level sensitivities ${alphaVar}[j].`,
+    "delta_recovery.png": "Recovery of the shared utility simplex delta.",
+  };
+}
 
 /** Links from `reportDir` to the given plot files (posix separators, for markdown). */
 export function plotLinks(reportDir: string, files: string[]): string[] {
@@ -266,6 +267,7 @@ interface ViewModel {
     divergentIterations: number;
     treedepthMentioned: number;
   };
+  alphaVar: string;
   stats: null | {
     population: { md: string; text: string };
     delta: { md: string; text: string };
@@ -339,26 +341,25 @@ function buildViewModel(input: ReportInput): ViewModel {
     };
   }
 
+  const tracked = trackedParameters(input.names, { P: c.P, J: c.J, K: c.K });
+  const regression = groupParameters(tracked, "regression");
   let stats: ViewModel["stats"] = null;
   if (input.nSuccessful > 0) {
-    const popKeys = regressionParameterKeys(c.P);
-    const deltaKeys = Array.from({ length: c.K - 1 }, (_, i) => `delta_${i + 1}`);
-    const alphaKeys = Array.from({ length: c.J }, (_, i) => `alpha_${i + 1}`);
-    const table = (keys: string[]) => {
-      const cols = statsColumns(keys, input.statistics);
+    const cells = groupParameters(tracked, "cell");
+    const table = (params: TrackedParameter[]) => {
+      const cols = statsColumns(params, input.statistics);
       return { md: markdownTable(cols), text: pandasToString(cols) };
     };
-    const population = table(popKeys);
-    const delta = table(deltaKeys);
-    const alpha = table(alphaKeys);
-    const rmses = alphaKeys.map((k) => input.statistics[k].rmse);
-    const covs = alphaKeys.map((k) => input.statistics[k].coverage);
+    const population = table(regression);
+    const delta = table(groupParameters(tracked, "utility"));
+    const alpha = table(cells);
+    const rmses = cells.map((p) => input.statistics[p.key].rmse);
+    const covs = cells.map((p) => input.statistics[p.key].coverage);
     const se = coverageMonteCarloSE(input.nSuccessful, NOMINAL);
     const lo = Math.max(0, NOMINAL - 2 * se);
     const hi = Math.min(1, NOMINAL + 2 * se);
-    const allKeys = [...popKeys, ...alphaKeys, ...deltaKeys];
-    const outside = allKeys.filter((k) => {
-      const cov = input.statistics[k].coverage;
+    const outside = tracked.filter(({ key }) => {
+      const cov = input.statistics[key].coverage;
       return cov < lo || cov > hi;
     });
     stats = {
@@ -370,10 +371,10 @@ function buildViewModel(input: ReportInput): ViewModel {
       mcse: pyFixed(se, 3),
       mcseBand: `[${pyFixed(lo, 2)}, ${pyFixed(hi, 2)}]`,
       outsideBand: outside
-        .map((k) => `${k} (${pyFixed(pyRound(input.statistics[k].coverage, 2), 2)})`)
+        .map((p) => `${p.variable} (${pyFixed(pyRound(input.statistics[p.key].coverage, 2), 2)})`)
         .join(", "),
       nOutside: outside.length,
-      nTracked: allKeys.length,
+      nTracked: tracked.length,
     };
   }
 
@@ -386,9 +387,10 @@ function buildViewModel(input: ReportInput): ViewModel {
       errorLink: `../iteration_${f.iteration}/error.txt`,
     }));
 
+  const captions = plotCaptions(regression, input.names.alphaVar);
   const plots = input.plots.map((link) => {
     const base = path.posix.basename(link);
-    return { link, alt: base.replace(/\.png$/i, "").replace(/_/g, " "), caption: PLOT_CAPTIONS[base] ?? base };
+    return { link, alt: base.replace(/\.png$/i, "").replace(/_/g, " "), caption: captions[base] ?? base };
   });
 
   return {
@@ -396,6 +398,7 @@ function buildViewModel(input: ReportInput): ViewModel {
     configLines,
     nIterations: c.n_iterations,
     nSuccessful: input.nSuccessful,
+    alphaVar: input.names.alphaVar,
     diag,
     stats,
     failures,
@@ -458,7 +461,7 @@ export function renderTerminalTables(input: ReportInput): string {
     out.push(`Recovery statistics over ${vm.nSuccessful} successful iterations (of ${vm.nIterations}).`, "");
     out.push("Population-level parameters:", "", s.population.text, "");
     out.push("Utility simplex:", "", s.delta.text, "");
-    out.push("Cell-level sensitivities:", "", s.alpha.text, "");
+    out.push(`Cell-level sensitivities (${vm.alphaVar}):`, "", s.alpha.text, "");
     out.push(`Alpha RMSE range: ${s.alphaRmseRange}`);
     out.push(`Alpha coverage range: ${s.alphaCoverageRange}`);
     out.push(

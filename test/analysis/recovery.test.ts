@@ -5,14 +5,17 @@ import {
   flattenTrueParameters,
   parseTrueParameters,
   recoveryRows,
-  summaryNameToKey,
-  trackedParameterKeys,
   trueParametersSchema,
   type RecoveryIteration,
   type SummaryRow,
   type TrueParameters,
 } from "../../src/analysis/recovery.js";
+import { canonicalVariableName, groupParameters, trackedParameters, type ParameterNames } from "../../src/analysis/trackedParameters.js";
 import { InputError } from "../../src/cmdstan/errors.js";
+
+const H_M01: ParameterNames = { alphaVar: "alpha", extraScalars: [] };
+const SIZE: ParameterNames = { alphaVar: "alpha_cell", extraScalars: ["gamma_size"] };
+const trackedKeys = (names: ParameterNames, P: number, J: number, K: number) => trackedParameters(names, { P, J, K }).map((t) => t.key);
 
 // P = 1, J = 2, K = 2: tracked keys gamma0, gamma_1, sigma_cell, alpha_1, alpha_2, delta_1.
 function truth(over: Partial<TrueParameters> = {}): TrueParameters {
@@ -38,7 +41,7 @@ function summary(tp: TrueParameters, over: Record<string, Partial<SummaryRow>> =
     alpha_2: "alpha[2]",
     delta_1: "delta[1]",
   };
-  const flat = flattenTrueParameters(tp);
+  const flat = flattenTrueParameters(tp, H_M01);
   const rows: SummaryRow[] = Object.entries(names).map(([key, name]) => ({
     name,
     mean: flat[key] + 0.5,
@@ -51,42 +54,58 @@ function summary(tp: TrueParameters, over: Record<string, Partial<SummaryRow>> =
   return rows;
 }
 
-describe("trackedParameterKeys", () => {
+describe("tracked parameters", () => {
   it("lists gamma0, gamma_1..P, sigma_cell, alpha_1..J, delta_1..K-1 in order", () => {
-    expect(trackedParameterKeys(2, 3, 3)).toEqual([
+    expect(trackedKeys(H_M01, 2, 3, 3)).toEqual([
       "gamma0", "gamma_1", "gamma_2", "sigma_cell", "alpha_1", "alpha_2", "alpha_3", "delta_1", "delta_2",
     ]);
-    const report = trackedParameterKeys(7, 18, 3);
+    const report = trackedKeys(H_M01, 7, 18, 3);
     expect(report).toHaveLength(1 + 7 + 1 + 18 + 2);
     expect(report[8]).toBe("sigma_cell");
     expect(report.at(-1)).toBe("delta_2");
   });
 
+  it("follows the config's names: extras after gamma, alpha_var's values keyed alpha_j", () => {
+    const tracked = trackedParameters(SIZE, { P: 2, J: 2, K: 3 });
+    expect(tracked.map((t) => t.key)).toEqual([
+      "gamma0", "gamma_1", "gamma_2", "gamma_size", "sigma_cell", "alpha_1", "alpha_2", "delta_1", "delta_2",
+    ]);
+    expect(tracked.map((t) => t.variable)).toEqual([
+      "gamma0", "gamma[1]", "gamma[2]", "gamma_size", "sigma_cell", "alpha_cell[1]", "alpha_cell[2]", "delta[1]", "delta[2]",
+    ]);
+    expect(groupParameters(tracked, "regression").map((t) => t.key)).toEqual(["gamma0", "gamma_1", "gamma_2", "gamma_size", "sigma_cell"]);
+    expect(groupParameters(tracked, "cell").map((t) => t.variable)).toEqual(["alpha_cell[1]", "alpha_cell[2]"]);
+  });
+
   it("rejects K < 2", () => {
-    expect(() => trackedParameterKeys(1, 2, 1)).toThrow(InputError);
+    expect(() => trackedKeys(H_M01, 1, 2, 1)).toThrow(InputError);
   });
 });
 
-describe("key mapping", () => {
-  it("maps bracket and dotted names to keys", () => {
-    expect(summaryNameToKey("gamma[1]")).toBe("gamma_1");
-    expect(summaryNameToKey("alpha[18]")).toBe("alpha_18");
-    expect(summaryNameToKey("delta[2]")).toBe("delta_2");
-    expect(summaryNameToKey("gamma0")).toBe("gamma0");
-    expect(summaryNameToKey("sigma_cell")).toBe("sigma_cell");
-    expect(summaryNameToKey("alpha.3")).toBe("alpha_3");
-    expect(summaryNameToKey("beta[2,1]")).toBe("beta_2_1");
+describe("names", () => {
+  it("puts summary and CSV names in bracket form", () => {
+    expect(canonicalVariableName("gamma[1]")).toBe("gamma[1]");
+    expect(canonicalVariableName("alpha_cell.18")).toBe("alpha_cell[18]");
+    expect(canonicalVariableName(" gamma[ 2 ] ")).toBe("gamma[2]");
+    expect(canonicalVariableName("gamma0")).toBe("gamma0");
+    expect(canonicalVariableName("beta.2.1")).toBe("beta[2,1]");
+    expect(canonicalVariableName("beta[2, 1]")).toBe("beta[2,1]");
   });
 
-  it("flattens true parameters without upsilon and extras", () => {
-    const flat = flattenTrueParameters(
-      truth({ gamma: [0.1, -0.2], alpha: [3, 4, 5], delta: [0.3, 0.7], upsilon: [0, 0.3, 1] }),
-    );
+  it("flattens true parameters without upsilon, with the extras by name", () => {
+    const tp = truth({ gamma: [0.1, -0.2], alpha: [3, 4, 5], delta: [0.3, 0.7], upsilon: [0, 0.3, 1] });
+    const flat = flattenTrueParameters(tp, H_M01);
     expect(flat).toEqual({
       gamma0: 2.5, gamma_1: 0.1, gamma_2: -0.2, sigma_cell: 0.2, alpha_1: 3, alpha_2: 4, alpha_3: 5,
       delta_1: 0.3, delta_2: 0.7,
     });
-    expect(Object.keys(flat)).toEqual(trackedParameterKeys(2, 3, 3));
+    expect(Object.keys(flat)).toEqual(trackedKeys(H_M01, 2, 3, 3));
+    const sized = flattenTrueParameters({ ...tp, extras: { gamma_size: -0.4 } }, SIZE);
+    expect(Object.keys(sized)).toEqual(trackedKeys(SIZE, 2, 3, 3));
+    expect(sized.gamma_size).toBe(-0.4);
+    expect(() => flattenTrueParameters(tp, SIZE, "iteration_2/true_parameters.json")).toThrow(
+      /iteration_2\/true_parameters\.json: extras\.gamma_size: expected the true value/,
+    );
   });
 });
 
@@ -127,8 +146,8 @@ describe("computeRecoveryStatistics", () => {
   ];
 
   it("matches hand-computed bias, rmse, coverage (edges inclusive) and width", () => {
-    const stats = computeRecoveryStatistics(iterations);
-    expect(Object.keys(stats)).toEqual(trackedParameterKeys(1, 2, 2));
+    const stats = computeRecoveryStatistics(iterations, H_M01);
+    expect(Object.keys(stats)).toEqual(trackedKeys(H_M01, 1, 2, 2));
     expect(stats.gamma0.bias).toBeCloseTo(0, 12);
     expect(stats.gamma0.rmse).toBeCloseTo(Math.sqrt(0.5), 12);
     expect(stats.gamma0.coverage).toBeCloseTo(2 / 3, 12);
@@ -150,12 +169,15 @@ describe("computeRecoveryStatistics", () => {
 
   it("counts a truth exactly at either interval edge as covered", () => {
     const tp = truth();
-    const stats = computeRecoveryStatistics([
+    const stats = computeRecoveryStatistics(
+      [
       { iteration: 1, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1, q95: 0.5 } }) },
       { iteration: 2, truth: tp, summary: summary(tp, { gamma_1: { q5: -0.3, q95: 0.1 } }) },
       { iteration: 3, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1000001, q95: 0.5 } }) },
       { iteration: 4, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1, q95: 0.1 } }) },
-    ]);
+      ],
+      H_M01,
+    );
     expect(stats.gamma_1.coverage).toBe(0.75);
   });
 
@@ -163,10 +185,13 @@ describe("computeRecoveryStatistics", () => {
     const tp = truth();
     const rows = summary(tp).filter((r) => r.name !== "alpha[2]");
     const run = () =>
-      computeRecoveryStatistics([
-        { iteration: 1, truth: tp, summary: summary(tp) },
-        { iteration: 7, truth: tp, summary: rows },
-      ]);
+      computeRecoveryStatistics(
+        [
+          { iteration: 1, truth: tp, summary: summary(tp) },
+          { iteration: 7, truth: tp, summary: rows },
+        ],
+        H_M01,
+      );
     expect(run).toThrow(InputError);
     expect(run).toThrow(/iteration 7.*alpha\[2\]/);
   });
@@ -174,24 +199,45 @@ describe("computeRecoveryStatistics", () => {
   it("rejects non-finite summary values, mismatched dimensions and an empty list", () => {
     const tp = truth();
     expect(() =>
-      computeRecoveryStatistics([{ iteration: 3, truth: tp, summary: summary(tp, { delta_1: { q95: NaN } }) }]),
+      computeRecoveryStatistics([{ iteration: 3, truth: tp, summary: summary(tp, { delta_1: { q95: NaN } }) }], H_M01),
     ).toThrow(/iteration 3.*q95 of delta\[1\]/);
     const wide = truth({ alpha: [1, 2, 3] });
     expect(() =>
-      computeRecoveryStatistics([
-        { iteration: 1, truth: tp, summary: summary(tp) },
-        { iteration: 2, truth: wide, summary: summary(wide) },
-      ]),
+      computeRecoveryStatistics(
+        [
+          { iteration: 1, truth: tp, summary: summary(tp) },
+          { iteration: 2, truth: wide, summary: summary(wide) },
+        ],
+        H_M01,
+      ),
     ).toThrow(/iteration 2.*J=3/);
-    expect(() => computeRecoveryStatistics([])).toThrow(InputError);
+    expect(() => computeRecoveryStatistics([], H_M01)).toThrow(InputError);
   });
 
   it("builds one row per iteration and tracked parameter", () => {
-    const { keys, rows } = recoveryRows(iterations);
-    expect(rows).toHaveLength(3 * keys.length);
+    const { tracked, rows } = recoveryRows(iterations, H_M01);
+    expect(rows).toHaveLength(3 * tracked.length);
     expect(rows.find((r) => r.iteration === 4 && r.key === "gamma0")).toEqual({
       iteration: 4, key: "gamma0", truth: 1, mean: 1.5, q5: 1.2, q95: 2,
     });
+  });
+});
+
+describe("a model with other names (h_m01_size's alpha_cell and gamma_size)", () => {
+  it("matches summary rows by the model's names and keys them as the original", () => {
+    const tp = truth({ extras: { gamma_size: 0.3 } });
+    const rows: SummaryRow[] = [
+      ["gamma0", 2.5], ["gamma.1", 0.1], ["gamma_size", 0.3], ["sigma_cell", 0.2],
+      ["alpha_cell[1]", 10], ["alpha_cell[2]", 12], ["delta[1]", 1],
+      ["alpha[1]", 999], // an untracked output of the same family: ignored
+    ].map(([name, t]) => ({ name: name as string, mean: (t as number) + 0.25, q5: (t as number) - 1, q95: (t as number) + 1 }));
+    const stats = computeRecoveryStatistics([{ iteration: 1, truth: tp, summary: rows }], SIZE);
+    expect(Object.keys(stats)).toEqual(trackedKeys(SIZE, 1, 2, 2));
+    for (const s of Object.values(stats)) expect(s.bias).toBeCloseTo(0.25, 12);
+    const missing = rows.filter((r) => r.name !== "gamma_size");
+    expect(() => computeRecoveryStatistics([{ iteration: 5, truth: tp, summary: missing }], SIZE)).toThrow(
+      /iteration 5: posterior summary has no row for parameter gamma_size/,
+    );
   });
 });
 

@@ -7,7 +7,7 @@ import {
   type RecoveryIteration,
   type SummaryRow,
 } from "../../src/analysis/recovery.js";
-import { parameterLabel, recoveryPlotSpecs, writeRecoveryPlots } from "../../src/report/plots.js";
+import { recoveryPlotSpecs, writeRecoveryPlots } from "../../src/report/plots.js";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -45,13 +45,14 @@ function iterations(n = 6): RecoveryIteration[] {
 
 describe("recovery plots", () => {
   const its = iterations();
-  const stats = computeRecoveryStatistics(its);
+  const names = { alphaVar: "alpha", extraScalars: [] };
+  const stats = computeRecoveryStatistics(its, names);
   let dir = "";
   let files: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "plots-test-"));
-    files = await writeRecoveryPlots(path.join(dir, "recovery_summary"), its, stats);
+    files = await writeRecoveryPlots(path.join(dir, "recovery_summary"), its, stats, names);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -83,7 +84,7 @@ describe("recovery plots", () => {
   });
 
   it("builds one panel per parameter with bias, RMSE and coverage in its title", () => {
-    const specs = recoveryPlotSpecs(its, stats) as unknown as Record<
+    const specs = recoveryPlotSpecs(its, stats, names) as unknown as Record<
       string,
       { columns: number; concat: Array<{ title: { text: string; subtitle: string } }> }
     >;
@@ -94,15 +95,31 @@ describe("recovery plots", () => {
     expect(specs.delta.concat).toHaveLength(2);
     const s = stats.gamma_3;
     const panel = specs.regression.concat[3];
-    expect(panel.title.text).toBe("γ₃ (gamma_3)");
+    expect(panel.title.text).toBe("gamma[3]");
     expect(panel.title.subtitle).toContain(`RMSE ${s.rmse.toFixed(3)}`);
     expect(panel.title.subtitle).toMatch(/^bias -?\d+\.\d{3}  RMSE \d+\.\d{3}  cov \d\.\d{2}$/);
-    expect(specs.regression.concat[8].title.text).toBe("σ_cell");
-    expect(specs.alpha.concat[17].title.text).toBe("α₁₈ (alpha_18)");
+    expect(specs.regression.concat[8].title.text).toBe("sigma_cell");
+    expect(specs.alpha.concat[17].title.text).toBe("alpha[18]");
   });
 
-  it("labels parameters with their Greek names and keys", () => {
-    expect(parameterLabel("gamma0")).toBe("γ₀ (gamma0)");
-    expect(parameterLabel("delta_2")).toBe("δ₂ (delta_2)");
+  it("titles panels with the model's own names (alpha_cell, gamma_size)", () => {
+    const sizedNames = { alphaVar: "alpha_cell", extraScalars: ["gamma_size"] };
+    const sized = its.map((it) => ({
+      ...it,
+      truth: { ...it.truth, extras: { gamma_size: 0.1 * it.iteration } },
+      summary: [
+        ...it.summary.map((r) => ({ ...r, name: r.name.replace(/^alpha\[/, "alpha_cell[") })),
+        { name: "gamma_size", mean: 0.1 * it.iteration + 0.02, q5: 0.1 * it.iteration - 0.2, q95: 0.1 * it.iteration + 0.2 },
+      ],
+    }));
+    const specs = recoveryPlotSpecs(sized, computeRecoveryStatistics(sized, sizedNames), sizedNames) as unknown as Record<
+      string,
+      { title: { text: string }; concat: Array<{ title: { text: string } }> }
+    >;
+    expect(specs.regression.concat.map((p) => p.title.text)).toEqual([
+      "gamma0", ...Array.from({ length: 7 }, (_, p) => `gamma[${p + 1}]`), "gamma_size", "sigma_cell",
+    ]);
+    expect(specs.alpha.concat[2].title.text).toBe("alpha_cell[3]");
+    expect(specs.alpha.title.text).toBe("Recovery of the cell-level sensitivities alpha_cell");
   });
 });
