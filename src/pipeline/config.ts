@@ -3,6 +3,12 @@
  * tool's own (seed, sampler settings, cores, keep_csv). Validated with zod; every error
  * names the config file and the key.
  *
+ * The original's keys keep their meaning: `study_design_path: null` means "generate the design";
+ * keys beginning with "_" (`_comment`) are notes and are ignored; `alpha_var`,
+ * `extra_scalar_params` and `sim_only_keys` say which outputs are tracked and which data the fit
+ * does not get; `sim_overrides` may set any scalar the simulator declares as data (checked
+ * against the simulator in pipeline/modelContract.ts, which needs stanc).
+ *
  * Seeds: one `seed` (default 12345) drives the run. The design is generated from `seed`;
  * iteration i simulates with `seed + (i - 1)` and fits with `seed + 41976 + (i - 1)`, which at
  * the default seed are SPEC's 12345 + (i - 1) and 54321 + (i - 1).
@@ -13,6 +19,7 @@ import path from "node:path";
 import { z } from "zod";
 import { InputError } from "../cmdstan/errors.js";
 import { designConfigSchema, formatZodError } from "../design/studyDesign.js";
+import { dropNoteKeys } from "../util/noteKeys.js";
 
 export const DEFAULT_SEED = 12345;
 /** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
@@ -21,23 +28,27 @@ export const FIT_SEED_OFFSET = 41976;
 const posInt = (what: string) =>
   z.number({ invalid_type_error: `must be ${what}` }).int(`must be ${what}`).min(1, `must be ${what}`);
 
-const simOverridesSchema = z
-  .object({
-    gamma0_mean: z.number().finite(),
-    gamma0_sd: z.number().positive(),
-    gamma_sd: z.number().positive(),
-    sigma_cell_sd: z.number().positive(),
-    beta_sd: z.number().positive(),
-  })
-  .partial()
-  .strict();
+const STAN_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
+const stanName = z
+  .string({ invalid_type_error: "must be a Stan variable name (a string)" })
+  .regex(STAN_IDENTIFIER, "must be a Stan variable name (letters, digits, _; starting with a letter)");
+
+/** Simulator data to replace, by name; which names exist is the simulator's to say. */
+const simOverridesSchema = z.record(
+  z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"),
+  { invalid_type_error: 'must be an object of numbers, e.g. {"gamma_size_sd": 0}' },
+);
+
+/** The names the tracked groups always use (SPEC section 4); alpha_var and extras may not repeat them. */
+const FIXED_TRACKED_NAMES = ["gamma0", "gamma", "sigma_cell", "delta"];
 
 export const studyConfigSchema = z
   .object({
     inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
     sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
-    study_design_path: z.string().min(1).optional(),
-    study_design_config: z.record(z.unknown()).optional(),
+    /** `null` (as the original configs write it) means: generate the design from study_design_config. */
+    study_design_path: z.string().min(1).nullish(),
+    study_design_config: z.record(z.unknown(), { invalid_type_error: "must be an object (the design config)" }).nullish(),
     output_dir: z.string().min(1).default("results/h_m01_parameter_recovery"),
     n_mcmc_samples: posInt("a positive integer").default(2000),
     /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
@@ -52,6 +63,12 @@ export const studyConfigSchema = z
     /** Keep every chain's Stan CSV (about 60 MB per h_m01 fit); default: delete after summarising. */
     keep_csv: z.boolean({ invalid_type_error: "must be true or false" }).default(false),
     sim_overrides: simOverridesSchema.default({}),
+    /** The inference model's per-cell sensitivity vector (h_m01: alpha; h_m01_size: alpha_cell). */
+    alpha_var: stanName.default("alpha"),
+    /** Scalar parameters tracked after gamma in the regression group (h_m01_size: ["gamma_size"]). */
+    extra_scalar_params: z.array(stanName, { invalid_type_error: "must be a list of Stan variable names" }).default([]),
+    /** Design data keys only the simulator gets (removed from the fit's data, as the original does). */
+    sim_only_keys: z.array(z.string().min(1), { invalid_type_error: "must be a list of data keys" }).default([]),
     /** Per-chain wall-time limit in seconds (a stuck chain fails its iteration, not the run). */
     chain_timeout_s: posInt("a positive integer").optional(),
     /** Optional CmdStan path; otherwise $CMDSTAN, then the provisioned copy. */
@@ -67,11 +84,20 @@ export const studyConfigSchema = z
     if (c.study_design_path && c.study_design_config) {
       ctx.addIssue({ code: "custom", path: ["study_design_path"], message: "give either study_design_path or study_design_config, not both" });
     }
+    const tracked = [...FIXED_TRACKED_NAMES, c.alpha_var, ...c.extra_scalar_params];
+    tracked.forEach((name, i) => {
+      if (tracked.indexOf(name) !== i) {
+        const key = i >= FIXED_TRACKED_NAMES.length + 1 ? ["extra_scalar_params", i - FIXED_TRACKED_NAMES.length - 1] : ["alpha_var"];
+        ctx.addIssue({ code: "custom", path: key, message: `names ${name}, which is already tracked (tracked: ${[...new Set(tracked)].join(", ")})` });
+      }
+    });
   });
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
 
-export interface StudyConfig extends z.output<typeof studyConfigSchema> {
+export interface StudyConfig extends Omit<z.output<typeof studyConfigSchema>, "study_design_path" | "study_design_config"> {
+  study_design_path?: string;
+  study_design_config?: Record<string, unknown>;
   /** The config file (absolute), or "<inline>". */
   source: string;
   /** Warmup actually used. */
@@ -81,11 +107,11 @@ export interface StudyConfig extends z.output<typeof studyConfigSchema> {
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseStudyConfig(raw: unknown, source: string, baseDir: string): StudyConfig {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new InputError(`${source}: must be a JSON object`);
-  const r = studyConfigSchema.safeParse(raw);
+  const r = studyConfigSchema.safeParse(dropNoteKeys(raw));
   if (!r.success) throw new InputError(formatZodError(r.error, source));
   const c = r.data;
   if (c.study_design_config) {
-    const d = designConfigSchema.safeParse(c.study_design_config);
+    const d = designConfigSchema.safeParse(dropNoteKeys(c.study_design_config));
     if (!d.success) {
       throw new InputError(formatZodError(d.error, source).replace(`${source}: `, `${source}: study_design_config.`));
     }
@@ -96,6 +122,7 @@ export function parseStudyConfig(raw: unknown, source: string, baseDir: string):
     inference_model_path: resolve(c.inference_model_path),
     sim_model_path: resolve(c.sim_model_path),
     study_design_path: c.study_design_path ? resolve(c.study_design_path) : undefined,
+    study_design_config: c.study_design_config ?? undefined,
     output_dir: resolve(c.output_dir),
     cmdstan: c.cmdstan ? resolve(c.cmdstan) : undefined,
     source,
@@ -152,6 +179,9 @@ export function resultFingerprint(c: StudyConfig, modelHashes: { inference: stri
     adapt_delta: c.adapt_delta,
     max_treedepth: c.max_treedepth,
     sim_overrides: c.sim_overrides,
+    alpha_var: c.alpha_var,
+    extra_scalar_params: c.extra_scalar_params,
+    sim_only_keys: c.sim_only_keys,
     inference_model: { path: c.inference_model_path, hash: modelHashes.inference },
     sim_model: { path: c.sim_model_path, hash: modelHashes.sim },
     design_hash: designHash,

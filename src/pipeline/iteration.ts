@@ -18,14 +18,11 @@ import { readStanCsv, readStanFit, type StanCsv } from "../cmdstan/stanCsv.js";
 import { toStanJson } from "../cmdstan/stanJson.js";
 import { formatSummaryCsv, summarizeFit } from "../analysis/summary.js";
 import type { TrueParameters } from "../analysis/recovery.js";
-import { STAN_INT_KEYS, stanDataFromDesign, type StudyDesign } from "../design/studyDesign.js";
+import { trackedVariables } from "../analysis/trackedParameters.js";
+import { fitData, type StudyDesign } from "../design/studyDesign.js";
 import { iterationSeeds, type StudyConfig } from "./config.js";
 import { RECORD_FILE, sha256, writeFileAtomic, writeJsonAtomic, type IterationRecord } from "./files.js";
-
-/** Outputs the simulator must write (one draw). */
-export const SIM_OUTPUTS = ["gamma0", "gamma", "sigma_cell", "alpha", "delta", "upsilon", "y"] as const;
-/** Parameters the recovery metrics track in the inference model's output. */
-export const TRACKED_OUTPUTS = ["gamma0", "gamma", "sigma_cell", "alpha", "delta"] as const;
+import { parameterNames, type ModelPair } from "./modelContract.js";
 
 export interface IterationContext {
   config: StudyConfig;
@@ -33,6 +30,8 @@ export interface IterationContext {
   inference: CompiledModel;
   sim: CompiledModel;
   design: StudyDesign;
+  /** What the models declare and read (pipeline/modelContract.ts). */
+  models: ModelPair;
   /** Stan JSON file of the simulator's data (design + hyperparameters), shared by all iterations. */
   simDataFile: string;
   scheduler: CoreScheduler;
@@ -51,6 +50,27 @@ function oneDraw(csv: StanCsv, name: string): number[] {
   const v = csv.variables.find((x) => x.name === name);
   if (!v) throw new Error(`the simulator output ${csv.file} has no variable '${name}'`);
   return v.columnNames.map((c) => csv.draws[c][0]);
+}
+
+/**
+ * The true parameters in the original's record shape: `alpha` holds alpha_var's values, `extras`
+ * the extra scalars by name; upsilon is the simulator's, or cumulative_sum([0, delta]) when it
+ * has none.
+ */
+function truthFromSimulation(csv: StanCsv, config: StudyConfig): TrueParameters {
+  const delta = oneDraw(csv, "delta");
+  const upsilon = csv.variables.some((v) => v.name === "upsilon")
+    ? oneDraw(csv, "upsilon")
+    : delta.reduce((acc, d) => [...acc, acc[acc.length - 1] + d], [0]);
+  return {
+    gamma0: oneDraw(csv, "gamma0")[0],
+    gamma: oneDraw(csv, "gamma"),
+    sigma_cell: oneDraw(csv, "sigma_cell")[0],
+    alpha: oneDraw(csv, config.alpha_var),
+    delta,
+    upsilon,
+    extras: Object.fromEntries(config.extra_scalar_params.map((name) => [name, oneDraw(csv, name)[0]])),
+  };
 }
 
 export async function runIteration(ctx: IterationContext, i: number): Promise<IterationRecord> {
@@ -107,24 +127,16 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
       scheduler: ctx.scheduler,
       timeoutMs,
     });
-    const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: [...SIM_OUTPUTS] });
+    const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: ctx.models.simReads });
     if (simCsv.numDraws !== 1) throw new Error(`the simulator wrote ${simCsv.numDraws} draws in ${simCsv.file}, expected 1`);
 
     // 2. True parameters.
-    const truth: TrueParameters = {
-      gamma0: oneDraw(simCsv, "gamma0")[0],
-      gamma: oneDraw(simCsv, "gamma"),
-      sigma_cell: oneDraw(simCsv, "sigma_cell")[0],
-      alpha: oneDraw(simCsv, "alpha"),
-      delta: oneDraw(simCsv, "delta"),
-      upsilon: oneDraw(simCsv, "upsilon"),
-      extras: {},
-    };
+    const truth = truthFromSimulation(simCsv, config);
     await put("true_parameters.json", `${JSON.stringify(truth, null, 2)}\n`);
 
-    // 3. Inference data: the design without the simulator's hyperparameters, plus y.
+    // 3. Inference data: the design without the simulator's hyperparameters and sim_only_keys, plus y.
     const y = oneDraw(simCsv, "y");
-    const dataText = toStanJson(stanDataFromDesign(ctx.design, { forInference: true, y }), { ints: [...STAN_INT_KEYS] });
+    const dataText = toStanJson(fitData(ctx.design, y, config.sim_only_keys), { ints: ctx.models.fitInts });
     await put("data.json", dataText);
     lap("simulate");
 
@@ -162,7 +174,8 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
     const summarizing = timed(async () => {
       // 5. Posterior summary over the pooled chains.
       const fit = await readStanFit(fitRun.csvFiles, { requireMethod: "sample" });
-      const missing = TRACKED_OUTPUTS.filter((name) => !fit.variables.some((v) => v.name === name));
+      const tracked = trackedVariables(parameterNames(config)).map((v) => v.name);
+      const missing = tracked.filter((name) => !fit.variables.some((v) => v.name === name));
       if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
       return formatSummaryCsv(summarizeFit(fit));
     });

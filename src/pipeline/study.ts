@@ -10,15 +10,15 @@ import os from "node:os";
 import path from "node:path";
 import { compileModel, type CompiledModel } from "../cmdstan/compile.js";
 import { InputError, UserFacingError } from "../cmdstan/errors.js";
-import { locateCmdStan, type CmdStanInstall } from "../cmdstan/locate.js";
-import { readModelInfo } from "../cmdstan/modelInfo.js";
+import { locateCmdStan } from "../cmdstan/locate.js";
 import { CoreScheduler } from "../cmdstan/scheduler.js";
 import { toStanJson } from "../cmdstan/stanJson.js";
-import { STAN_INT_KEYS, generateStudyDesign, stanDataFromDesign, withSimHyperparameters, type StudyDesign } from "../design/studyDesign.js";
+import { generateStudyDesign, type StudyDesign } from "../design/studyDesign.js";
 import { loadStudyDesign, serializeStudyDesign } from "../design/studyDesignFile.js";
 import { resultFingerprint, type StudyConfig } from "./config.js";
 import { sha256, verifyIteration, writeFileAtomic, writeJsonAtomic, type IterationRecord } from "./files.js";
-import { iterationDir, runIteration, SIM_OUTPUTS, TRACKED_OUTPUTS } from "./iteration.js";
+import { iterationDir, runIteration } from "./iteration.js";
+import { checkModelPair } from "./modelContract.js";
 import { StudyProgress } from "./progress.js";
 import { summarizeStudy, type StudySummary } from "./summarize.js";
 import { clock, machineCpu, since, type PhaseClock } from "./timing.js";
@@ -40,23 +40,10 @@ export interface StudyResult extends StudySummary {
 
 export const MANIFEST_FILE = "study_manifest.json";
 
-/** Refuse a model that lacks what the study reads from it, before anything is compiled or sampled. */
-async function checkModelOutputs(install: CmdStanInstall, file: string, needed: readonly string[], role: string, key: string, source: string) {
-  const info = await readModelInfo(install, file);
-  const missing = needed.filter((n) => !info.outputs.includes(n));
-  if (missing.length) {
-    throw new InputError(
-      `${source}: ${key}: the ${role} model ${file} does not output ${missing.join(", ")} ` +
-        `(it outputs: ${info.outputs.join(", ") || "nothing"}); the study needs ${needed.join(", ")}.`,
-    );
-  }
-}
-
 async function prepareDesign(config: StudyConfig): Promise<StudyDesign> {
-  const base = config.study_design_path
-    ? await loadStudyDesign(config.study_design_path)
+  return config.study_design_path
+    ? loadStudyDesign(config.study_design_path)
     : generateStudyDesign(config.study_design_config as Parameters<typeof generateStudyDesign>[0], config.seed);
-  return withSimHyperparameters(base, config.sim_overrides);
 }
 
 /** The design's content, without its generation timestamp, for the study fingerprint. */
@@ -97,9 +84,10 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   const install = await locateCmdStan({ explicit: config.cmdstan });
   log(`[recover] CmdStan ${install.version} at ${install.path}`);
 
-  // Models: check outputs first (cheap, stanc only), then compile both at once.
-  await checkModelOutputs(install, config.inference_model_path, TRACKED_OUTPUTS, "inference", "inference_model_path", config.source);
-  await checkModelOutputs(install, config.sim_model_path, SIM_OUTPUTS, "simulation", "sim_model_path", config.source);
+  // Models: check them against the design and the config first (cheap, stanc only), then
+  // compile both at once.
+  const design = await prepareDesign(config);
+  const models = await checkModelPair(install, config, design);
   log(`[recover] compiling ${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)} (cached when unchanged)`);
   // allSettled so that, when both fail, the error reported is always the inference model's.
   const compiled = await Promise.allSettled([
@@ -109,19 +97,21 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
   for (const r of compiled) if (r.status === "rejected") throw r.reason;
   const [inference, sim] = compiled.map((r) => (r as PromiseFulfilledResult<CompiledModel>).value);
 
-  const design = await prepareDesign(config);
   const fingerprint = resultFingerprint(config, { inference: inference.hash, sim: sim.hash }, designHash(design));
   const fp = await claimFolder(config, fingerprint);
   const out = config.output_dir;
   const designFile = path.join(out, "study_design.json");
   if (!existsSync(designFile)) await writeFileAtomic(designFile, serializeStudyDesign(design));
   const simDataFile = path.join(out, "sim_data.json");
-  await writeFileAtomic(simDataFile, toStanJson(stanDataFromDesign(design, { forInference: false }), { ints: [...STAN_INT_KEYS] }));
+  await writeFileAtomic(simDataFile, toStanJson(models.simData, { ints: models.simInts }));
   await writeJsonAtomic(path.join(out, "config_info.json"), {
     n_iterations: config.n_iterations,
     n_mcmc_samples: config.n_mcmc_samples,
     n_mcmc_chains: config.n_mcmc_chains,
     sim_overrides: config.sim_overrides,
+    alpha_var: config.alpha_var,
+    extra_scalar_params: config.extra_scalar_params,
+    sim_only_keys: config.sim_only_keys,
     J: design.J,
     K: design.K,
     D: design.D,
@@ -160,6 +150,7 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
     inference,
     sim,
     design,
+    models,
     simDataFile,
     scheduler,
     fingerprint: fp,

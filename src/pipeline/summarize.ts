@@ -16,6 +16,7 @@ import { plotLinks, renderTerminalTables, writeReport, type ReportInput } from "
 import type { StudyConfig } from "./config.js";
 import { writeJsonAtomic, type IterationRecord } from "./files.js";
 import { iterationDir } from "./iteration.js";
+import { parameterNames } from "./modelContract.js";
 
 export interface StudySummary {
   statistics: RecoveryStatistics;
@@ -59,9 +60,10 @@ export async function summarizeStudy(args: {
 
   await writeJsonAtomic(path.join(out, "all_true_parameters.json"), iterations.map((it) => it.truth));
   const summaryDir = path.join(out, "recovery_summary");
-  const statistics = iterations.length ? computeRecoveryStatistics(iterations) : {};
+  const names = parameterNames(config);
+  const statistics = iterations.length ? computeRecoveryStatistics(iterations, names) : {};
   await writeJsonAtomic(path.join(summaryDir, "recovery_statistics.json"), statistics);
-  const plots = iterations.length ? plotLinks(summaryDir, await writeRecoveryPlots(summaryDir, iterations, statistics)) : [];
+  const plots = iterations.length ? plotLinks(summaryDir, await writeRecoveryPlots(summaryDir, iterations, statistics, names)) : [];
 
   const input: ReportInput = {
     config: {
@@ -82,6 +84,7 @@ export async function summarizeStudy(args: {
       design_name: design._metadata.design_name,
       wall_time_seconds: args.wallSeconds,
     },
+    names,
     diagnostics,
     statistics,
     nSuccessful: iterations.length,

@@ -12,7 +12,7 @@ import { InputError } from "../../src/cmdstan/errors.js";
 import { loadStudyConfig } from "../../src/pipeline/config.js";
 import { runStudy } from "../../src/pipeline/study.js";
 import { parseSummaryCsv } from "../../src/analysis/summary.js";
-import { trackedParameterKeys } from "../../src/analysis/recovery.js";
+import { trackedParameters } from "../../src/analysis/trackedParameters.js";
 import { testCmdStan } from "../helpers/cmdstan.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -68,7 +68,7 @@ describe("recover (real CmdStan)", () => {
     const all = JSON.parse(await readFile(path.join(smokeOut, "all_true_parameters.json"), "utf8"));
     expect(all).toHaveLength(3);
     const stats = JSON.parse(await readFile(path.join(smokeOut, "recovery_summary", "recovery_statistics.json"), "utf8"));
-    expect(Object.keys(stats)).toEqual(trackedParameterKeys(7, 18, 3));
+    expect(Object.keys(stats)).toEqual(trackedParameters({ alphaVar: "alpha", extraScalars: [] }, { P: 7, J: 18, K: 3 }).map((t) => t.key));
     for (const s of Object.values(stats) as Record<string, number>[]) {
       for (const k of ["bias", "rmse", "coverage", "ci_width"]) expect(Number.isFinite(s[k])).toBe(true);
     }
@@ -77,8 +77,8 @@ describe("recover (real CmdStan)", () => {
       expect(buf.subarray(1, 4).toString()).toBe("PNG");
     }
     const report = await readFile(path.join(smokeOut, "recovery_summary", "report.md"), "utf8");
-    for (const needle of ["divergences", "gamma0", "sigma_cell", "delta_1", "alpha_18", "regression_recovery.png"]) expect(report).toContain(needle);
-    expect(result.terminalTables).toContain("gamma_7");
+    for (const needle of ["divergences", "gamma0", "sigma_cell", "delta[1]", "alpha[18]", "regression_recovery.png"]) expect(report).toContain(needle);
+    expect(result.terminalTables).toContain("gamma[7]");
 
     // Where the time went, measured by the OS (children CPU over cores x wall).
     const timing = JSON.parse(await readFile(path.join(smokeOut, "timing.json"), "utf8"));
@@ -156,7 +156,7 @@ describe("recover (real CmdStan)", () => {
     const config = await loadStudyConfig(SMOKE, { output_dir: path.join(dir, "out"), inference_model_path: file });
     const err = await runStudy(config, quiet).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/inference_model_path.*does not output sigma_cell/s);
+    expect((err as Error).message).toMatch(/inference_model_path: the inference model .*no_sigma\.stan does not fit this study:\n  - it does not output sigma_cell, a scalar/);
     expect(existsSync(path.join(dir, "out", "iteration_1"))).toBe(false);
   });
 
