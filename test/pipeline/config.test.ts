@@ -8,6 +8,7 @@ import { iterationSeeds, loadStudyConfig } from "../../src/pipeline/config.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const SMOKE = path.join(ROOT, "configs", "h_m01_parameter_recovery_smoke_config.json");
+const ORIGINAL = path.join(ROOT, "test", "fixtures", "original-configs");
 
 describe("study config", () => {
   let dir: string;
@@ -75,6 +76,59 @@ describe("study config", () => {
   it("requires a design", async () => {
     const { study_design_config: _d, ...noDesign } = base;
     expect(await errorOf(noDesign)).toMatch(/study_design_config/);
+  });
+
+  it("reads configs in the original's format unchanged", async () => {
+    const smoke = await loadStudyConfig(path.join(ORIGINAL, "h_m01_parameter_recovery_smoke_config.json"));
+    expect(smoke.study_design_path).toBeUndefined();
+    expect(smoke.study_design_config).toMatchObject({ J: 6, P: 3 });
+    expect(smoke).toMatchObject({ alpha_var: "alpha", extra_scalar_params: [], sim_only_keys: [], sim_overrides: {} });
+    const size = await loadStudyConfig(path.join(ORIGINAL, "h_m01_size_parameter_recovery_config.json"));
+    expect(size).toMatchObject({
+      alpha_var: "alpha_cell",
+      extra_scalar_params: ["gamma_size"],
+      sim_only_keys: ["gamma_size_mean", "gamma_size_sd", "menu_size", "mean_menu_size"],
+    });
+    expect(size.inference_model_path).toBe(path.join(ROOT, "stan", "h_m01_size.stan"));
+    for (const name of ["h_m01_size_parameter_recovery_config.json", "h_m01_size_parameter_recovery_smoke_config.json", "h_m01_size_null_calibration_config.json", "h_m01_size_null_calibration_smoke_config.json"]) {
+      const c = await loadStudyConfig(path.join(ROOT, "configs", name));
+      expect(c.alpha_var, name).toBe("alpha_cell");
+    }
+    expect((await loadStudyConfig(path.join(ROOT, "configs", "h_m01_size_null_calibration_config.json"))).sim_overrides).toEqual({ gamma_size_sd: 0 });
+  });
+
+  it("ignores every key beginning with _, at the top and in study_design_config", async () => {
+    const c = await loadStudyConfig(
+      await write("notes.json", { ...base, _comment: ["a", "b"], _todo: 3, study_design_config: { ...base.study_design_config, _comment: "x" } }),
+    );
+    expect(c).not.toHaveProperty("_comment");
+    expect(await errorOf({ ...base, comment: "no underscore" })).toMatch(/unknown key "comment"/);
+  });
+
+  it("takes study_design_path null as absent, and a path with study_design_config null", async () => {
+    const c = await loadStudyConfig(await write("nullpath.json", { ...base, study_design_path: null }));
+    expect(c.study_design_path).toBeUndefined();
+    const designFile = await write("design.json", "{}");
+    const { study_design_config: _d, ...noDesign } = base;
+    const p = await loadStudyConfig(await write("path.json", { ...noDesign, study_design_path: designFile, study_design_config: null }));
+    expect(p.study_design_path).toBe(designFile);
+    expect(p.study_design_config).toBeUndefined();
+  });
+
+  it("accepts a manual design without X", async () => {
+    const c = await loadStudyConfig(await write("manual.json", { ...base, study_design_config: { J: 6, P: 3 } }));
+    expect(c.study_design_config).toEqual({ J: 6, P: 3 });
+  });
+
+  it("refuses bad naming keys, naming the key", async () => {
+    expect(await errorOf({ ...base, alpha_var: "alpha cell" })).toMatch(/alpha_var: must be a Stan variable name/);
+    expect(await errorOf({ ...base, alpha_var: 3 })).toMatch(/alpha_var: must be a Stan variable name/);
+    expect(await errorOf({ ...base, extra_scalar_params: "gamma_size" })).toMatch(/extra_scalar_params: must be a list of Stan variable names/);
+    expect(await errorOf({ ...base, extra_scalar_params: ["gamma_size", "sigma_cell"] })).toMatch(/extra_scalar_params\[1\]: names sigma_cell, which is already tracked/);
+    expect(await errorOf({ ...base, alpha_var: "delta" })).toMatch(/alpha_var: names delta, which is already tracked/);
+    expect(await errorOf({ ...base, sim_only_keys: [3] })).toMatch(/sim_only_keys\[0\]/);
+    expect(await errorOf({ ...base, sim_overrides: { gamma_size_sd: "0" } })).toMatch(/sim_overrides\.gamma_size_sd: must be a number/);
+    expect(await errorOf({ ...base, sim_overrides: [1] })).toMatch(/sim_overrides: must be an object of numbers/);
   });
 
   it("rejects a file that is not JSON", async () => {
