@@ -4,8 +4,8 @@
  * exits at once.
  */
 import type { CommandModule } from "yargs";
-import { loadStudyConfig } from "../pipeline/config.js";
-import { runStudy } from "../pipeline/study.js";
+import { loadStudyConfig } from "../pipeline/recovery/config.js";
+import { runStudy } from "../pipeline/recovery/study.js";
 
 interface RecoverArgs {
   config: string;

@@ -1,10 +1,10 @@
 /**
  * Files of a study folder: atomic writes and content-verified completion records.
  *
- * An iteration is finished when `iteration_i/iteration.json` exists AND the SHA-256 of every
- * file it lists still matches. Everything is written to a temporary name and renamed, and the
- * record is written last, so a crash at any moment leaves either a finished iteration or one
- * that a resume redoes; never a half-written file that looks finished.
+ * A replicate (a recovery iteration, an SBC simulation) is finished when its record file exists
+ * AND the SHA-256 of every file it lists still matches. Everything is written to a temporary
+ * name and renamed, and the record is written last, so a crash at any moment leaves either a
+ * finished replicate or one that a resume redoes; never a half-written file that looks finished.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -18,31 +18,35 @@ export function sha256(content: string | Uint8Array): string {
   return createHash("sha256").update(content).digest("hex");
 }
 
-export const iterationRecordSchema = z.object({
-  iteration: z.number().int().min(1),
+export const replicateRecordSchema = z.object({
+  /** The replicate's number, 1-based (recovery: the iteration). */
+  index: z.number().int().min(1),
   status: z.enum(["ok", "failed"]),
-  /** File name (relative to the iteration folder) -> SHA-256 of its content. */
+  /** File name (relative to the replicate's folder) -> SHA-256 of its content. */
   files: z.record(z.string().regex(/^[0-9a-f]{64}$/)),
-  seeds: z.object({ sim: z.number().int(), fit: z.number().int() }),
+  /** The seeds the replicate used, by role (recovery: sim, fit). */
+  seeds: z.record(z.number().int()),
   seconds: z.number().nonnegative(),
   fingerprint: z.string(),
-  /** Wall seconds per step (simulate, sample, summarise, diagnose); absent in failed records. */
+  /** Wall seconds per step (e.g. simulate, sample, summarize, diagnose); absent in failed records. */
   timing: z.record(z.number().nonnegative()).optional(),
 });
-export type IterationRecord = z.infer<typeof iterationRecordSchema>;
-
-export const RECORD_FILE = "iteration.json";
+export type ReplicateRecord = z.infer<typeof replicateRecordSchema>;
 
 /**
- * The iteration's record if the iteration is finished and intact (every listed file present
- * with the recorded hash, and made under the same study fingerprint), else a reason it is not.
+ * The replicate's record if it is finished and intact (every listed file present with the
+ * recorded hash, and made under the same study fingerprint), else a reason it is not.
  */
-export async function verifyIteration(dir: string, fingerprint: string): Promise<{ record?: IterationRecord; problem?: string }> {
-  const recordFile = path.join(dir, RECORD_FILE);
-  if (!existsSync(recordFile)) return { problem: existsSync(dir) ? "incomplete (no iteration.json)" : "not started" };
-  let record: IterationRecord;
+export async function verifyReplicate(
+  dir: string,
+  recordName: string,
+  fingerprint: string,
+): Promise<{ record?: ReplicateRecord; problem?: string }> {
+  const recordFile = path.join(dir, recordName);
+  if (!existsSync(recordFile)) return { problem: existsSync(dir) ? `incomplete (no ${recordName})` : "not started" };
+  let record: ReplicateRecord;
   try {
-    record = iterationRecordSchema.parse(JSON.parse(await readFile(recordFile, "utf8")));
+    record = replicateRecordSchema.parse(JSON.parse(await readFile(recordFile, "utf8")));
   } catch (err) {
     return { problem: `${recordFile} is unreadable (${(err as Error).message.split("\n")[0]})` };
   }

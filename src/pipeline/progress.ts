@@ -1,6 +1,6 @@
 /**
- * Progress of a study: iterations finished / total, chains running, elapsed and remaining
- * time. Remaining time is estimated from sampler iterations done (CmdStan's refresh lines)
+ * Progress of a study: replicates (iterations, simulations) finished / total, chains running,
+ * elapsed and remaining time. Remaining time is estimated from sampler iterations done (CmdStan's refresh lines)
  * against the total sampler iterations still to do, so it is meaningful from the first fit on.
  * Shown on stderr (one refreshed line on a terminal, a line every 30 s otherwise) and written
  * to `progress.json` for scripts.
@@ -10,10 +10,12 @@ import type { ChainProgress } from "../cmdstan/run.js";
 import { writeJsonAtomic } from "./files.js";
 
 export interface ProgressSnapshot {
-  iterationsTotal: number;
-  iterationsDone: number;
-  iterationsFailed: number;
-  iterationsResumed: number;
+  /** What a replicate is called: "iteration", "simulation". */
+  unit: string;
+  total: number;
+  done: number;
+  failed: number;
+  resumed: number;
   chainsRunning: number;
   elapsedSeconds: number;
   remainingSeconds: number | null;
@@ -43,8 +45,10 @@ export class StudyProgress {
   private lastLine = 0;
 
   constructor(
+    /** Log prefix and unit: "recover" / "iteration". */
+    private readonly labels: { command: string; unit: string },
     private readonly total: number,
-    /** Sampler iterations per fit: chains x (warmup + samples). */
+    /** Sampler iterations per replicate: chains x (warmup + samples). */
     private readonly workPerFit: number,
     private readonly outputDir: string,
     private readonly stream: NodeJS.WriteStream = process.stderr,
@@ -66,16 +70,16 @@ export class StudyProgress {
     this.done += n;
   }
 
-  chain(iteration: number, p: ChainProgress): void {
-    this.inFlight.set(`${iteration}/${p.chain}`, p.iteration);
+  chain(replicate: number, p: ChainProgress): void {
+    this.inFlight.set(`${replicate}/${p.chain}`, p.iteration);
   }
 
   chainState(delta: 1 | -1): void {
     this.running += delta;
   }
 
-  iterationFinished(iteration: number, ok: boolean): void {
-    for (const key of [...this.inFlight.keys()]) if (key.startsWith(`${iteration}/`)) this.inFlight.delete(key);
+  replicateFinished(replicate: number, ok: boolean): void {
+    for (const key of [...this.inFlight.keys()]) if (key.startsWith(`${replicate}/`)) this.inFlight.delete(key);
     this.finishedWork += this.workPerFit;
     this.done += 1;
     if (!ok) this.failed += 1;
@@ -90,10 +94,11 @@ export class StudyProgress {
     const fraction = toDo > 0 ? Math.min(1, doneWork / toDo) : 1;
     const remaining = fraction > 0.005 ? (elapsed / fraction) * (1 - fraction) : null;
     return {
-      iterationsTotal: this.total,
-      iterationsDone: this.done,
-      iterationsFailed: this.failed,
-      iterationsResumed: this.resumed,
+      unit: this.labels.unit,
+      total: this.total,
+      done: this.done,
+      failed: this.failed,
+      resumed: this.resumed,
       chainsRunning: this.running,
       elapsedSeconds: Math.round(elapsed),
       remainingSeconds: remaining === null ? null : Math.round(remaining),
@@ -102,10 +107,10 @@ export class StudyProgress {
   }
 
   line(s = this.snapshot()): string {
-    const failed = s.iterationsFailed ? ` (${s.iterationsFailed} failed)` : "";
-    const resumed = s.iterationsResumed ? `, ${s.iterationsResumed} kept from before` : "";
+    const failed = s.failed ? ` (${s.failed} failed)` : "";
+    const resumed = s.resumed ? `, ${s.resumed} kept from before` : "";
     return (
-      `[recover] iterations ${s.iterationsDone}/${s.iterationsTotal}${failed}${resumed} | chains running ${s.chainsRunning} | ` +
+      `[${this.labels.command}] ${s.unit}s ${s.done}/${s.total}${failed}${resumed} | chains running ${s.chainsRunning} | ` +
       `${(s.fractionDone * 100).toFixed(1)}% | elapsed ${formatDuration(s.elapsedSeconds)} | remaining ${formatDuration(s.remainingSeconds)}`
     );
   }

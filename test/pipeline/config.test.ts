@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
-import { iterationSeeds, loadStudyConfig } from "../../src/pipeline/config.js";
+import { iterationSeeds, loadStudyConfig } from "../../src/pipeline/recovery/config.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
 const SMOKE = path.join(ROOT, "configs", "h_m01_parameter_recovery_smoke_config.json");

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
 import type { CmdStanInstall } from "../../src/cmdstan/locate.js";
 import { generateStudyDesign } from "../../src/design/studyDesign.js";
-import { loadStudyConfig, type StudyConfigInput } from "../../src/pipeline/config.js";
-import { checkModelPair } from "../../src/pipeline/modelContract.js";
+import { loadStudyConfig, type StudyConfigInput } from "../../src/pipeline/recovery/config.js";
+import { checkModelPair } from "../../src/pipeline/recovery/modelContract.js";
 import { REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 
 const SIZE_CONFIG = path.join(REPO_ROOT, "configs", "h_m01_size_parameter_recovery_smoke_config.json");

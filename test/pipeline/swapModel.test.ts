@@ -10,8 +10,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
-import { loadStudyConfig } from "../../src/pipeline/config.js";
-import { runStudy } from "../../src/pipeline/study.js";
+import { loadStudyConfig } from "../../src/pipeline/recovery/config.js";
+import { runStudy } from "../../src/pipeline/recovery/study.js";
 import { REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 
 const CONFIGS = path.join(REPO_ROOT, "configs");

@@ -17,9 +17,9 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { InputError } from "../cmdstan/errors.js";
-import { designConfigSchema, formatZodError } from "../design/studyDesign.js";
-import { dropNoteKeys } from "../util/noteKeys.js";
+import { InputError } from "../../cmdstan/errors.js";
+import { designConfigSchema, formatZodError } from "../../design/studyDesign.js";
+import { dropNoteKeys } from "../../util/noteKeys.js";
 
 export const DEFAULT_SEED = 12345;
 /** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */

@@ -12,11 +12,11 @@
  *
  * The check also says which data keys each model declares as int, for the Stan JSON writer.
  */
-import { readModelInfo, type ModelInfo } from "../cmdstan/modelInfo.js";
-import { InputError } from "../cmdstan/errors.js";
-import type { CmdStanInstall } from "../cmdstan/locate.js";
-import { trackedVariables, type ParameterNames, type TrackedVariable } from "../analysis/trackedParameters.js";
-import { fitData, SIM_HYPERPARAMETER_KEYS, simulationData, type StudyDesign } from "../design/studyDesign.js";
+import { readModelInfo, type ModelInfo } from "../../cmdstan/modelInfo.js";
+import { InputError } from "../../cmdstan/errors.js";
+import type { CmdStanInstall } from "../../cmdstan/locate.js";
+import { trackedVariables, type ParameterNames, type TrackedVariable } from "../../analysis/trackedParameters.js";
+import { fitData, SIM_HYPERPARAMETER_KEYS, simulationData, type StudyDesign } from "../../design/studyDesign.js";
 import type { StudyConfig } from "./config.js";
 
 export interface ModelPair {

@@ -6,15 +6,15 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { computeRecoveryStatistics, parseTrueParameters, type RecoveryIteration, type RecoveryStatistics } from "../analysis/recovery.js";
-import { parseSummaryCsv } from "../analysis/summary.js";
-import { parseDiagnose } from "../cmdstan/diagnose.js";
-import type { CmdStanInstall } from "../cmdstan/locate.js";
-import type { StudyDesign } from "../design/studyDesign.js";
-import { writeRecoveryPlots } from "../report/plots.js";
-import { plotLinks, renderTerminalTables, writeReport, type ReportInput } from "../report/report.js";
+import { computeRecoveryStatistics, parseTrueParameters, type RecoveryIteration, type RecoveryStatistics } from "../../analysis/recovery.js";
+import { parseSummaryCsv } from "../../analysis/summary.js";
+import { parseDiagnose } from "../../cmdstan/diagnose.js";
+import type { CmdStanInstall } from "../../cmdstan/locate.js";
+import type { StudyDesign } from "../../design/studyDesign.js";
+import { writeRecoveryPlots } from "../../report/plots.js";
+import { plotLinks, renderTerminalTables, writeReport, type ReportInput } from "../../report/report.js";
 import type { StudyConfig } from "./config.js";
-import { writeJsonAtomic, type IterationRecord } from "./files.js";
+import { writeJsonAtomic, type ReplicateRecord } from "../files.js";
 import { iterationDir } from "./iteration.js";
 import { parameterNames } from "./modelContract.js";
 
@@ -30,7 +30,7 @@ export async function summarizeStudy(args: {
   config: StudyConfig;
   install: CmdStanInstall;
   design: StudyDesign;
-  records: Map<number, IterationRecord>;
+  records: Map<number, ReplicateRecord>;
   wallSeconds: number;
 }): Promise<StudySummary> {
   const { config, design, records } = args;

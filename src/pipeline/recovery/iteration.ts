@@ -9,37 +9,36 @@
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import type { CompiledModel } from "../cmdstan/compile.js";
-import { runDiagnose } from "../cmdstan/diagnose.js";
-import type { CmdStanInstall } from "../cmdstan/locate.js";
-import { sample, type ChainProgress } from "../cmdstan/run.js";
-import type { CoreScheduler } from "../cmdstan/scheduler.js";
-import { readStanCsv, readStanFit, type StanCsv } from "../cmdstan/stanCsv.js";
-import { toStanJson } from "../cmdstan/stanJson.js";
-import { formatSummaryCsv, summarizeFit } from "../analysis/summary.js";
-import type { TrueParameters } from "../analysis/recovery.js";
-import { trackedVariables } from "../analysis/trackedParameters.js";
-import { fitData, type StudyDesign } from "../design/studyDesign.js";
+import type { CompiledModel } from "../../cmdstan/compile.js";
+import { runDiagnose } from "../../cmdstan/diagnose.js";
+import type { CmdStanInstall } from "../../cmdstan/locate.js";
+import { sample, type ChainProgress } from "../../cmdstan/run.js";
+import { readStanCsv, readStanFit, type StanCsv } from "../../cmdstan/stanCsv.js";
+import { toStanJson } from "../../cmdstan/stanJson.js";
+import { formatSummaryCsv, summarizeFit } from "../../analysis/summary.js";
+import type { TrueParameters } from "../../analysis/recovery.js";
+import { trackedVariables } from "../../analysis/trackedParameters.js";
+import { fitData, type StudyDesign } from "../../design/studyDesign.js";
+import { sha256, writeFileAtomic, writeJsonAtomic, type ReplicateRecord } from "../files.js";
+import type { ReplicateEnv } from "../replicates.js";
 import { iterationSeeds, type StudyConfig } from "./config.js";
-import { RECORD_FILE, sha256, writeFileAtomic, writeJsonAtomic, type IterationRecord } from "./files.js";
 import { parameterNames, type ModelPair } from "./modelContract.js";
 
+/** What every iteration of a study shares. */
 export interface IterationContext {
   config: StudyConfig;
   install: CmdStanInstall;
   inference: CompiledModel;
   sim: CompiledModel;
   design: StudyDesign;
-  /** What the models declare and read (pipeline/modelContract.ts). */
+  /** What the models declare and read (modelContract.ts). */
   models: ModelPair;
   /** Stan JSON file of the simulator's data (design + hyperparameters), shared by all iterations. */
   simDataFile: string;
-  scheduler: CoreScheduler;
-  fingerprint: string;
-  signal: AbortSignal;
-  onChainProgress?: (iteration: number, p: ChainProgress) => void;
-  onChainState?: (delta: 1 | -1) => void;
 }
+
+/** The completion record of an iteration folder, written last. */
+export const RECORD_FILE = "iteration.json";
 
 export function iterationDir(outputDir: string, i: number): string {
   return path.join(outputDir, `iteration_${i}`);
@@ -73,7 +72,7 @@ function truthFromSimulation(csv: StanCsv, config: StudyConfig): TrueParameters 
   };
 }
 
-export async function runIteration(ctx: IterationContext, i: number): Promise<IterationRecord> {
+export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: number): Promise<ReplicateRecord> {
   const { config } = ctx;
   const dir = iterationDir(config.output_dir, i);
   const seeds = iterationSeeds(config, i);
@@ -86,9 +85,10 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
     files[name] = sha256(content);
   };
   const progress = {
-    onProgress: (p: ChainProgress) => ctx.onChainProgress?.(i, p),
-    onChainState: (_c: number, s: "started" | "finished") => ctx.onChainState?.(s === "started" ? 1 : -1),
+    onProgress: (p: ChainProgress) => env.onChainProgress?.(i, p),
+    onChainState: (_c: number, s: "started" | "finished") => env.onChainState?.(s === "started" ? 1 : -1),
   };
+  const { scheduler, signal } = env;
   const timeoutMs = config.chain_timeout_s ? config.chain_timeout_s * 1000 : undefined;
   const timing: Record<string, number> = {};
   let mark = Date.now();
@@ -98,14 +98,14 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
     mark = now;
   };
   // The completion record, written last: it lists every file's checksum (see files.ts).
-  const finish = async (status: IterationRecord["status"]): Promise<IterationRecord> => {
-    const record: IterationRecord = {
-      iteration: i,
+  const finish = async (status: ReplicateRecord["status"]): Promise<ReplicateRecord> => {
+    const record: ReplicateRecord = {
+      index: i,
       status,
       files,
       seeds,
       seconds: (Date.now() - started) / 1000,
-      fingerprint: ctx.fingerprint,
+      fingerprint: env.fingerprint,
       ...(status === "ok" ? { timing } : {}),
     };
     await writeJsonAtomic(path.join(dir, RECORD_FILE), record);
@@ -123,8 +123,8 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
       outputDir: path.join(dir, "sim"),
       outputPrefix: "sim",
       refresh: 1,
-      signal: ctx.signal,
-      scheduler: ctx.scheduler,
+      signal,
+      scheduler,
       timeoutMs,
     });
     const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: ctx.models.simReads });
@@ -152,8 +152,8 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
       outputDir: path.join(dir, "fit"),
       outputPrefix: "fit",
       refresh: Math.max(1, Math.floor((config.warmup + config.n_mcmc_samples) / 50)),
-      signal: ctx.signal,
-      scheduler: ctx.scheduler,
+      signal,
+      scheduler,
       timeoutMs,
       ...progress,
     });
@@ -193,7 +193,7 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
     }
     return await finish("ok");
   } catch (err) {
-    if (ctx.signal.aborted) throw err;
+    if (signal.aborted) throw err;
     // 7. A failed iteration: keep the reason, leave it out of the metrics, go on.
     const reason = `iteration ${i} failed: ${(err as Error).message ?? String(err)}\n`;
     await put("error.txt", reason);
