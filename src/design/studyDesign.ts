@@ -53,6 +53,8 @@ export const SIM_HYPERPARAMETER_KEYS = [
 /** Simulator hyperparameters a design with `menu_sizes` adds (SPEC section 9), with their defaults. */
 export const DEFAULT_MENU_SIZE_HYPERPARAMETERS = Object.freeze({ gamma_size_mean: 0.0, gamma_size_sd: 0.5 });
 export const MENU_SIZE_HYPERPARAMETER_KEYS = ["gamma_size_mean", "gamma_size_sd"] as const;
+/** The data a design with `menu_sizes` adds besides those hyperparameters. */
+export const SIZE_COVARIATE_DATA_KEYS = ["menu_size", "mean_menu_size", "s"] as const;
 
 /** Stan data keys of the design (and y) that hold integers. */
 export const STAN_INT_KEYS: readonly string[] = ["J", "K", "D", "R", "P", "M_total", "cell", "I", "M_per_cell", "menu_size", "y"];

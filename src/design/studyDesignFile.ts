@@ -23,6 +23,7 @@ import {
   DEFAULT_SIM_HYPERPARAMETERS,
   formatPath,
   SIM_HYPERPARAMETER_KEYS,
+  SIZE_COVARIATE_DATA_KEYS,
   simulationData,
   sizeCovariateData,
   type FeatureParams,
@@ -377,22 +378,20 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
   };
 }
 
-const SIZE_COVARIATE_KEYS = ["menu_size", "mean_menu_size", "s"] as const;
-
 /**
  * A design with planned menu sizes holds menu_size, mean_menu_size and s together, and they
  * must be what the menus (I) say: N_m, its mean, and N_m minus the mean.
  */
 function checkSizeCovariate(d: z.infer<typeof studyDesignFileSchema>, sizes: number[], issues: Issues): StudyDesign["sizeCovariate"] {
-  const present = SIZE_COVARIATE_KEYS.filter((k) => d[k] !== undefined);
+  const present = SIZE_COVARIATE_DATA_KEYS.filter((k) => d[k] !== undefined);
   if (present.length === 0) {
     for (const k of ["gamma_size_mean", "gamma_size_sd"] as const) {
       if (d[k] !== undefined) issues.add(k, "is only meaningful with menu_size, mean_menu_size and s");
     }
     return undefined;
   }
-  if (present.length < SIZE_COVARIATE_KEYS.length) {
-    const missing = SIZE_COVARIATE_KEYS.filter((k) => d[k] === undefined);
+  if (present.length < SIZE_COVARIATE_DATA_KEYS.length) {
+    const missing = SIZE_COVARIATE_DATA_KEYS.filter((k) => d[k] === undefined);
     issues.add(missing[0], `is required with ${present.join(", ")} (a design with menu sizes holds menu_size, mean_menu_size and s)`);
     return undefined;
   }

@@ -16,7 +16,14 @@ import { readModelInfo, type ModelInfo } from "../../cmdstan/modelInfo.js";
 import { InputError } from "../../cmdstan/errors.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { trackedVariables, type ParameterNames, type TrackedVariable } from "../../analysis/trackedParameters.js";
-import { fitData, SIM_HYPERPARAMETER_KEYS, simulationData, type StudyDesign } from "../../design/studyDesign.js";
+import {
+  fitData,
+  MENU_SIZE_HYPERPARAMETER_KEYS,
+  SIM_HYPERPARAMETER_KEYS,
+  simulationData,
+  SIZE_COVARIATE_DATA_KEYS,
+  type StudyDesign,
+} from "../../design/studyDesign.js";
 import type { StudyConfig } from "./config.js";
 
 export interface ModelPair {
@@ -63,7 +70,7 @@ function outputProblems(info: ModelInfo, wanted: TrackedVariable[], names: Param
 function whyAbsent(key: string, config: StudyConfig, forFit: boolean): string {
   if (forFit && config.sim_only_keys.includes(key)) return "sim_only_keys removes it from the fit's data";
   if (forFit && (SIM_HYPERPARAMETER_KEYS as readonly string[]).includes(key)) return "simulator hyperparameters are removed from the fit's data";
-  if (["menu_size", "mean_menu_size", "s", "gamma_size_mean", "gamma_size_sd"].includes(key)) {
+  if (([...SIZE_COVARIATE_DATA_KEYS, ...MENU_SIZE_HYPERPARAMETER_KEYS] as readonly string[]).includes(key)) {
     return "the design makes it only when study_design_config.menu_sizes is given";
   }
   return forFit ? "neither the design nor the simulator's y provides it" : "the design does not make it; sim_overrides can supply a scalar";
