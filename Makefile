@@ -7,7 +7,7 @@ CONFIG ?= configs/h_m01_parameter_recovery_config.json
 NODE_STAMP := node_modules/.package-lock.json
 CLI := node dist/cli.js
 
-.PHONY: all deps build cmdstan ensure-cmdstan pyenv test recover bench clean typecheck
+.PHONY: all deps build cmdstan ensure-cmdstan reference-cmdstans pyenv test recover bench clean typecheck
 
 all: build
 
@@ -41,11 +41,16 @@ typecheck: $(NODE_STAMP)
 cmdstan:
 	bash scripts/provision-cmdstan.sh
 
+# CmdStan 2.33.1 and 2.37.0 tools (pruned trees from the prophet wheels) for the version-matrix
+# tests, in .cmdstan/reference/ (idempotent; seconds after the first time).
+reference-cmdstans: $(NODE_STAMP)
+	bash scripts/provision-reference-cmdstans.sh
+
 # Provision only when the user has not pointed CMDSTAN at their own installation.
 ensure-cmdstan:
 	@if [ -n "$$CMDSTAN" ]; then echo "[make] using CMDSTAN=$$CMDSTAN"; else bash scripts/provision-cmdstan.sh; fi
 
-test: deps pyenv ensure-cmdstan build
+test: deps pyenv ensure-cmdstan reference-cmdstans build
 	@mkdir -p .cache
 	npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json; \
 	  status=$$?; node scripts/test-summary.mjs .cache/vitest-report.json; summary=$$?; \
