@@ -6,6 +6,7 @@
  * whether to provision one).
  */
 import type { CommandModule } from "yargs";
+import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../analysis/summary.js";
 import { SOURCE_RULES, SUPPORTED_CMDSTAN, type CmdStanInstall } from "../cmdstan/locate.js";
 import { cmdstanFrom, withCmdStanOption, type CmdStanArgs } from "./common.js";
 
@@ -19,6 +20,7 @@ function describeInstall(install: CmdStanInstall) {
   return {
     ...install,
     foundBy: SOURCE_RULES[install.source],
+    quantileRule: QUANTILE_RULE_LABELS[quantileRuleFor(install.version)],
   };
 }
 
@@ -56,6 +58,7 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
     if (compileWith)
       console.log(`compiling with:  ${"path" in compileWith ? `${compileWith.path} (CmdStan ${compileWith.version})` : `nothing: ${compileWith.none}`}`);
     console.log(`compiler:        ${install.compiler}`);
+    console.log(`quantiles:       ${install.quantileRule}`);
     const tested = Object.entries(SUPPORTED_CMDSTAN.tested).map(([v, what]) => `${v} (${what})`);
     console.log(`tested with:     CmdStan ${tested.join("; ")}; >= ${SUPPORTED_CMDSTAN.min} supported`);
   },

@@ -16,7 +16,7 @@ import { sample, type ChainProgress } from "../cmdstan/run.js";
 import type { CoreScheduler } from "../cmdstan/scheduler.js";
 import { readStanCsv, readStanFit, type StanCsv } from "../cmdstan/stanCsv.js";
 import { toStanJson } from "../cmdstan/stanJson.js";
-import { formatSummaryCsv, summarizeFit } from "../analysis/summary.js";
+import { formatSummaryCsv, quantileRuleFor, summarizeFit } from "../analysis/summary.js";
 import type { TrueParameters } from "../analysis/recovery.js";
 import { STAN_INT_KEYS, stanDataFromDesign, type StudyDesign } from "../design/studyDesign.js";
 import { iterationSeeds, type StudyConfig } from "./config.js";
@@ -164,7 +164,8 @@ export async function runIteration(ctx: IterationContext, i: number): Promise<It
       const fit = await readStanFit(fitRun.csvFiles, { requireMethod: "sample" });
       const missing = TRACKED_OUTPUTS.filter((name) => !fit.variables.some((v) => v.name === name));
       if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
-      return formatSummaryCsv(summarizeFit(fit));
+      const quantileRule = quantileRuleFor(ctx.install.version); // as that CmdStan's stansummary
+      return formatSummaryCsv(summarizeFit(fit, { quantileRule }), quantileRule);
     });
     const [summary, diagnosis] = await Promise.allSettled([summarizing, diagnosing]);
     if (summary.status === "rejected") throw summary.reason;

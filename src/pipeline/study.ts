@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../analysis/summary.js";
 import { compileModel, type CompiledModel } from "../cmdstan/compile.js";
 import { InputError, UserFacingError } from "../cmdstan/errors.js";
 import { locateCmdStan, type CmdStanInstall } from "../cmdstan/locate.js";
@@ -132,6 +133,7 @@ export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}):
     max_treedepth: config.max_treedepth,
     seed: config.seed,
     cmdstan_version: install.version,
+    quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(install.version)],
     inference_model_path: config.inference_model_path,
     sim_model_path: config.sim_model_path,
   });

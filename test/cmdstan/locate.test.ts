@@ -156,6 +156,7 @@ describe('cmdstan-recover info (the CLI, in a temporary HOME)', () => {
     expect(r.stdout).toMatch(/can compile:     no \(makefile, .* are missing \(no Stan Math sources/);
     // This project's provisioned copy compiles (the CLI's project root is the repository).
     expect(r.stdout).toMatch(/compiling with:  \S+\.cmdstan\/cmdstan-\S+ \(CmdStan \d+\.\d+\.\d+\)/);
+    expect(r.stdout).toContain('quantiles:       order statistic (stansummary <= 2.35)');
     const json = JSON.parse((await info(['--json'], w.env)).stdout);
     expect(json).toMatchObject({ version: '2.33.1', source: 'home', canCompile: false });
     const compiling = await info(['--require-compile', '--json'], w.env);
