@@ -24,7 +24,7 @@
  *   split R-hat > 1.1 (2.27), > 1.05 (2.33), rank-normalised > 1.01 (2.37); a missing file:
  *   exit 0 up to 2.33, 1 in 2.37 (same stdout). The sentences the report reads are unchanged.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,7 +45,9 @@ import { matrixToolsets, PROPHET_DATA, type Toolset } from '../helpers/toolsets.
 
 const toolsets = await matrixToolsets();
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
-const STAN_FILES = ['h_m01.stan', 'h_m01_sim.stan'].map((f) => path.join(REPO_ROOT, 'stan', f));
+const STAN_FILES = readdirSync(path.join(REPO_ROOT, 'stan'))
+  .filter((f) => f.endsWith('.stan'))
+  .map((f) => path.join(REPO_ROOT, 'stan', f));
 const DRAWS = 250;
 
 let dir: string;
@@ -128,10 +130,11 @@ describe.each(toolsets.map((ts) => [`${ts.version}${ts.prebuilt ? ' (prophet whe
     });
 
     it('its stanc accepts stan/*.stan, and `stanc --info` is parsed', async () => {
+      expect(STAN_FILES.length).toBeGreaterThanOrEqual(2);
       for (const file of STAN_FILES) {
         const info = await readModelInfo(ts.install, file);
         expect(Object.keys(info.inputs)).toEqual(expect.arrayContaining(['J', 'K', 'D', 'R', 'P', 'w', 'M_total', 'cell', 'I', 'M_per_cell', 'X']));
-        expect(info.outputs).toEqual(expect.arrayContaining(['gamma0', 'gamma', 'sigma_cell', 'alpha', 'delta']));
+        expect(info.outputs).toEqual(expect.arrayContaining(['gamma0', 'gamma', 'sigma_cell', 'delta']));
       }
       // The data file fits its model's data block as this stanc reads it (names, ints, nesting).
       const inputs = (await readModelInfo(ts.install, ts.stanFile)).inputs;
