@@ -10,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { locateCmdStan, type CmdStanInstall } from "../../src/cmdstan/locate.js";
 import { compileModel, type CompiledModel } from "../../src/cmdstan/compile.js";
+import type { StanCsv } from "../../src/cmdstan/stanCsv.js";
 
 /** Root of this repository (the folder holding package.json). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -31,4 +32,11 @@ export const TEST_MODELS = path.resolve(import.meta.dirname, "..", "models");
 /** Compile a model from test/models (cached across test runs by content). */
 export async function compileTestModel(name: string): Promise<CompiledModel> {
   return compileModel(await testCmdStan(), path.join(TEST_MODELS, `${name}.stan`));
+}
+
+/** Values of one variable in the first draw of a CSV (a fixed_param simulation), in CSV column order. */
+export function firstDraw(csv: StanCsv, name: string): number[] {
+  const v = csv.variables.find((x) => x.name === name);
+  if (!v) throw new Error(`no ${name} in ${csv.file}`);
+  return v.columnNames.map((c) => csv.draws[c][0]);
 }

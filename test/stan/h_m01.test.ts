@@ -14,16 +14,10 @@ import { readStanCsv, readStanFit, type StanCsv } from "../../src/cmdstan/stanCs
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { summarizeFit } from "../../src/analysis/summary.js";
 import { STAN_INT_KEYS, generateStudyDesign, menuSizes, stanDataFromDesign, withSimHyperparameters, type StudyDesign } from "../../src/design/studyDesign.js";
-import { REPO_ROOT, compileTestModel, testCmdStan } from "../helpers/cmdstan.js";
+import { REPO_ROOT, compileTestModel, firstDraw as values, testCmdStan } from "../helpers/cmdstan.js";
 import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
 const REPORT_DESIGN = REPORT_DESIGN_CONFIG;
-
-function values(csv: StanCsv, name: string): number[] {
-  const v = csv.variables.find((x) => x.name === name);
-  if (!v) throw new Error(`no ${name} in ${csv.file}`);
-  return v.columnNames.map((c) => csv.draws[c][0]);
-}
 
 describe("h_m01 models (real CmdStan)", () => {
   let dir: string;

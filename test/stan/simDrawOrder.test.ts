@@ -11,17 +11,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileModel, type CompiledModel } from '../../src/cmdstan/compile.js';
 import { sample } from '../../src/cmdstan/run.js';
-import { readStanCsv, type StanCsv } from '../../src/cmdstan/stanCsv.js';
+import { readStanCsv } from '../../src/cmdstan/stanCsv.js';
 import { toStanJson } from '../../src/cmdstan/stanJson.js';
 import { STAN_INT_KEYS, generateStudyDesign, stanDataFromDesign, withSimHyperparameters } from '../../src/design/studyDesign.js';
-import { REPO_ROOT, compileTestModel, testCmdStan } from '../helpers/cmdstan.js';
+import { REPO_ROOT, compileTestModel, firstDraw as values, testCmdStan } from '../helpers/cmdstan.js';
 import { REPORT_DESIGN_CONFIG } from '../helpers/designs.js';
-
-function values(csv: StanCsv, name: string): number[] {
-  const v = csv.variables.find((x) => x.name === name);
-  if (!v) throw new Error(`no ${name} in ${csv.file}`);
-  return v.columnNames.map((c) => csv.draws[c][0]);
-}
 
 describe('the simulator draws in the original order', () => {
   let dir: string;
