@@ -7,7 +7,7 @@ CONFIG ?= configs/h_m01_parameter_recovery_config.json
 NODE_STAMP := node_modules/.package-lock.json
 CLI := node dist/cli.js
 
-.PHONY: all deps build cmdstan ensure-cmdstan pyenv test recover bench clean typecheck
+.PHONY: all deps build cmdstan ensure-cmdstan reference-cmdstans pyenv test recover bench clean typecheck
 
 all: build
 
@@ -41,20 +41,30 @@ typecheck: $(NODE_STAMP)
 cmdstan:
 	bash scripts/provision-cmdstan.sh
 
-# Provision only when the user has not pointed CMDSTAN at their own installation.
-ensure-cmdstan:
-	@if [ -n "$$CMDSTAN" ]; then echo "[make] using CMDSTAN=$$CMDSTAN"; else bash scripts/provision-cmdstan.sh; fi
+# CmdStan 2.33.1 and 2.37.0 tools (pruned trees from the prophet wheels) for the version-matrix
+# tests, in .cmdstan/reference/ (idempotent; seconds after the first time).
+reference-cmdstans: $(NODE_STAMP)
+	bash scripts/provision-reference-cmdstans.sh
 
-test: deps pyenv ensure-cmdstan build
+# Provision CmdStan only when the tool's own discovery (CMDSTAN, ~/.cmdstan, $$CONDA_PREFIX,
+# .cmdstan/; see src/cmdstan/locate.ts) finds no installation that can compile. A CMDSTAN the user
+# set is never replaced: if it is not usable, the tool says why and make stops.
+ensure-cmdstan: build
+	@set -o pipefail; \
+	if [ -n "$$CMDSTAN" ] || $(CLI) info --require-compile >/dev/null 2>&1; then \
+	  $(CLI) info --require-compile | sed 's/^/[make] /'; \
+	else bash scripts/provision-cmdstan.sh; fi
+
+test: deps pyenv build ensure-cmdstan reference-cmdstans
 	@mkdir -p .cache
 	npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest-report.json; \
 	  status=$$?; node scripts/test-summary.mjs .cache/vitest-report.json; summary=$$?; \
 	  if [ $$status -ne 0 ]; then exit $$status; else exit $$summary; fi
 
-recover: deps ensure-cmdstan build
+recover: deps build ensure-cmdstan
 	$(CLI) recover --config $(CONFIG)
 
-bench: deps pyenv ensure-cmdstan build
+bench: deps pyenv build ensure-cmdstan
 	@if [ -f bench/run.ts ]; then npx tsx bench/run.ts; else echo "[make bench] no benchmarks yet"; fi
 
 # Removes build output and caches; keeps the provisioned CmdStan (rm -rf .cmdstan for that).

@@ -24,7 +24,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { formatSummaryCsv, summarizeFit } from '../src/analysis/summary.js';
+import { formatSummaryCsv, quantileRuleFor, summarizeFit } from '../src/analysis/summary.js';
 import { runDiagnose } from '../src/cmdstan/diagnose.js';
 import { locateCmdStan } from '../src/cmdstan/locate.js';
 import { readStanCsv, readStanFit } from '../src/cmdstan/stanCsv.js';
@@ -204,16 +204,17 @@ export async function postFitCost(
   rounds = 3,
 ): Promise<{ diagnoseCpu: number; diagnoseCpuRange: [number, number]; summaryCpu: number }> {
   const install = await locateCmdStan();
+  const quantileRule = quantileRuleFor(install.version);
   const diagnose: number[] = [];
   const summary: number[] = [];
   // One untimed round first: in a study the tool's summary code is warm (JIT) after the first fit.
-  formatSummaryCsv(summarizeFit(await readStanFit(csvFiles, { requireMethod: 'sample' })));
+  formatSummaryCsv(summarizeFit(await readStanFit(csvFiles, { requireMethod: 'sample' }), { quantileRule }), quantileRule);
   for (let r = 0; r < rounds; r++) {
     const c0 = childrenCpuSeconds();
     await runDiagnose(install.path, csvFiles);
     diagnose.push(childrenCpuSeconds() - c0);
     const o0 = ownCpuSeconds();
-    formatSummaryCsv(summarizeFit(await readStanFit(csvFiles, { requireMethod: 'sample' })));
+    formatSummaryCsv(summarizeFit(await readStanFit(csvFiles, { requireMethod: 'sample' }), { quantileRule }), quantileRule);
     summary.push(ownCpuSeconds() - o0);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -74,13 +74,17 @@ transformed data {
 }
 
 generated quantities {
-  real gamma0 = normal_rng(gamma0_mean, gamma0_sd);
+  // Declared in output order (the CSV columns), drawn below in the original simulator's order:
+  // gamma0; gamma[1..P]; sigma_cell; z[j] for each cell j; beta[j][k, d] (j, then k, then d);
+  // delta; then y[m] in order. From CmdStan 2.35 (Stan's mixmax generator) the same seed gives
+  // the original study's truths only when the _rng calls come in exactly this order.
+  real gamma0;
   vector[P] gamma;
-  real<lower=0> sigma_cell = abs(normal_rng(0, sigma_cell_sd));
+  real<lower=0> sigma_cell;
   vector[J] log_alpha;
   vector<lower=0>[J] alpha;
-  simplex[K - 1] delta = dirichlet_rng(rep_vector(1, K - 1));
-  vector[K] upsilon = cumulative_sum(append_row(0, delta));
+  simplex[K - 1] delta;
+  vector[K] upsilon;
   array[J] matrix[K, D] beta;
   array[M_total] int y;
   array[M_total] int selected_seu_max;
@@ -89,14 +93,18 @@ generated quantities {
   {
     vector[J] z;
     matrix[J, R] eta;                  // expected utility of alternative r in cell j
+    gamma0 = normal_rng(gamma0_mean, gamma0_sd);
     for (p in 1:P) gamma[p] = normal_rng(0, gamma_sd);
+    sigma_cell = abs(normal_rng(0, sigma_cell_sd));
     for (j in 1:J) z[j] = normal_rng(0, 1);
+    for (j in 1:J) for (k in 1:K) for (d in 1:D) beta[j][k, d] = normal_rng(0, beta_sd);
+    delta = dirichlet_rng(rep_vector(1, K - 1));
+
     log_alpha = gamma0 + X * gamma + sigma_cell * z;
     alpha = exp(log_alpha);
+    upsilon = cumulative_sum(append_row(0, delta));
     for (j in 1:J) {
-      matrix[K, R] BW;
-      for (k in 1:K) for (d in 1:D) beta[j][k, d] = normal_rng(0, beta_sd);
-      BW = beta[j] * W;
+      matrix[K, R] BW = beta[j] * W;
       for (r in 1:R) eta[j, r] = dot_product(softmax(col(BW, r)), upsilon);
     }
     for (m in 1:M_total) {

@@ -4,17 +4,20 @@
  *
  * Definitions (and where they deviate from the reference tools):
  *
- * - Quantiles: the rule of CmdStan's `bin/stansummary` (2.27: `stan::mcmc::chains::quantiles`
- *   in stan/src/stan/mcmc/chains.hpp, which feeds every pooled draw into a Boost.Accumulators
- *   `tail_quantile` whose cache holds all draws). That is NOT an interpolating rule: with N
- *   sorted draws x[0..N-1] and probability p,
+ * - Quantiles: the rule of the `bin/stansummary` of the CmdStan in use, which changed in 2.36
+ *   (quantileRuleFor). Up to 2.35 (`stan::mcmc::chains::quantiles` in stan/src/stan/mcmc/chains.hpp
+ *   feeds every pooled draw into a Boost.Accumulators `tail_quantile` whose cache holds all
+ *   draws) it is NOT an interpolating rule: with N sorted draws x[0..N-1] and probability p,
  *     p <  0.5:  n = ceil(N * p),       q = x[n - 1]   (the n-th smallest)
  *     p >= 0.5:  n = ceil(N * (1 - p)), q = x[N - n]   (the n-th largest)
  *   computed in double precision exactly like that (so for N = 4000, p = 0.95:
  *   N * (1 - 0.95) = 200.00000000000017, n = 201, q = x[3799]), and NaN when n >= N (Boost
  *   returns NaN outside its cache, e.g. every quantile of a single draw). n = 0 (p = 0 or
  *   p = 1, which stansummary refuses: it takes integer percentiles 1..99) is undefined
- *   behaviour in Boost; here n is raised to 1 (min / max). Checked against the real tool.
+ *   behaviour in Boost; here n is raised to 1 (min / max). Checked against the real 2.27 and
+ *   2.33.1. From 2.36 it is linear interpolation between order statistics (Hyndman-Fan type 7,
+ *   R's default, numpy's 'linear'): h = (N - 1) p, q = x[floor h] + (h - floor h)(x[floor h + 1] -
+ *   x[floor h]). Checked against the real 2.37.0.
  * - R-hat: Vehtari et al. (2021), max of the rank-normalised split R-hat of the draws (bulk)
  *   and of their folded values |x - median| (tail), computed as ArviZ 0.20 `rhat(method="rank")`
  *   (split chains: first floor(n/2) and last floor(n/2) draws of each chain; Blom ranks
@@ -54,7 +57,31 @@ export interface VariableSummaryRow extends DrawSummary {
 // ---------------------------------------------------------------------------------------
 // Quantiles
 
-/** stansummary's quantile of sorted draws (see the module comment). */
+/** How bin/stansummary computes its 5/50/95% quantiles (see the module comment). */
+export type QuantileRule = 'order-statistic' | 'type-7';
+
+/** The rule's name as posterior_summary.csv, config_info.json and the report print it. */
+export const QUANTILE_RULE_LABELS: Record<QuantileRule, string> = {
+  'order-statistic': 'order statistic (stansummary <= 2.35)',
+  'type-7': 'type 7 linear interpolation (stansummary >= 2.36)',
+};
+
+/** The quantile rule of the bin/stansummary of CmdStan `version` (X.Y.Z, or X.Y.Z-rcN). */
+export function quantileRuleFor(version: string): QuantileRule {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  if (!m) throw new Error(`not a CmdStan version: '${version}'`);
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 2 || (major === 2 && minor >= 36) ? 'type-7' : 'order-statistic';
+}
+
+/** The p-quantile of sorted draws by `rule`. */
+export function quantileBy(rule: QuantileRule, sorted: Float64Array, p: number): number {
+  if (rule === 'order-statistic') return quantile(sorted, p);
+  if (sorted.length === 0 || Number.isNaN(p) || Number.isNaN(sorted[sorted.length - 1])) return NaN;
+  return quantileType7(sorted, p);
+}
+
+/** stansummary's quantile of sorted draws up to CmdStan 2.35 (see the module comment). */
 export function quantile(sorted: Float64Array, p: number): number {
   const N = sorted.length;
   if (N === 0 || Number.isNaN(p)) return NaN;
@@ -653,7 +680,7 @@ export function essMean(chains: Float64Array[]): number {
   return essCore(splitChains(chains, n));
 }
 
-export function summarizeChains(chains: Float64Array[]): DrawSummary {
+export function summarizeChains(chains: Float64Array[], quantileRule: QuantileRule): DrawSummary {
   const n = checkChains(chains);
   const all = pooled(chains);
   const N = all.length;
@@ -679,9 +706,9 @@ export function summarizeChains(chains: Float64Array[]): DrawSummary {
     mean = sorted[0]; // all equal: exact mean, sd 0 (no rounding noise)
     sd = N > 1 ? 0 : NaN;
   }
-  const q5 = quantile(sorted, 0.05);
-  const q50 = quantile(sorted, 0.5);
-  const q95 = quantile(sorted, 0.95);
+  const q5 = quantileBy(quantileRule, sorted, 0.05);
+  const q50 = quantileBy(quantileRule, sorted, 0.5);
+  const q95 = quantileBy(quantileRule, sorted, 0.95);
   if (bad) return { mean, mcse: NaN, sd, q5, q50, q95, essBulk: NaN, essTail: NaN, rhat: NaN };
   splitSort ??= argsort(split.data);
   const zBulk = zScale(split, splitSort.perm, splitSort.sorted);
@@ -702,10 +729,11 @@ const isSamplerColumn = (name: string): boolean => name.endsWith('__');
  * One row per scalar output (bracket names, CSV column order), from the pooled post-warmup
  * draws of all chains. Default: model outputs only; `includeSamplerColumns` adds lp__ etc.
  * `variables` restricts to those variable names (sampler columns by name are allowed).
+ * `quantileRule`: that of the CmdStan in use (quantileRuleFor), so the quantiles are its stansummary's.
  */
 export function summarizeFit(
   fit: StanFit,
-  opts: { variables?: string[]; includeSamplerColumns?: boolean } = {},
+  opts: { quantileRule: QuantileRule; variables?: string[]; includeSamplerColumns?: boolean },
 ): VariableSummaryRow[] {
   const available = new Map(fit.variables.map((v) => [v.name, v]));
   let wanted: Set<string> | undefined;
@@ -723,7 +751,7 @@ export function summarizeFit(
     if (varName === undefined) continue; // not read (subset)
     if (wanted ? !wanted.has(varName) : !opts.includeSamplerColumns && isSamplerColumn(col)) continue;
     const chains = fit.chains.map((c) => c.draws[col]);
-    rows.push({ name: bracketName(col), ...summarizeChains(chains) });
+    rows.push({ name: bracketName(col), ...summarizeChains(chains, opts.quantileRule) });
   }
   return rows;
 }
@@ -746,10 +774,15 @@ function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Header `,Mean,MCSE,StdDev,5%,50%,95%,ESS_bulk,ESS_tail,R_hat`; names quoted when they hold commas. */
-export function formatSummaryCsv(rows: VariableSummaryRow[]): string {
+/**
+ * Header `,Mean,MCSE,StdDev,5%,50%,95%,ESS_bulk,ESS_tail,R_hat`; names quoted when they hold
+ * commas; a closing `#` comment names the quantile rule (stansummary's own CSV also ends in `#`
+ * comment lines, so readers of the original's files skip it).
+ */
+export function formatSummaryCsv(rows: VariableSummaryRow[], quantileRule: QuantileRule): string {
   const out = [SUMMARY_CSV_HEADER];
   for (const r of rows) out.push([csvField(r.name), ...FIELDS.map((f) => formatNumber(r[f]))].join(','));
+  out.push(`# Quantiles: ${QUANTILE_RULE_LABELS[quantileRule]}`);
   return out.join('\n') + '\n';
 }
 
@@ -771,7 +804,7 @@ const rowSchema = z.object({
 export function parseSummaryCsv(text: string, file: string): VariableSummaryRow[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parseCsv(text, { relax_column_count: true, info: true, skip_empty_lines: true }) as typeof records;
+    records = parseCsv(text, { relax_column_count: true, info: true, skip_empty_lines: true, comment: '#' }) as typeof records;
   } catch (e) {
     const err = e as Error & { lines?: number };
     throw new StanCsvError(`not valid CSV: ${err.message}`, file, err.lines);

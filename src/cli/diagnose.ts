@@ -29,7 +29,7 @@ export const diagnoseCommand: CommandModule<object, DiagnoseArgs> = {
       }) as unknown as Argv<DiagnoseArgs>,
   handler: async (argv) => {
     const fit = await readChainsOfOneRun(argv.csv, ['lp__']);
-    const install = await cmdstanFrom(argv);
+    const install = await cmdstanFrom(argv, 'tools'); // bin/diagnose only: a pruned tree will do
     const text = await runDiagnose(install.path, argv.csv);
     if (argv.json) {
       const transitions = fit.chains.length * fit.chains[0].numDraws;

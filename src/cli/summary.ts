@@ -4,17 +4,23 @@
  * bulk/tail ESS, rank-normalised R-hat), printed as an aligned table; `--out` also writes it
  * as CSV (first column bracket names, full precision).
  *
+ * The quantile rule is that of the stansummary of the CmdStan in use (found as every command
+ * finds it); with no CmdStan at all, that of the Stan release that wrote the files. The last
+ * line of the output says which.
+ *
  * The chains must be sampler output of one run: a broken file, a file of another method or
  * chains that disagree stop the command with a StanCsvError naming the file.
  */
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { formatSummaryCsv, summarizeFit, type VariableSummaryRow } from '../analysis/summary.js';
-import { InputError, StanCsvError } from '../cmdstan/errors.js';
+import { formatSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor, summarizeFit, type QuantileRule, type VariableSummaryRow } from '../analysis/summary.js';
+import { CmdStanNotFoundError, InputError, StanCsvError } from '../cmdstan/errors.js';
+import { locateCmdStan } from '../cmdstan/locate.js';
 import { readStanFit, type StanFit } from '../cmdstan/stanCsv.js';
 import { writeFileAtomic } from '../util/atomicWrite.js';
+import { withCmdStanOption, type CmdStanArgs } from './common.js';
 
-export interface SummaryArgs {
+export interface SummaryArgs extends CmdStanArgs {
   csv: string[];
   out?: string;
   variables?: string[];
@@ -101,6 +107,18 @@ export function formatSummaryTable(rows: VariableSummaryRow[]): string {
   return [line(header), ...body.map(line)].join('\n') + '\n';
 }
 
+/** The quantile rule and where it comes from: the CmdStan in use, else the Stan release that wrote the files. */
+async function quantileRuleOf(argv: CmdStanArgs, fit: StanFit): Promise<{ rule: QuantileRule; from: string }> {
+  try {
+    const install = await locateCmdStan({ explicit: argv.cmdstan, purpose: 'tools' });
+    return { rule: quantileRuleFor(install.version), from: `the rule of CmdStan ${install.version} (${install.path})` };
+  } catch (err) {
+    // An installation the user named must work; only "none anywhere" falls back to the files.
+    if (!(err instanceof CmdStanNotFoundError) || argv.cmdstan || process.env.CMDSTAN) throw err;
+    return { rule: quantileRuleFor(fit.config.stanVersion), from: `no CmdStan found: the rule of Stan ${fit.config.stanVersion}, which wrote the files` };
+  }
+}
+
 /** Writes the summary CSV (atomically: no half-written file); an unwritable path is the user's error. */
 async function writeSummary(file: string, text: string): Promise<void> {
   try {
@@ -114,7 +132,7 @@ export const summaryCommand: CommandModule<object, SummaryArgs> = {
   command: 'summary <csv..>',
   describe: 'summarise the chains of one fit (Stan CSV files): mean, MCSE, sd, 5/50/95%, ESS bulk/tail, R-hat',
   builder: (y: Argv<object>) =>
-    y
+    withCmdStanOption(y)
       .positional('csv', { type: 'string', array: true, demandOption: true, describe: 'the Stan CSV files, one per chain' })
       .option('out', { type: 'string', describe: 'also write the summary as CSV to this file' })
       .option('variables', {
@@ -125,14 +143,16 @@ export const summaryCommand: CommandModule<object, SummaryArgs> = {
   handler: async (argv) => {
     const variables = parseVariableList(argv.variables);
     const fit = await readChainsOfOneRun(argv.csv, variables);
-    const rows = summarizeFit(fit, variables ? { variables } : {});
+    const quantiles = await quantileRuleOf(argv, fit);
+    const rows = summarizeFit(fit, { quantileRule: quantiles.rule, ...(variables ? { variables } : {}) });
     const draws = fit.chains[0].numDraws;
     process.stdout.write(
       `${fit.config.model}: ${fit.chains.length} chain${fit.chains.length > 1 ? 's' : ''} x ${draws} draws` +
-        ` (${fit.chains.length * draws} in total)\n\n${formatSummaryTable(rows)}`,
+        ` (${fit.chains.length * draws} in total)\n\n${formatSummaryTable(rows)}` +
+        `quantiles: ${QUANTILE_RULE_LABELS[quantiles.rule]}, ${quantiles.from}\n`,
     );
     if (argv.out) {
-      await writeSummary(argv.out, formatSummaryCsv(rows));
+      await writeSummary(argv.out, formatSummaryCsv(rows, quantiles.rule));
       process.stderr.write(`wrote ${argv.out}\n`);
     }
   },

@@ -2,8 +2,17 @@
  * Compiling .stan files through CmdStan's makefile, with a content-addressed cache.
  *
  * The cache key hashes the model source and every file it #includes, the CmdStan version and
- * path, its make/local, and the stanc/C++ flags: an unchanged model is never recompiled, any
- * change recompiles. Each build happens in a private temporary folder that is renamed into
+ * path, its make/local, the stanc flags and $CXX: an unchanged model is never recompiled, any
+ * change recompiles.
+ *
+ * C++ flags are the installation's own, never the model's: a model built with flags that differ
+ * from those CmdStan's precompiled parts were built with links but crashes at run time (h_m01 with
+ * -march=native: "double free or corruption"), and `CXXFLAGS+=...` on make's command line
+ * replaces CmdStan's own flags (model_header.hpp is then not found). So there is no per-model C++
+ * flag option, and the compiler-flag variables of the environment (CXXFLAGS, CPPFLAGS, LDFLAGS,
+ * ..., which an activated conda environment sets) are not passed to make. Flags for a whole
+ * installation go where CmdStan wants them, in its make/local, followed by a rebuild of CmdStan
+ * (`make clean-all build`); make/local is part of the cache key, so every model is rebuilt too. Each build happens in a private temporary folder that is renamed into
  * place when done, so two processes compiling the same model at once cannot corrupt each
  * other (the loser of the rename race discards its copy and uses the winner's).
  */
@@ -32,8 +41,6 @@ export interface CompileOptions {
   cacheDir?: string;
   /** Extra stanc options, e.g. ["--O1"]. */
   stancFlags?: string[];
-  /** Extra C++ flags, e.g. ["-march=native"]. */
-  cxxFlags?: string[];
   /** Folders searched for #include files besides the model's own folder. */
   includePaths?: string[];
   /** Called with each line make prints (for progress display). */
@@ -68,7 +75,7 @@ export function modelCacheKey(install: CmdStanInstall, stanFile: string, opts: C
   }
   const local = path.join(install.path, "make", "local");
   h.update(install.path).update(install.version).update(existsSync(local) ? readFileSync(local, "utf8") : "");
-  h.update(JSON.stringify([opts.stancFlags ?? [], opts.cxxFlags ?? [], process.env.CXX ?? ""]));
+  h.update(JSON.stringify([opts.stancFlags ?? [], process.env.CXX ?? ""]));
   return h.digest("hex");
 }
 
@@ -108,10 +115,9 @@ async function build(
   const includePaths = [path.dirname(stanFile), ...(opts.includePaths ?? [])];
   const stancFlags = [...(opts.stancFlags ?? []), `--include-paths=${includePaths.join(",")}`];
   const args = ["-C", install.path, target, `STANCFLAGS=${stancFlags.join(" ")}`];
-  if (opts.cxxFlags?.length) args.push(`CXXFLAGS+=${opts.cxxFlags.join(" ")}`);
 
   const started = Date.now();
-  const proc = execa("make", args, { all: true, reject: false, buffer: true });
+  const proc = execa("make", args, { all: true, reject: false, buffer: true, env: makeEnvironment(), extendEnv: false });
   if (opts.onOutput) proc.all?.on("data", (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).forEach(opts.onOutput!));
   const result = await proc;
   const log = result.all ?? "";
@@ -135,12 +141,27 @@ async function build(
   return { name, stanFile, exe: path.join(finalDir, name), hash, compiled: true };
 }
 
+/** Compiler and linker flag variables that make would take from the environment. */
+const FLAG_VARIABLES = /^(CFLAGS|CXXFLAGS|CPPFLAGS|LDFLAGS|LDLIBS)$/;
+
+/** This process's environment without the compiler-flag variables (see the module comment). */
+export function makeEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !FLAG_VARIABLES.test(k)));
+}
+
 /**
  * Turn a failed make log into the message a user needs: stanc's own error block (with the
  * path of the user's .stan file, not of our cache copy) or the first C++ compiler errors.
  */
 export function describeCompileFailure(log: string, stanFile: string, copyPath: string): CompileError {
   const text = log.split(copyPath).join(stanFile);
+  const refused = /^(\S*stanc): unknown option '([^']+)'/m.exec(text);
+  if (refused)
+    return new CompileError(
+      `Stan model ${stanFile} was not compiled: this CmdStan's stanc (${refused[1]}) does not know the option '${refused[2]}' ` +
+        `(\`${refused[1]} --help\` lists the ones it takes; stanc 2.27 has --O, not --O1).`,
+      stanFile,
+    );
   const lines = text.split("\n");
   const stancStart = lines.findIndex((l) => /^(Semantic|Syntax) error|^Error in '|^Identifier '|error in '/i.test(l));
   if (stancStart >= 0) {

@@ -48,9 +48,9 @@ function tail(text: string, lines = 20): string {
 }
 
 /**
- * Run `${cmdstanPath}/bin/diagnose` on the CSV files and return its stdout. A non-zero exit,
- * a signal, or diagnose's own "not found" / "No valid input files" report (it exits 0 then)
- * is a CmdStanRunError carrying the tail of its output.
+ * Run `${cmdstanPath}/bin/diagnose` on the CSV files and return its stdout. Diagnose's own
+ * "File ... not found" / "No valid input files" report (on stdout; it exits 0 up to 2.33 and 1
+ * from 2.37), a non-zero exit or a signal is a CmdStanRunError carrying the tail of its output.
  */
 export async function runDiagnose(cmdstanPath: string, csvFiles: string[]): Promise<string> {
   const exe = path.join(cmdstanPath, 'bin', 'diagnose');
@@ -61,6 +61,10 @@ export async function runDiagnose(cmdstanPath: string, csvFiles: string[]): Prom
     throw new CmdStanRunError(`${exe} not found: is ${cmdstanPath} a built CmdStan installation?`, undefined, undefined, false, '');
   }
   const r = await execa(exe, csvFiles, { reject: false, all: true, stripFinalNewline: false });
+  const stdout = r.stdout ?? '';
+  const missing = stdout.split('\n').filter((l) => /^File .* not found$/.test(l));
+  if (missing.length > 0 || /No valid input files/.test(stdout))
+    throw new CmdStanRunError(`${exe} could not read its input: ${missing.join('; ') || 'No valid input files'}`, r.exitCode, undefined, false, tail(stdout));
   const stderrTail = tail(r.stderr ?? '');
   if (r.failed || r.exitCode !== 0) {
     const why = r.timedOut
@@ -78,9 +82,5 @@ export async function runDiagnose(cmdstanPath: string, csvFiles: string[]): Prom
       stderrTail || tail(r.stdout ?? ''),
     );
   }
-  const stdout = r.stdout ?? '';
-  const missing = stdout.split('\n').filter((l) => /^File .* not found$/.test(l));
-  if (missing.length > 0 || /No valid input files/.test(stdout))
-    throw new CmdStanRunError(`${exe} could not read its input: ${missing.join('; ') || 'No valid input files'}`, 0, undefined, false, tail(stdout));
   return stdout;
 }

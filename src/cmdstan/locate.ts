@@ -1,33 +1,79 @@
 /**
  * Finding a CmdStan installation and reading what it is.
  *
- * Order (first hit wins): an explicit path (the `--cmdstan` option or the config key
- * `cmdstan`), the CMDSTAN environment variable, then the project's own copy provisioned by
- * `make cmdstan` under `.cmdstan/`. An explicit path or CMDSTAN that is not a usable
- * installation is an error, not a silent fall-through: the user asked for that one.
+ * Order (first hit wins), as users of cmdstanpy, cmdstanr and conda expect:
+ *   1. an explicit path: the `--cmdstan` option or the config key `cmdstan`;
+ *   2. the CMDSTAN environment variable;
+ *   3. `~/.cmdstan/cmdstan-<version>`, where cmdstanpy and cmdstanr install: newest release first,
+ *      release candidates after every release;
+ *   4. `$CONDA_PREFIX/bin/cmdstan` (conda-forge's cmdstan package);
+ *   5. this project's copy provisioned by `make cmdstan` under `.cmdstan/`.
+ * An explicit path or CMDSTAN that is not usable is an error, not a silent fall-through: the user
+ * asked for that one. Discovered trees (3-5) that are not usable are passed over.
+ *
+ * A tree "runs tools" when it has bin/stanc, bin/stansummary and bin/diagnose; it "can compile"
+ * when it also has CmdStan's makefile and the Stan and Stan Math sources. Pruned trees (the ones
+ * inside the prophet wheels, say) run tools but cannot compile. Commands that compile ask for a
+ * tree that can (purpose "compile"): discovery then passes over pruned trees, so a pruned
+ * ~/.cmdstan/cmdstan-2.33.1 never hides a full installation further down the list.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { CmdStanNotFoundError } from "./errors.js";
 
-export type CmdStanSource = "option" | "env" | "provisioned";
+export type CmdStanSource = "option" | "env" | "home" | "conda" | "provisioned";
+
+/** The discovery rule behind each source, in words (for `info` and error messages). */
+export const SOURCE_RULES: Record<CmdStanSource, string> = {
+  option: "the --cmdstan option (or the config key cmdstan)",
+  env: "the CMDSTAN environment variable",
+  home: "~/.cmdstan/cmdstan-<version>, where cmdstanpy and cmdstanr install (newest release first)",
+  conda: "$CONDA_PREFIX/bin/cmdstan (conda-forge's cmdstan)",
+  provisioned: "this project's .cmdstan/ (provisioned by make cmdstan)",
+};
 
 export interface CmdStanInstall {
-  /** Absolute path of the installation (holds makefile, bin/stanc, stan/). */
+  /** Absolute path of the installation (holds bin/stanc, and for a full tree makefile and stan/). */
   path: string;
-  /** CmdStan version, from `CMDSTAN_VERSION := X.Y.Z` in its makefile. */
+  /** CmdStan version: `CMDSTAN_VERSION := X.Y.Z` in its makefile, else the folder name cmdstan-X.Y.Z. */
   version: string;
   /** First line of `bin/stanc --version`, e.g. "stanc3 v2.27.0 (Unix)". */
   stancVersion: string;
   /** First line of `$CXX --version` (the compiler CmdStan's makefile uses). */
   compiler: string;
   source: CmdStanSource;
+  /** Whether models can be compiled with it (makefile, Stan and Stan Math sources present). */
+  canCompile: boolean;
+  /** Why it cannot compile, when it cannot. */
+  cannotCompile?: string;
 }
 
-/** CmdStan releases this tool is tested with (CSV, diagnose and stansummary formats). */
-export const SUPPORTED_CMDSTAN = { min: "2.26.0", testedWith: ["2.27.0"] } as const;
+/** What the caller will do with the installation: compile models, or only run its tools. */
+export type CmdStanPurpose = "compile" | "tools";
+
+export interface LocateOptions {
+  /** `--cmdstan` / config `cmdstan`. */
+  explicit?: string;
+  /** Project root holding `.cmdstan/` (default: this project's). */
+  root?: string;
+  /** Default "compile": a tree that cannot compile is passed over (or, when named, refused). */
+  purpose?: CmdStanPurpose;
+  /** Environment to read CMDSTAN, HOME and CONDA_PREFIX from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** CmdStan releases this tool is tested with, and what is tested on each. */
+export const SUPPORTED_CMDSTAN = {
+  min: "2.26.0",
+  tested: {
+    "2.27.0": "full pipeline (compile, sample, summary, diagnose, recover)",
+    "2.33.1": "tools, file formats, sampling a prebuilt model through the runner",
+    "2.37.0": "tools, file formats, sampling a prebuilt model through the runner",
+  },
+} as const;
 
 /** Root of this project (the folder holding package.json), from this module's location. */
 export function projectRoot(): string {
@@ -43,48 +89,100 @@ export function projectRoot(): string {
 export const INSTALL_HELP = [
   "Install CmdStan in one of these ways, then run the command again:",
   "  - from this project: `make cmdstan` (provisions CmdStan 2.27.0 into .cmdstan/ from PyPI);",
-  "  - with conda: `conda install -c conda-forge cmdstan`, then export CMDSTAN=$CONDA_PREFIX/bin/cmdstan;",
+  "  - with cmdstanpy: `python -c 'import cmdstanpy; cmdstanpy.install_cmdstan()'` (installs into ~/.cmdstan, found automatically);",
+  "  - with conda: `conda install -c conda-forge cmdstan` (found through $CONDA_PREFIX when the environment is active);",
   "  - from the release tarball (cmdstan-X.Y.Z.tar.gz from the stan-dev/cmdstan releases):",
   "    unpack it, run `make build` inside it, then export CMDSTAN=/path/to/cmdstan-X.Y.Z.",
   "Point the tool at an installation with the CMDSTAN environment variable or --cmdstan PATH.",
 ].join("\n");
 
-/** Reasons a folder is not a usable CmdStan tree, or [] when it is one. */
+const TOOLS = ["bin/stanc", "bin/diagnose", "bin/stansummary"];
+const COMPILE_NEEDS = ["makefile", "src/cmdstan", "stan/src", "stan/lib/stan_math/stan"];
+
+/** Reasons a folder cannot run CmdStan's tools, or [] when it can. */
 export function installationProblems(dir: string): string[] {
-  const problems: string[] = [];
   if (!existsSync(dir)) return [`${dir} does not exist`];
-  for (const rel of ["makefile", "bin/stanc", "bin/diagnose", "bin/stansummary", "stan/src"]) {
-    if (!existsSync(path.join(dir, rel))) problems.push(`${rel} is missing`);
-  }
+  const problems = TOOLS.filter((rel) => !existsSync(path.join(dir, rel))).map((rel) => `${rel} is missing`);
+  if (problems.length === 0 && versionOf(dir) === undefined)
+    problems.push("no version: no `CMDSTAN_VERSION :=` line in a makefile, and the folder is not named cmdstan-X.Y.Z");
   return problems;
 }
 
-/** Version from CmdStan's makefile (`CMDSTAN_VERSION := 2.27.0`). */
+/** Why a tree that runs tools cannot compile models, or undefined when it can. */
+export function compileProblem(dir: string): string | undefined {
+  const missing = COMPILE_NEEDS.filter((rel) => !existsSync(path.join(dir, rel)));
+  if (missing.length === 0) return undefined;
+  return `${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} missing (no Stan Math sources: a pruned tree that only runs its tools)`;
+}
+
+const VERSION_NAME = /^cmdstan-(\d+\.\d+\.\d+(?:-rc\d+)?)$/;
+
+/** Version from the makefile (`CMDSTAN_VERSION := 2.27.0`), else from the folder name. */
+function versionOf(dir: string): string | undefined {
+  const makefile = path.join(dir, "makefile");
+  if (existsSync(makefile)) {
+    const m = /^CMDSTAN_VERSION\s*:=\s*(\S+)/m.exec(readFileSync(makefile, "utf8"));
+    if (m) return m[1];
+  }
+  return VERSION_NAME.exec(path.basename(path.resolve(dir)))?.[1];
+}
+
+/** CmdStan version of a tree; throws naming what was looked for. */
 export function readCmdStanVersion(dir: string): string {
-  const makefile = readFileSync(path.join(dir, "makefile"), "utf8");
-  const m = /^CMDSTAN_VERSION\s*:=\s*(\S+)/m.exec(makefile);
-  if (!m) throw new CmdStanNotFoundError(`${path.join(dir, "makefile")}: no CMDSTAN_VERSION line; is this a CmdStan tree?`);
-  return m[1];
+  const v = versionOf(dir);
+  if (v === undefined)
+    throw new CmdStanNotFoundError(`${dir}: no CMDSTAN_VERSION line in its makefile and not named cmdstan-X.Y.Z; is this a CmdStan tree?`);
+  return v;
+}
+
+/**
+ * Compare versions X.Y.Z[-rcN]: numerically by X, Y, Z; a release candidate sorts before the
+ * release of the same number, and rcN by N.
+ */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string) => {
+    const [num, rc] = v.split("-rc");
+    return { parts: num.split(".").map(Number), rc: rc === undefined ? Infinity : Number(rc) };
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  for (let i = 0; i < Math.max(pa.parts.length, pb.parts.length); i++) {
+    const d = (pa.parts[i] ?? 0) - (pb.parts[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return pa.rc === pb.rc ? 0 : pa.rc < pb.rc ? -1 : 1;
+}
+
+const isReleaseCandidate = (v: string) => v.includes("-rc");
+
+/** `cmdstan-<version>` folders under `base`: releases newest first, then release candidates newest first. */
+export function versionedFolders(base: string, marker?: string): string[] {
+  if (!existsSync(base)) return [];
+  const found = readdirSync(base)
+    .map((d) => ({ d, v: VERSION_NAME.exec(d)?.[1] }))
+    .filter((x): x is { d: string; v: string } => x.v !== undefined && (!marker || existsSync(path.join(base, x.d, marker))));
+  const newestFirst = (x: { v: string }, y: { v: string }) => compareVersions(y.v, x.v);
+  const releases = found.filter((x) => !isReleaseCandidate(x.v)).sort(newestFirst);
+  const candidates = found.filter((x) => isReleaseCandidate(x.v)).sort(newestFirst);
+  return [...releases, ...candidates].map((x) => path.join(base, x.d));
 }
 
 /** The provisioned copies under .cmdstan/, newest version first, finished ones only. */
 export function provisionedInstalls(root = projectRoot()): string[] {
-  const base = path.join(root, ".cmdstan");
-  if (!existsSync(base)) return [];
-  return readdirSync(base)
-    .filter((d) => d.startsWith("cmdstan-") && existsSync(path.join(base, d, ".provisioned")))
-    .sort((a, b) => compareVersions(b.slice(8), a.slice(8)))
-    .map((d) => path.join(base, d));
+  return versionedFolders(path.join(root, ".cmdstan"), ".provisioned");
 }
 
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(".").map(Number);
-  const pb = b.split(".").map(Number);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+/** Every candidate in discovery order, with the rule that proposes it. */
+export function discoveryCandidates(opts: LocateOptions = {}): { dir: string; source: CmdStanSource }[] {
+  const env = opts.env ?? process.env;
+  if (opts.explicit) return [{ dir: opts.explicit, source: "option" }];
+  if (env.CMDSTAN) return [{ dir: env.CMDSTAN, source: "env" }];
+  const home = env.HOME || os.homedir();
+  return [
+    ...versionedFolders(path.join(home, ".cmdstan")).map((dir) => ({ dir, source: "home" as const })),
+    ...(env.CONDA_PREFIX ? [{ dir: path.join(env.CONDA_PREFIX, "bin", "cmdstan"), source: "conda" as const }] : []),
+    ...provisionedInstalls(opts.root).map((dir) => ({ dir, source: "provisioned" as const })),
+  ];
 }
 
 async function firstLine(cmd: string, args: string[]): Promise<string> {
@@ -96,34 +194,49 @@ async function firstLine(cmd: string, args: string[]): Promise<string> {
   }
 }
 
-async function describe(dir: string, source: CmdStanSource): Promise<CmdStanInstall> {
+async function describe(dir: string, source: CmdStanSource, env: NodeJS.ProcessEnv): Promise<CmdStanInstall> {
   const abs = path.resolve(dir);
   const version = readCmdStanVersion(abs);
   const stancVersion = await firstLine(path.join(abs, "bin", "stanc"), ["--version"]);
-  const compiler = await firstLine(process.env.CXX || "g++", ["--version"]);
-  return { path: abs, version, stancVersion, compiler, source };
+  const compiler = await firstLine(env.CXX || "g++", ["--version"]);
+  const cannotCompile = compileProblem(abs);
+  return { path: abs, version, stancVersion, compiler, source, canCompile: !cannotCompile, ...(cannotCompile ? { cannotCompile } : {}) };
 }
 
 /**
- * Locate CmdStan. Throws CmdStanNotFoundError with install instructions when none is usable.
+ * Locate CmdStan (see the module comment for the order). Throws CmdStanNotFoundError with install
+ * instructions when none is usable for the purpose.
  */
-export async function locateCmdStan(opts: { explicit?: string; root?: string } = {}): Promise<CmdStanInstall> {
-  const candidates: { dir: string; source: CmdStanSource; label: string }[] = [];
-  if (opts.explicit) candidates.push({ dir: opts.explicit, source: "option", label: "--cmdstan / config key cmdstan" });
-  else if (process.env.CMDSTAN) candidates.push({ dir: process.env.CMDSTAN, source: "env", label: "the CMDSTAN environment variable" });
-  else for (const dir of provisionedInstalls(opts.root)) candidates.push({ dir, source: "provisioned", label: ".cmdstan/" });
-
-  for (const c of candidates) {
+export async function locateCmdStan(opts: LocateOptions = {}): Promise<CmdStanInstall> {
+  const env = opts.env ?? process.env;
+  const purpose = opts.purpose ?? "compile";
+  const passedOver: string[] = [];
+  for (const c of discoveryCandidates(opts)) {
+    const named = c.source === "option" || c.source === "env";
     const problems = installationProblems(c.dir);
-    if (problems.length === 0) return describe(c.dir, c.source);
-    if (c.source !== "provisioned") {
-      throw new CmdStanNotFoundError(
-        `CmdStan at ${c.dir} (from ${c.label}) is not a usable installation: ${problems.join("; ")}.\n` +
-          `If it was unpacked but not built, run \`make build\` inside it.\n${INSTALL_HELP}`,
-      );
+    if (problems.length > 0) {
+      if (named)
+        throw new CmdStanNotFoundError(
+          `CmdStan at ${c.dir} (from ${SOURCE_RULES[c.source]}) is not a usable installation: ${problems.join("; ")}.\n` +
+            `If it was unpacked but not built, run \`make build\` inside it.\n${INSTALL_HELP}`,
+        );
+      continue;
     }
+    const cannot = purpose === "compile" ? compileProblem(c.dir) : undefined;
+    if (cannot) {
+      if (named)
+        throw new CmdStanNotFoundError(
+          `CmdStan at ${c.dir} (from ${SOURCE_RULES[c.source]}) runs its tools but cannot compile models: ${cannot}. ` +
+            `This command compiles models: point it at a full CmdStan installation.\n${INSTALL_HELP}`,
+        );
+      passedOver.push(`${c.dir} (cannot compile: ${cannot})`);
+      continue;
+    }
+    return describe(c.dir, c.source, env);
   }
+  const skipped = passedOver.length ? `\nPassed over, since this command compiles models: ${passedOver.join("; ")}.` : "";
   throw new CmdStanNotFoundError(
-    `No CmdStan installation found: no --cmdstan option, CMDSTAN is not set, and .cmdstan/ holds no provisioned copy.\n${INSTALL_HELP}`,
+    `No CmdStan installation found: no --cmdstan option, CMDSTAN is not set, and neither ~/.cmdstan, $CONDA_PREFIX/bin/cmdstan ` +
+      `nor .cmdstan/ holds a usable one.${skipped}\n${INSTALL_HELP}`,
   );
 }

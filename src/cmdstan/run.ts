@@ -14,6 +14,9 @@ import type { CompiledModel } from "./compile.js";
 import { CmdStanRunError, UserFacingError } from "./errors.js";
 import type { CoreScheduler } from "./scheduler.js";
 
+/** What the runner needs of a model: its name (for file names and messages) and executable. */
+export type RunnableModel = Pick<CompiledModel, "name" | "exe">;
+
 export interface ChainProgress {
   chain: number;
   phase: "warmup" | "sampling";
@@ -94,7 +97,7 @@ export function sampleArgs(opts: SampleOptions, chain: number, csvFile: string):
 }
 
 /** Sample `chains` chains, one process each, under the scheduler's core budget. */
-export async function sample(model: CompiledModel, opts: SampleOptions): Promise<SampleResult> {
+export async function sample(model: RunnableModel, opts: SampleOptions): Promise<SampleResult> {
   const chains = opts.chains ?? 4;
   const prefix = opts.outputPrefix ?? model.name;
   const outDir = path.resolve(opts.outputDir);
@@ -144,7 +147,7 @@ export async function sample(model: CompiledModel, opts: SampleOptions): Promise
 }
 
 async function runChain(
-  model: CompiledModel,
+  model: RunnableModel,
   args: string[],
   f: { csv: string; stdout: string; stderr: string },
   chain: number,
@@ -226,7 +229,7 @@ export interface GenerateQuantitiesOptions {
 }
 
 /** Replay generated quantities over the draws of a fitted CSV (method=generate_quantities). */
-export async function generateQuantities(model: CompiledModel, opts: GenerateQuantitiesOptions): Promise<string> {
+export async function generateQuantities(model: RunnableModel, opts: GenerateQuantitiesOptions): Promise<string> {
   const out = path.resolve(opts.outputFile);
   await mkdir(path.dirname(out), { recursive: true });
   const base = out.replace(/\.csv$/, "");

@@ -40,6 +40,8 @@ export interface ReportConfig {
   P: number;
   M_total: number;
   cmdstan_version: string;
+  /** How the 5/50/95% quantiles were computed (that CmdStan's stansummary rule), when known. */
+  quantile_rule?: string;
   /** The inference model's .stan file. */
   model_path: string;
   /** The simulator's .stan file, when known. */
@@ -305,6 +307,7 @@ function buildViewModel(input: ReportInput): ViewModel {
     ["P", c.P],
     ["M_total", c.M_total],
     ["cmdstan_version", c.cmdstan_version],
+    ["quantile_rule", c.quantile_rule],
     ["model_path", c.model_path],
     ["sim_model_path", c.sim_model_path],
     ["wall_time", formatDuration(c.wall_time_seconds)],

@@ -10,6 +10,10 @@ import {
   formatSummaryCsv,
   parseSummaryCsv,
   quantile,
+  quantileBy,
+  quantileRuleFor,
+  QUANTILE_RULE_LABELS,
+  type QuantileRule,
   rankNormalizedSplitRhat,
   summarizeChains,
   summarizeFit,
@@ -81,7 +85,25 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('quantile: the rule of bin/stansummary (Boost tail_quantile, no interpolation)', () => {
+describe('quantileRuleFor: the rule follows the CmdStan release', () => {
+  it('order statistic up to 2.35, type 7 from 2.36 (release candidates by their number)', () => {
+    for (const v of ['2.26.1', '2.27.0', '2.33.1', '2.35.0', '2.35.9']) expect(quantileRuleFor(v)).toBe('order-statistic');
+    for (const v of ['2.36.0', '2.36.0-rc1', '2.37.0', '3.0.0']) expect(quantileRuleFor(v)).toBe('type-7');
+    expect(() => quantileRuleFor('nightly')).toThrow(/not a CmdStan version: 'nightly'/);
+    expect(QUANTILE_RULE_LABELS['type-7']).toBe('type 7 linear interpolation (stansummary >= 2.36)');
+  });
+  it('type 7 interpolates between order statistics (R type 7, numpy linear)', () => {
+    const x = Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(quantileBy('type-7', x, 0.05)).toBeCloseTo(1.45, 12); // h = 9 * 0.05 = 0.45
+    expect(quantileBy('type-7', x, 0.5)).toBeCloseTo(5.5, 12);
+    expect(quantileBy('type-7', x, 0.95)).toBeCloseTo(9.55, 12);
+    expect(quantileBy('order-statistic', x, 0.05)).toBe(1);
+    expect(quantileBy('type-7', Float64Array.from([1, 2, NaN]), 0.5)).toBeNaN();
+    expect(quantileBy('type-7', new Float64Array(0), 0.5)).toBeNaN();
+  });
+});
+
+describe('quantile: the rule of bin/stansummary up to 2.35 (Boost tail_quantile, no interpolation)', () => {
   it('picks order statistics with the index computed in double precision', () => {
     const x2000 = Float64Array.from({ length: 2000 }, (_, i) => i);
     expect(quantile(x2000, 0.05)).toBe(99); // ceil(2000 * 0.05) = 100 -> 100th smallest
@@ -116,7 +138,7 @@ async function stansummary(files: string[]): Promise<Map<string, Record<string, 
   return rows;
 }
 
-describe('quantiles, mean and sd agree with bin/stansummary on the same CSV files', () => {
+describe('quantiles, mean and sd agree with bin/stansummary (of the CmdStan in use, by its rule) on the same CSV files', () => {
   const sets: [string, () => string[]][] = [
     ['logistic, 4 chains x 100', () => chains4('logistic_output_')],
     ['bernoulli, 4 chains x 100', () => chains4('runset-good_bern-')],
@@ -127,7 +149,11 @@ describe('quantiles, mean and sd agree with bin/stansummary on the same CSV file
     ['summary_shapes (real run), 4 chains x 1000', () => shapesFit4],
     ['summary_shapes (real run), 3 chains x 333', () => shapesFitOdd],
   ];
-  let typeSevenMismatches = 0;
+  let otherRuleMismatches = 0;
+  let rule: QuantileRule;
+  beforeAll(async () => {
+    rule = quantileRuleFor((await testCmdStan()).version);
+  });
 
   it.each(sets)('%s', async (_label, files) => {
     const fit = await readStanFit(files(), { requireMethod: 'sample' });
@@ -137,7 +163,7 @@ describe('quantiles, mean and sd agree with bin/stansummary on the same CSV file
       const name = bracketName(col);
       const r = ref.get(name);
       if (!r) throw new Error(`stansummary has no row ${name}`);
-      const s = summarizeChains(chains);
+      const s = summarizeChains(chains, rule);
       // Printed with 6 significant digits: allow half a unit in the 6th digit (plus a hair).
       const close = (ours: number, theirs: number, what: string) => {
         if (Number.isNaN(theirs) || Number.isNaN(ours)) expect(`${name} ${what} ${ours}`).toBe(`${name} ${what} ${theirs}`);
@@ -152,14 +178,15 @@ describe('quantiles, mean and sd agree with bin/stansummary on the same CSV file
       compared++;
       const sorted = Float64Array.from(chains.flatMap((c) => Array.from(c))).sort();
       for (const [p, key] of [[0.05, '5%'], [0.5, '50%'], [0.95, '95%']] as const) {
-        if (Math.abs(typeSeven(sorted, p) - r[key]) > 5.0001e-6 * Math.abs(r[key]) + 1e-12) typeSevenMismatches++;
+        const other = rule === 'type-7' ? quantile(sorted, p) : typeSeven(sorted, p);
+        if (Math.abs(other - r[key]) > 5.0001e-6 * Math.abs(r[key]) + 1e-12) otherRuleMismatches++;
       }
     }
     expect(compared).toBe(fit.chains[0].columnNames.length);
   });
 
-  it('the comparison discriminates: an interpolating rule (R type 7) would not have matched', () => {
-    expect(typeSevenMismatches).toBeGreaterThan(100);
+  it('the comparison discriminates: the other rule (order statistic / type 7) would not have matched', () => {
+    expect(otherRuleMismatches).toBeGreaterThan(100);
   });
 });
 
@@ -203,7 +230,7 @@ describe('R-hat, ESS and MCSE agree with ArviZ 0.20 run live', () => {
     const ref = await arvizDiagnostics(v);
     let compared = 0;
     for (const [name, chains] of Object.entries(v)) {
-      const s = summarizeChains(chains);
+      const s = summarizeChains(chains, 'order-statistic'); // quantiles are not compared here
       const r = ref[name];
       const all = chains.flatMap((c) => Array.from(c));
       const constant = all.every((x) => x === all[0]);
@@ -251,27 +278,30 @@ describe('R-hat, ESS and MCSE agree with ArviZ 0.20 run live', () => {
 
 describe('summarizeChains edge cases', () => {
   it('constant draws: exact mean, sd 0, NaN diagnostics, no crash', () => {
-    const s = summarizeChains([new Float64Array(10).fill(0.1), new Float64Array(10).fill(0.1)]);
-    expect(s).toEqual({ mean: 0.1, mcse: NaN, sd: 0, q5: 0.1, q50: 0.1, q95: 0.1, essBulk: NaN, essTail: NaN, rhat: NaN });
+    for (const rule of ['order-statistic', 'type-7'] as const) {
+      const s = summarizeChains([new Float64Array(10).fill(0.1), new Float64Array(10).fill(0.1)], rule);
+      expect(s).toEqual({ mean: 0.1, mcse: NaN, sd: 0, q5: 0.1, q50: 0.1, q95: 0.1, essBulk: NaN, essTail: NaN, rhat: NaN });
+    }
   });
   it('a NaN draw makes the diagnostics NaN, fewer than 4 draws too', () => {
     const a = ar1(9, 2, 50, 0.2);
     a[1][7] = NaN;
-    const s = summarizeChains(a);
+    const s = summarizeChains(a, 'order-statistic');
     expect([s.rhat, s.essBulk, s.essTail, s.mcse, s.q50]).toEqual([NaN, NaN, NaN, NaN, NaN]);
-    const t = summarizeChains(ar1(9, 2, 3, 0.2));
+    const t = summarizeChains(ar1(9, 2, 3, 0.2), 'order-statistic');
     expect([t.rhat, t.essBulk, t.essTail]).toEqual([NaN, NaN, NaN]);
     expect(Number.isFinite(t.mean)).toBe(true);
   });
   it('chains of unequal length are a programming error', () => {
-    expect(() => summarizeChains([new Float64Array(5), new Float64Array(6)])).toThrow(/unequal length/);
+    expect(() => summarizeChains([new Float64Array(5), new Float64Array(6)], 'order-statistic')).toThrow(/unequal length/);
   });
 });
 
 describe('summarizeFit', () => {
   it('one row per model output, bracket names, CSV column order; sampler columns on request', async () => {
     const fit = await readStanFit(shapesFit4);
-    const rows = summarizeFit(fit);
+    const quantileRule = 'order-statistic';
+    const rows = summarizeFit(fit, { quantileRule });
     const names = rows.map((r) => r.name);
     expect(names.slice(0, 5)).toEqual(['mu', 'sigma', 'b[1,1]', 'b[2,1]', 'b[1,2]']);
     expect(names).toContain('idx[2,3,4]');
@@ -279,22 +309,25 @@ describe('summarizeFit', () => {
     expect(names.some((n) => n.endsWith('__'))).toBe(false);
     expect(rows).toHaveLength(fit.chains[0].columnNames.length - 7);
     const mu = rows[0];
-    expect(mu).toEqual({ name: 'mu', ...summarizeChains(fit.chains.map((c) => c.draws.mu)) });
+    expect(mu).toEqual({ name: 'mu', ...summarizeChains(fit.chains.map((c) => c.draws.mu), quantileRule) });
+    const interpolated = summarizeFit(fit, { quantileRule: 'type-7' })[0];
+    expect(interpolated).toEqual({ ...mu, q5: expect.any(Number), q50: expect.any(Number), q95: expect.any(Number) });
+    expect(interpolated.q5).not.toBe(mu.q5); // 4000 draws: 0.05 * 3999 is not an integer
     expect(mu.mean).toBeGreaterThan(0.5); // prior normal(1, 2), 4000 draws
     expect(mu.mean).toBeLessThan(1.5);
     expect(mu.rhat).toBeLessThan(1.01);
     expect(mu.essBulk).toBeGreaterThan(1000);
 
-    const withSampler = summarizeFit(fit, { includeSamplerColumns: true });
+    const withSampler = summarizeFit(fit, { quantileRule, includeSamplerColumns: true });
     expect(withSampler.slice(0, 2).map((r) => r.name)).toEqual(['lp__', 'accept_stat__']);
     expect(withSampler).toHaveLength(fit.chains[0].columnNames.length);
 
-    const some = summarizeFit(fit, { variables: ['b', 'lp__'] });
+    const some = summarizeFit(fit, { quantileRule, variables: ['b', 'lp__'] });
     expect(some.map((r) => r.name)).toEqual(['lp__', 'b[1,1]', 'b[2,1]', 'b[1,2]', 'b[2,2]', 'b[1,3]', 'b[2,3]']);
-    expect(() => summarizeFit(fit, { variables: ['gamma0'] })).toThrow(StanCsvError);
+    expect(() => summarizeFit(fit, { quantileRule, variables: ['gamma0'] })).toThrow(StanCsvError);
 
     const subsetFit = await readStanFit(shapesFit4, { variables: ['sigma'] });
-    expect(summarizeFit(subsetFit).map((r) => r.name)).toEqual(['sigma']);
+    expect(summarizeFit(subsetFit, { quantileRule }).map((r) => r.name)).toEqual(['sigma']);
   });
 });
 
@@ -304,10 +337,12 @@ describe('summary CSV', () => {
     { name: 'beta[1,2,1]', mean: -0, mcse: NaN, sd: 0, q5: -Infinity, q50: 0, q95: Infinity, essBulk: NaN, essTail: NaN, rhat: NaN },
   ];
 
-  it('round-trips every double exactly, names with commas quoted', () => {
-    const text = formatSummaryCsv(rows);
+  it('round-trips every double exactly, names with commas quoted; a closing comment names the quantile rule', () => {
+    const text = formatSummaryCsv(rows, 'type-7');
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe(',Mean,MCSE,StdDev,5%,50%,95%,ESS_bulk,ESS_tail,R_hat');
+    expect(lines.at(-1)).toBe('# Quantiles: type 7 linear interpolation (stansummary >= 2.36)');
+    expect(formatSummaryCsv(rows, 'order-statistic').trimEnd().split('\n').at(-1)).toBe('# Quantiles: order statistic (stansummary <= 2.35)');
     expect(lines[2].startsWith('"beta[1,2,1]",')).toBe(true);
     expect(lines[2]).toContain(',nan,');
     expect(lines[2]).toContain(',-inf,');
@@ -318,12 +353,12 @@ describe('summary CSV', () => {
 
   it('round-trips a real fit', async () => {
     const fit = await readStanFit(shapesFitOdd);
-    const r = summarizeFit(fit, { includeSamplerColumns: true });
-    expect(parseSummaryCsv(formatSummaryCsv(r), 'x.csv')).toEqual(r);
+    const r = summarizeFit(fit, { quantileRule: 'order-statistic', includeSamplerColumns: true });
+    expect(parseSummaryCsv(formatSummaryCsv(r, 'order-statistic'), 'x.csv')).toEqual(r);
   });
 
   it('errors name file and line', () => {
-    const good = formatSummaryCsv(rows);
+    const good = formatSummaryCsv(rows, 'order-statistic');
     const bad = (text: string, line: number | undefined, re: RegExp) => {
       let err: unknown;
       try {
@@ -339,9 +374,9 @@ describe('summary CSV', () => {
     bad(good.replace('ESS_tail', 'N_Eff'), 1, /header is/);
     bad(good.replace(',1234,', ',lots,'), 2, /essTail 'lots' is not a number/);
     bad(good.replace(',1.0001', ''), 2, /row has 9 fields, expected 10/);
-    bad(good + 'gamma0,1,1,1,1,1,1,1,1,1\n', 4, /'gamma0' appears twice/);
-    bad(good + ',1,1,1,1,1,1,1,1,1\n', 4, /name/);
+    bad(good + 'gamma0,1,1,1,1,1,1,1,1,1\n', 5, /'gamma0' appears twice/); // line 4 is the closing comment
+    bad(good + ',1,1,1,1,1,1,1,1,1\n', 5, /name/);
     bad('', 1, /empty summary file/);
-    bad(good + '"unterminated,1\n', 4, /not valid CSV/);
+    bad(good + '"unterminated,1\n', 5, /not valid CSV/);
   });
 });

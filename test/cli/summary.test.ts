@@ -89,7 +89,8 @@ describe('summary on the good 4-chain runset', () => {
     const cells = lines[3].split(/\s+/);
     expect(cells[0]).toBe('theta');
     expect(cells.slice(4, 7)).toEqual(['0.07663', '0.2402', '0.4522']); // stansummary: 0.0766325 0.240171 0.452204
-    expect(lines).toHaveLength(4);
+    expect(lines[4]).toMatch(/^quantiles: (order statistic \(stansummary <= 2\.35\)|type 7 linear interpolation \(stansummary >= 2\.36\)), the rule of CmdStan \d+\.\d+\.\d+ \(/);
+    expect(lines).toHaveLength(5);
     // Aligned: every column ends at the same offset as its title.
     const ends = (l: string) => [...l.matchAll(/\S+/g)].slice(1).map((m) => m.index! + m[0].length);
     expect(ends(lines[3])).toEqual(ends(lines[2]));

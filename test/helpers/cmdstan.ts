@@ -34,8 +34,8 @@ export async function compileTestModel(name: string): Promise<CompiledModel> {
   return compileModel(await testCmdStan(), path.join(TEST_MODELS, `${name}.stan`));
 }
 
-/** The values of one variable in the first draw of a CSV (a fixed_param simulation's only draw). */
-export function values(csv: StanCsv, name: string): number[] {
+/** Values of one variable in the first draw of a CSV (a fixed_param simulation), in CSV column order. */
+export function firstDraw(csv: StanCsv, name: string): number[] {
   const v = csv.variables.find((x) => x.name === name);
   if (!v) throw new Error(`no ${name} in ${csv.file}`);
   return v.columnNames.map((c) => csv.draws[c][0]);

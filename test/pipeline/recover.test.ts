@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
 import { loadStudyConfig } from "../../src/pipeline/recovery/config.js";
 import { runStudy } from "../../src/pipeline/recovery/study.js";
-import { parseSummaryCsv } from "../../src/analysis/summary.js";
+import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../src/analysis/summary.js";
 import { trackedParameters } from "../../src/analysis/trackedParameters.js";
 import { testCmdStan } from "../helpers/cmdstan.js";
 
@@ -48,6 +48,9 @@ describe("recover (real CmdStan)", () => {
 
     const info = JSON.parse(await readFile(path.join(smokeOut, "config_info.json"), "utf8"));
     expect(info).toMatchObject({ n_iterations: 3, n_mcmc_chains: 2, J: 18, K: 3, D: 2, P: 7, M_total: 360 });
+    // The quantiles are those of that CmdStan's stansummary, and the files say which rule that is.
+    const rule = QUANTILE_RULE_LABELS[quantileRuleFor(info.cmdstan_version)];
+    expect(info.quantile_rule).toBe(rule);
     const design = JSON.parse(await readFile(path.join(smokeOut, "study_design.json"), "utf8"));
     expect(design.X).toHaveLength(18);
 
@@ -58,7 +61,9 @@ describe("recover (real CmdStan)", () => {
       expect(truth.alpha).toHaveLength(18);
       expect(truth.delta).toHaveLength(2);
       expect(truth.upsilon[0]).toBe(0);
-      const rows = parseSummaryCsv(await readFile(path.join(dir, "posterior_summary.csv"), "utf8"), "posterior_summary.csv");
+      const summaryText = await readFile(path.join(dir, "posterior_summary.csv"), "utf8");
+      expect(summaryText.trimEnd().split("\n").at(-1)).toBe(`# Quantiles: ${rule}`);
+      const rows = parseSummaryCsv(summaryText, "posterior_summary.csv");
       const names = rows.map((r) => r.name);
       for (const n of ["gamma0", "gamma[7]", "sigma_cell", "alpha[18]", "delta[2]", "log_lik[360]"]) expect(names).toContain(n);
       expect(await readFile(path.join(dir, "diagnostics.txt"), "utf8")).toMatch(/divergen/i);
@@ -78,6 +83,7 @@ describe("recover (real CmdStan)", () => {
     }
     const report = await readFile(path.join(smokeOut, "recovery_summary", "report.md"), "utf8");
     for (const needle of ["divergences", "gamma0", "sigma_cell", "delta[1]", "alpha[18]", "regression_recovery.png"]) expect(report).toContain(needle);
+    expect(report).toContain(`| quantile_rule | ${rule} |`);
     expect(result.terminalTables).toContain("gamma[7]");
 
     // Where the time went, measured by the OS (children CPU over cores x wall).

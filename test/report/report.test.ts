@@ -54,6 +54,7 @@ function input(over: Partial<ReportInput> = {}): ReportInput {
       P: 2,
       M_total: 100,
       cmdstan_version: "2.37.0",
+      quantile_rule: "type 7 linear interpolation (stansummary >= 2.36)",
       model_path: "stan/h_m01.stan",
       design_name: "test_design",
       wall_time_seconds: 3723.46,
@@ -173,6 +174,7 @@ describe("renderReport", () => {
       "| P | 2 |",
       "| M_total | 100 |",
       "| cmdstan_version | 2.37.0 |",
+      "| quantile_rule | type 7 linear interpolation (stansummary >= 2.36) |",
       "| model_path | stan/h_m01.stan |",
       "| wall_time | 3723.5 s (1 h 2 min 3 s) |",
     ]) {

@@ -14,7 +14,7 @@ import { sample } from "../../src/cmdstan/run.js";
 import { readStanCsv, type StanCsv } from "../../src/cmdstan/stanCsv.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { STAN_INT_KEYS, fitData, generateStudyDesign, menuSizes, simulationData, type DesignConfig } from "../../src/design/studyDesign.js";
-import { REPO_ROOT, compileTestModel, testCmdStan, values } from "../helpers/cmdstan.js";
+import { REPO_ROOT, compileTestModel, testCmdStan, firstDraw as values } from "../helpers/cmdstan.js";
 
 /** The design of the h_m01_size configs, with fewer problems per cell. */
 const SIZE_DESIGN: DesignConfig = { factors: [3, 2], K: 3, D: 2, R: 12, M_per_cell: 24, menu_sizes: [2, 4, 6, 8] };

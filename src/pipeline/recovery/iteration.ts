@@ -15,7 +15,7 @@ import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { sample, type ChainProgress } from "../../cmdstan/run.js";
 import { readStanCsv, readStanFit, type StanCsv } from "../../cmdstan/stanCsv.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
-import { formatSummaryCsv, summarizeFit } from "../../analysis/summary.js";
+import { formatSummaryCsv, quantileRuleFor, summarizeFit } from "../../analysis/summary.js";
 import type { TrueParameters } from "../../analysis/recovery.js";
 import { trackedVariables } from "../../analysis/trackedParameters.js";
 import { fitData, type StudyDesign } from "../../design/studyDesign.js";
@@ -177,7 +177,8 @@ export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: 
       const tracked = trackedVariables(parameterNames(config)).map((v) => v.name);
       const missing = tracked.filter((name) => !fit.variables.some((v) => v.name === name));
       if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
-      return formatSummaryCsv(summarizeFit(fit));
+      const quantileRule = quantileRuleFor(ctx.install.version); // as that CmdStan's stansummary
+      return formatSummaryCsv(summarizeFit(fit, { quantileRule }), quantileRule);
     });
     const [summary, diagnosis] = await Promise.allSettled([summarizing, diagnosing]);
     if (summary.status === "rejected") throw summary.reason;

@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
 import { locateCmdStan } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import { serializeStudyDesign } from "../../design/studyDesignFile.js";
@@ -73,6 +74,7 @@ export async function prepareRecoveryStudy(config: StudyConfig, log: (line: stri
         max_treedepth: config.max_treedepth,
         seed: config.seed,
         cmdstan_version: install.version,
+        quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(install.version)],
         inference_model_path: config.inference_model_path,
         sim_model_path: config.sim_model_path,
       });

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { computeRecoveryStatistics, parseTrueParameters, type RecoveryIteration, type RecoveryStatistics } from "../../analysis/recovery.js";
-import { parseSummaryCsv } from "../../analysis/summary.js";
+import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
 import { parseDiagnose } from "../../cmdstan/diagnose.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
@@ -79,6 +79,7 @@ export async function summarizeStudy(args: {
       P: design.P,
       M_total: design.M_total,
       cmdstan_version: args.install.version,
+      quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(args.install.version)],
       model_path: config.inference_model_path,
       sim_model_path: config.sim_model_path,
       design_name: design._metadata.design_name,
