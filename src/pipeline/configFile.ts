@@ -35,6 +35,20 @@ export function checkDesignSource(c: { study_design_path?: string | null; study_
   }
 }
 
+/** The names the tracked groups always use (SPEC section 4); alpha_var and extras may not repeat them. */
+const FIXED_TRACKED_NAMES = ["gamma0", "gamma", "sigma_cell", "delta"];
+
+/** alpha_var and the extra scalars (config key `extrasKey`) must name distinct, untracked outputs. */
+export function checkTrackedNames(alphaVar: string, extras: readonly string[], extrasKey: string, ctx: z.RefinementCtx): void {
+  const tracked = [...FIXED_TRACKED_NAMES, alphaVar, ...extras];
+  tracked.forEach((name, i) => {
+    if (tracked.indexOf(name) !== i) {
+      const key = i >= FIXED_TRACKED_NAMES.length + 1 ? [extrasKey, i - FIXED_TRACKED_NAMES.length - 1] : ["alpha_var"];
+      ctx.addIssue({ code: "custom", path: key, message: `names ${name}, which is already tracked (tracked: ${[...new Set(tracked)].join(", ")})` });
+    }
+  });
+}
+
 /** Validate a config object with `schema` (note keys dropped); errors name `source` and each key. */
 export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknown, source: string): z.output<T> {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new InputError(`${source}: must be a JSON object`);

@@ -14,7 +14,17 @@
  * the default seed are SPEC's 12345 + (i - 1) and 54321 + (i - 1).
  */
 import { z } from "zod";
-import { checkDesignSource, designSourceKeys, parseConfigObject, posInt, readConfigFile, requireFiles, resolveAgainst, stanName } from "../configFile.js";
+import {
+  checkDesignSource,
+  checkTrackedNames,
+  designSourceKeys,
+  parseConfigObject,
+  posInt,
+  readConfigFile,
+  requireFiles,
+  resolveAgainst,
+  stanName,
+} from "../configFile.js";
 
 export const DEFAULT_SEED = 12345;
 /** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
@@ -25,9 +35,6 @@ const simOverridesSchema = z.record(
   z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"),
   { invalid_type_error: 'must be an object of numbers, e.g. {"gamma_size_sd": 0}' },
 );
-
-/** The names the tracked groups always use (SPEC section 4); alpha_var and extras may not repeat them. */
-const FIXED_TRACKED_NAMES = ["gamma0", "gamma", "sigma_cell", "delta"];
 
 export const studyConfigSchema = z
   .object({
@@ -65,13 +72,7 @@ export const studyConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     checkDesignSource(c, ctx);
-    const tracked = [...FIXED_TRACKED_NAMES, c.alpha_var, ...c.extra_scalar_params];
-    tracked.forEach((name, i) => {
-      if (tracked.indexOf(name) !== i) {
-        const key = i >= FIXED_TRACKED_NAMES.length + 1 ? ["extra_scalar_params", i - FIXED_TRACKED_NAMES.length - 1] : ["alpha_var"];
-        ctx.addIssue({ code: "custom", path: key, message: `names ${name}, which is already tracked (tracked: ${[...new Set(tracked)].join(", ")})` });
-      }
-    });
+    checkTrackedNames(c.alpha_var, c.extra_scalar_params, "extra_scalar_params", ctx);
   });
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
