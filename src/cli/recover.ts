@@ -6,6 +6,7 @@
 import type { CommandModule } from "yargs";
 import { loadStudyConfig } from "../pipeline/recovery/config.js";
 import { runStudy } from "../pipeline/recovery/study.js";
+import { runInterruptibly } from "./common.js";
 
 interface RecoverArgs {
   config: string;
@@ -34,23 +35,10 @@ export const recoverCommand: CommandModule<object, RecoverArgs> = {
       seed: argv.seed,
       cmdstan: argv.cmdstan,
     });
-    const ac = new AbortController();
-    let interrupts = 0;
-    const onSignal = (sig: NodeJS.Signals) => {
-      interrupts += 1;
-      if (interrupts > 1) process.exit(130);
-      process.stderr.write(`\n[recover] ${sig}: stopping CmdStan processes; finished iterations are kept (again to quit now)\n`);
-      ac.abort(new Error(`interrupted by ${sig}`));
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    try {
-      const result = await runStudy(config, { signal: ac.signal, retryFailed: argv.retryFailed });
+    await runInterruptibly("recover", "iteration", async (signal) => {
+      const result = await runStudy(config, { signal, retryFailed: argv.retryFailed });
       process.stdout.write(`\n${result.terminalTables}\n`);
       process.stdout.write(`Report: ${result.reportFile}\nOutputs: ${result.outputDir}\n`);
-    } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
+    });
   },
 };
