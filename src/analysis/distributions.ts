@@ -3,10 +3,10 @@
  * function, the chi-square upper tail, the binomial pmf / cdf / quantile, and the exact
  * distribution of the two-sided one-sample Kolmogorov-Smirnov statistic.
  *
- * Written here rather than taken from an npm package: the registry's statistics packages either
- * lack the exact finite-n Kolmogorov distribution (they use the asymptotic one, which is off by
- * several percent at n = 100) or are unmaintained. Each function is checked against scipy 1.17
- * (the test venv) in test/analysis/distributions.test.ts.
+ * Written here rather than taken from a statistics package (jstat, @stdlib/stats-kstest) so that
+ * the KS p-value follows scipy's `kstwo` regime by regime: the original tool computed Report 12's
+ * p-values with scipy, and ours are compared with them. Each function is checked against scipy
+ * 1.17 (the test venv) in test/analysis/distributions.test.ts.
  */
 
 const LANCZOS_G = 7;

@@ -62,6 +62,31 @@ export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknow
   return r.data;
 }
 
+/** What every resolved study config carries besides its own keys. */
+export interface ResolvedConfigCommon {
+  study_design_path: string | undefined;
+  study_design_config: Record<string, unknown> | undefined;
+  output_dir: string;
+  cmdstan: string | undefined;
+  /** The config file (absolute), or "<inline>". */
+  source: string;
+}
+
+/** The design source, output folder and CmdStan path of a validated config, resolved against `baseDir`. */
+export function resolveCommonKeys(
+  c: { study_design_path?: string | null; study_design_config?: Record<string, unknown> | null; output_dir: string; cmdstan?: string },
+  source: string,
+  baseDir: string,
+): ResolvedConfigCommon {
+  return {
+    study_design_path: c.study_design_path ? resolveAgainst(baseDir, c.study_design_path) : undefined,
+    study_design_config: c.study_design_config ?? undefined,
+    output_dir: resolveAgainst(baseDir, c.output_dir),
+    cmdstan: c.cmdstan ? resolveAgainst(baseDir, c.cmdstan) : undefined,
+    source,
+  };
+}
+
 /** An absolute path: as given, or resolved against `baseDir`. */
 export function resolveAgainst(baseDir: string, p: string): string {
   return path.isAbsolute(p) ? p : path.resolve(baseDir, p);

@@ -23,7 +23,9 @@ import {
   readConfigFile,
   requireFiles,
   resolveAgainst,
+  resolveCommonKeys,
   stanName,
+  type ResolvedConfigCommon,
 } from "../configFile.js";
 
 export const DEFAULT_SEED = 12345;
@@ -77,11 +79,7 @@ export const studyConfigSchema = z
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
 
-export interface StudyConfig extends Omit<z.output<typeof studyConfigSchema>, "study_design_path" | "study_design_config"> {
-  study_design_path?: string;
-  study_design_config?: Record<string, unknown>;
-  /** The config file (absolute), or "<inline>". */
-  source: string;
+export interface StudyConfig extends Omit<z.output<typeof studyConfigSchema>, keyof ResolvedConfigCommon>, ResolvedConfigCommon {
   /** Warmup actually used. */
   warmup: number;
 }
@@ -89,16 +87,11 @@ export interface StudyConfig extends Omit<z.output<typeof studyConfigSchema>, "s
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseStudyConfig(raw: unknown, source: string, baseDir: string): StudyConfig {
   const c = parseConfigObject(studyConfigSchema, raw, source);
-  const resolve = (p: string) => resolveAgainst(baseDir, p);
   const resolved: StudyConfig = {
     ...c,
-    inference_model_path: resolve(c.inference_model_path),
-    sim_model_path: resolve(c.sim_model_path),
-    study_design_path: c.study_design_path ? resolve(c.study_design_path) : undefined,
-    study_design_config: c.study_design_config ?? undefined,
-    output_dir: resolve(c.output_dir),
-    cmdstan: c.cmdstan ? resolve(c.cmdstan) : undefined,
-    source,
+    ...resolveCommonKeys(c, source, baseDir),
+    inference_model_path: resolveAgainst(baseDir, c.inference_model_path),
+    sim_model_path: resolveAgainst(baseDir, c.sim_model_path),
     warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),
   };
   requireFiles(source, {

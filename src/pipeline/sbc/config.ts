@@ -28,7 +28,9 @@ import {
   readConfigFile,
   requireFiles,
   resolveAgainst,
+  resolveCommonKeys,
   stanName,
+  type ResolvedConfigCommon,
 } from "../configFile.js";
 
 export const DEFAULT_SBC_SEED = 123;
@@ -73,11 +75,7 @@ export const sbcConfigSchema = z
 
 export type SbcConfigInput = z.input<typeof sbcConfigSchema>;
 
-export interface SbcConfig extends Omit<z.output<typeof sbcConfigSchema>, "study_design_path" | "study_design_config"> {
-  study_design_path?: string;
-  study_design_config?: Record<string, unknown>;
-  /** The config file (absolute), or "<inline>". */
-  source: string;
+export interface SbcConfig extends Omit<z.output<typeof sbcConfigSchema>, keyof ResolvedConfigCommon>, ResolvedConfigCommon {
   /** Draws per chain after warmup, and warmup iterations per chain. */
   iterSampling: number;
   iterWarmup: number;
@@ -88,15 +86,10 @@ export interface SbcConfig extends Omit<z.output<typeof sbcConfigSchema>, "study
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseSbcConfig(raw: unknown, source: string, baseDir: string): SbcConfig {
   const c = parseConfigObject(sbcConfigSchema, raw, source);
-  const resolve = (p: string) => resolveAgainst(baseDir, p);
   const resolved: SbcConfig = {
     ...c,
-    sbc_model_path: resolve(c.sbc_model_path),
-    study_design_path: c.study_design_path ? resolve(c.study_design_path) : undefined,
-    study_design_config: c.study_design_config ?? undefined,
-    output_dir: resolve(c.output_dir),
-    cmdstan: c.cmdstan ? resolve(c.cmdstan) : undefined,
-    source,
+    ...resolveCommonKeys(c, source, baseDir),
+    sbc_model_path: resolveAgainst(baseDir, c.sbc_model_path),
     iterSampling: Math.floor(c.n_mcmc_samples / c.n_mcmc_chains),
     iterWarmup: c.iter_warmup ?? Math.floor(c.n_mcmc_samples / (2 * c.n_mcmc_chains)),
     maxTreedepthUsed: c.max_treedepth ?? CMDSTAN_DEFAULT_MAX_TREEDEPTH,
