@@ -23,20 +23,26 @@ import sys
 import types
 import warnings
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.style as _mpl_style  # noqa: E402
-
-if not hasattr(_mpl_style, "core"):
-    _mpl_style.core = types.SimpleNamespace(USER_LIBRARY_PATHS=[], reload_library=lambda: None)
-
-import numpy as np  # noqa: E402
-from scipy import optimize, special, stats  # noqa: E402
-
-import arviz.stats.ecdf_utils as ecdf_utils  # noqa: E402
+import numpy as np
+from scipy import optimize, special, stats
 
 warnings.simplefilter("ignore")
+
+
+def load_ecdf_utils():
+    """ArviZ's ECDF module, imported only when asked for (importing ArviZ takes seconds)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.style as mpl_style
+
+    # ArviZ 0.20 registers its styles through matplotlib.style.core, which newer matplotlib
+    # releases no longer expose; the statistics do not need the styles.
+    if not hasattr(mpl_style, "core"):
+        mpl_style.core = types.SimpleNamespace(USER_LIBRARY_PATHS=[], reload_library=lambda: None)
+    import arviz.stats.ecdf_utils as ecdf_utils
+
+    return ecdf_utils
 
 TEST_FUNCTIONS = {
     "parabola": lambda x: (x - 0.3) ** 2,
@@ -46,7 +52,7 @@ TEST_FUNCTIONS = {
 }
 
 
-def exact_count_objective(prob_pointwise, cdf_at_eval_points, ndraws, prob_target):
+def exact_count_objective(ecdf_utils, prob_pointwise, cdf_at_eval_points, ndraws, prob_target):
     lower, upper = ecdf_utils._get_pointwise_confidence_band(prob_pointwise, ndraws, cdf_at_eval_points)
     lower_count = np.rint(lower * ndraws).astype(int)
     upper_count = np.rint(upper * ndraws).astype(int) + 1
@@ -56,10 +62,10 @@ def exact_count_objective(prob_pointwise, cdf_at_eval_points, ndraws, prob_targe
     return abs(interior - prob_target)
 
 
-def ecdf_band(req):
+def ecdf_band(ecdf_utils, req):
     original = ecdf_utils._ecdf_band_optimization_objective
     if req.get("exact_counts"):
-        ecdf_utils._ecdf_band_optimization_objective = exact_count_objective
+        ecdf_utils._ecdf_band_optimization_objective = lambda *args: exact_count_objective(ecdf_utils, *args)
     try:
         n = req["n"]
         cdf = np.asarray(req["cdf"], dtype=float)
@@ -106,7 +112,8 @@ def main():
             for name, lo, hi in req["minimize_bounded"]
         ]
     if "ecdf_band" in req:
-        out["ecdf_band"] = [ecdf_band(r) for r in req["ecdf_band"]]
+        ecdf_utils = load_ecdf_utils()
+        out["ecdf_band"] = [ecdf_band(ecdf_utils, r) for r in req["ecdf_band"]]
     json.dump(out, sys.stdout)
 
 
