@@ -16,7 +16,7 @@ import { readStanCsv, readStanFit } from "../../src/cmdstan/stanCsv.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { generateStudyDesign, STAN_INT_KEYS, type DesignConfig } from "../../src/design/studyDesign.js";
 import { sbcData } from "../../src/pipeline/sbc/modelContract.js";
-import { REPO_ROOT, testCmdStan, values } from "../helpers/cmdstan.js";
+import { firstDraw, REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
 const read = (...p: string[]) => readFile(path.join(REPO_ROOT, ...p), "utf8");
@@ -87,7 +87,7 @@ describe("SBC models", () => {
 
     async function truth(model: CompiledModel, dataFile: string, seed: number) {
       const r = await sample(model, { chains: 1, numSamples: 1, algorithm: "fixed_param", seed, dataFile, outputDir: dir, outputPrefix: `truth-${model.name}-${seed}` });
-      return values(await readStanCsv(r.csvFiles[0]), "pars_");
+      return firstDraw(await readStanCsv(r.csvFiles[0]), "pars_");
     }
 
     it("one truth per tracked scalar, within the supports; the seed decides it", async () => {

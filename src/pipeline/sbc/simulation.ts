@@ -15,7 +15,7 @@ import path from "node:path";
 import { z } from "zod";
 import { rankFromIndicators, keptDrawCount, pooledDraws } from "../../analysis/sbcRanks.js";
 import { samplerHealth, type SamplerHealth } from "../../analysis/samplerHealth.js";
-import { formatSummaryCsv, summarizeFit } from "../../analysis/summary.js";
+import { formatSummaryCsv, summarizeFit, type QuantileRule } from "../../analysis/summary.js";
 import type { TrackedParameter } from "../../analysis/trackedParameters.js";
 import type { CompiledModel } from "../../cmdstan/compile.js";
 import { sample } from "../../cmdstan/run.js";
@@ -34,6 +34,8 @@ export interface SimulationContext {
   tracked: readonly TrackedParameter[];
   /** Stan JSON of the SBC data, shared by all simulations. */
   dataFile: string;
+  /** The quantile rule of the CmdStan in use (its stansummary's), for the posterior summaries. */
+  quantileRule: QuantileRule;
 }
 
 export const RECORD_FILE = "simulation.json";
@@ -133,7 +135,10 @@ export async function runSimulation(ctx: SimulationContext, env: ReplicateEnv, i
       health: healthJson(samplerHealth(fit, config.maxTreedepthUsed, rhatVariables)),
     };
     await out.put(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
-    if (i <= SUMMARIZED_SIMULATIONS) await out.put("posterior_summary.csv", formatSummaryCsv(summarizeFit(fit, { variables: rhatVariables })));
+    if (i <= SUMMARIZED_SIMULATIONS) {
+      const { quantileRule } = ctx;
+      await out.put("posterior_summary.csv", formatSummaryCsv(summarizeFit(fit, { variables: rhatVariables, quantileRule }), quantileRule));
+    }
     out.lap("summarize");
     if (!config.keep_csv) for (const f of run.csvFiles) await rm(f, { force: true });
     return await out.finish("ok");

@@ -7,6 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { quantileRuleFor } from "../../analysis/summary.js";
 import { trackedParameters } from "../../analysis/trackedParameters.js";
 import { locateCmdStan } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
@@ -40,7 +41,7 @@ export async function prepareSbcStudy(config: SbcConfig, log: (line: string) => 
   const dataText = toStanJson(sbcData(design), { ints: modelInfo.ints });
   await checkSbcOutputLengths(model, config, dataText, tracked);
 
-  const ctx: SimulationContext = { config, model, modelInfo, tracked, dataFile };
+  const ctx: SimulationContext = { config, model, modelInfo, tracked, dataFile, quantileRule: quantileRuleFor(install.version) };
   return {
     command: "sbc",
     unit: "simulation",
