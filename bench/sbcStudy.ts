@@ -94,7 +94,7 @@ function column(r: SbcRun): string[] {
     `**${pct(r.timeline.busyShare)}** (at most ${r.timeline.maxRunning} at once; idle head / body / drain / tail ${pct(r.timeline.idle.head)} / ${pct(r.timeline.idle.body)} / ${pct(r.timeline.idle.drain)} / ${pct(r.timeline.idle.tail)})`,
     `${sec(r.timeline.fitElapsed)} (${(loop.childrenCpu / r.timeline.fitElapsed).toFixed(2)} CPU-s per elapsed s)`,
     `${sec(mean(r.sample), 2)} / ${sec(mean(r.post), 2)}`,
-    `${sec(children)} one fit after another vs ${sec(children / t.cores)} on ${t.cores} cores`,
+    `${sec(loop.childrenCpu)} one fit after another vs ${sec(loop.childrenCpu / t.cores)} on ${t.cores} cores`,
   ];
 }
 
@@ -105,11 +105,11 @@ const ROWS = [
   'loop_utilisation (CmdStan CPU / (cores x loop wall))',
   'whole_run_utilisation',
   'other processes on the machine (other_processes_share)',
-  'CPU s: CmdStan children / the tool itself',
+  'CPU s over the run: CmdStan children (setup: compiling the model when not cached) / the tool itself',
   'loop core-seconds holding a fit chain (timeline from the chains\' files; other load does not lower it)',
   "sum of the fits' CmdStan elapsed s; CmdStan CPU per elapsed second (below 1: the chains shared their cores)",
   'mean s per simulation: sampling (incl. waiting for a core) / reading, ranks, health',
-  'wall s if the cores were the study\'s alone: the fits\' CPU run one after another (the original) vs spread over the cores',
+  'loop wall s if the cores were the study\'s alone: the fits\' CPU (loop) run one after another (the original) vs spread over the cores',
 ];
 
 export async function run(): Promise<string> {
