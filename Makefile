@@ -4,10 +4,12 @@
 
 SHELL := /bin/bash
 CONFIG ?= configs/h_m01_parameter_recovery_config.json
+# `make sbc` runs this unless CONFIG is given on the command line.
+SBC_CONFIG ?= configs/h_m01_sbc_config.json
 NODE_STAMP := node_modules/.package-lock.json
 CLI := node dist/cli.js
 
-.PHONY: all deps build cmdstan ensure-cmdstan reference-cmdstans pyenv test recover bench clean typecheck
+.PHONY: all deps build cmdstan ensure-cmdstan reference-cmdstans pyenv test recover sbc bench clean typecheck
 
 all: build
 
@@ -63,6 +65,9 @@ test: deps pyenv build ensure-cmdstan reference-cmdstans
 
 recover: deps build ensure-cmdstan
 	$(CLI) recover --config $(CONFIG)
+
+sbc: deps build ensure-cmdstan
+	$(CLI) sbc --config $(if $(filter command line,$(origin CONFIG)),$(CONFIG),$(SBC_CONFIG))
 
 bench: deps pyenv build ensure-cmdstan
 	@if [ -f bench/run.ts ]; then npx tsx bench/run.ts; else echo "[make bench] no benchmarks yet"; fi

@@ -124,9 +124,9 @@ export function variant(base: Record<string, unknown>, top: Record<string, unkno
   return { ...base, ...top, study_design_config: { ...(base.study_design_config as object), ...design } };
 }
 
-const mtime = async (f: string) => (await stat(f)).mtimeMs / 1000;
+export const mtime = async (f: string) => (await stat(f)).mtimeMs / 1000;
 
-async function processIntervals(dir: string, kind: 'sim' | 'fit', iteration: number): Promise<Interval[]> {
+export async function processIntervals(dir: string, kind: 'sim' | 'fit', iteration: number): Promise<Interval[]> {
   if (!existsSync(dir)) return [];
   const out: Interval[] = [];
   for (const f of (await readdir(dir)).filter((x) => x.endsWith('-stdout.txt')).sort()) {

@@ -12,6 +12,7 @@ import { diagnoseCommand } from "./cli/diagnose.js";
 import { infoCommand } from "./cli/info.js";
 import { recoverCommand } from "./cli/recover.js";
 import { sampleCommand } from "./cli/sample.js";
+import { sbcCommand } from "./cli/sbc.js";
 import { summaryCommand } from "./cli/summary.js";
 
 function reportAndExit(err: unknown): never {
@@ -32,6 +33,7 @@ await yargs(hideBin(process.argv))
   .command(designCommand)
   .command(sampleCommand)
   .command(recoverCommand)
+  .command(sbcCommand)
   .command(summaryCommand)
   .command(diagnoseCommand)
   .demandCommand(1, "Name a command; see --help.")

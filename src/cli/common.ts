@@ -17,3 +17,65 @@ export function withCmdStanOption<T>(y: Argv<T>): Argv<T & CmdStanArgs> {
 export function cmdstanFrom(argv: CmdStanArgs, purpose: CmdStanPurpose = "compile"): Promise<CmdStanInstall> {
   return locateCmdStan({ explicit: argv.cmdstan, purpose });
 }
+
+/** The options of every study command (recover, sbc). */
+export interface StudyArgs {
+  config: string;
+  output?: string;
+  cores?: number;
+  seed?: number;
+  cmdstan?: string;
+  retryFailed?: boolean;
+}
+
+/** Adds the study options; `what` names the config ("study", "SBC") and `unit` a replicate ("iteration"). */
+export function withStudyOptions<T>(y: Argv<T>, what: string, unit: string): Argv<T & StudyArgs> {
+  return y
+    .option("config", { type: "string", demandOption: true, describe: `${what} config (JSON)` })
+    .option("output", { type: "string", describe: "output folder (overrides output_dir)" })
+    .option("cores", { type: "number", describe: "cores shared by all chains (default: all)" })
+    .option("seed", { type: "number", describe: "seed of the design, simulations and fits (overrides seed)" })
+    .option("cmdstan", { type: "string", describe: "CmdStan installation (default: $CMDSTAN, then .cmdstan/)" })
+    .option("retry-failed", { type: "boolean", describe: `redo ${unit}s that failed in an earlier start` }) as unknown as Argv<T & StudyArgs>;
+}
+
+/** The config keys the study options override (undefined: keep the config's). */
+export function studyOverrides(argv: StudyArgs) {
+  return { output_dir: argv.output, cores: argv.cores, seed: argv.seed, cmdstan: argv.cmdstan };
+}
+
+/**
+ * Run a study so that Ctrl-C (or SIGTERM) stops every CmdStan process and keeps the finished
+ * replicates (`unit`s); a second signal exits at once.
+ */
+export async function runInterruptibly<T>(command: string, unit: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\n[${command}] ${sig}: stopping CmdStan processes; finished ${unit}s are kept (again to quit now)\n`);
+    ac.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await run(ac.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Run (or resume) a study interruptibly, then print its tables and where its outputs are. */
+export async function runStudyCommand(
+  command: string,
+  unit: string,
+  run: (signal: AbortSignal) => Promise<{ terminalTables: string; reportFile: string; outputDir: string }>,
+): Promise<void> {
+  await runInterruptibly(command, unit, async (signal) => {
+    const result = await run(signal);
+    process.stdout.write(`\n${result.terminalTables}\n`);
+    process.stdout.write(`Report: ${result.reportFile}\nOutputs: ${result.outputDir}\n`);
+  });
+}

@@ -104,31 +104,15 @@ function panelSpec(param: TrackedParameter, rows: RecoveryRow[], stats: Recovery
   };
 }
 
-function figureSpec(
-  title: string,
-  params: TrackedParameter[],
-  rowsByKey: Map<string, RecoveryRow[]>,
-  stats: RecoveryStatistics,
-  columns: number,
-  nIterations: number,
-): vl.TopLevelSpec {
+/** A titled figure of panels, `columns` per row, each with its own scales (shared by the SBC plots). */
+export function panelFigure(title: string, subtitle: string[], panels: object[], columns: number): vl.TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     background: "white",
     padding: 12,
-    title: {
-      text: title,
-      subtitle: [
-        `posterior mean vs true value, one point per iteration (n = ${nIterations})`,
-        "bars: 90% intervals (red: the interval misses the truth); dashed: identity line",
-      ],
-      fontSize: 16,
-      subtitleFontSize: 12,
-      anchor: "start",
-      offset: 14,
-    },
+    title: { text: title, subtitle, fontSize: 16, subtitleFontSize: 12, anchor: "start", offset: 14 },
     columns,
-    concat: params.map((p) => panelSpec(p, rowsByKey.get(p.key) ?? [], stats)),
+    concat: panels,
     spacing: { row: 22, column: 22 },
     resolve: { scale: { x: "independent", y: "independent" } },
     config: {
@@ -138,6 +122,25 @@ function figureSpec(
       view: { stroke: "#cccccc" },
     },
   } as vl.TopLevelSpec;
+}
+
+function figureSpec(
+  title: string,
+  params: TrackedParameter[],
+  rowsByKey: Map<string, RecoveryRow[]>,
+  stats: RecoveryStatistics,
+  columns: number,
+  nIterations: number,
+): vl.TopLevelSpec {
+  return panelFigure(
+    title,
+    [
+      `posterior mean vs true value, one point per iteration (n = ${nIterations})`,
+      "bars: 90% intervals (red: the interval misses the truth); dashed: identity line",
+    ],
+    params.map((p) => panelSpec(p, rowsByKey.get(p.key) ?? [], stats)),
+    columns,
+  );
 }
 
 /** The three vega-lite specs (exported for inspection and tests). */

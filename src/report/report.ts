@@ -147,7 +147,7 @@ export function pandasFloatColumn(values: number[]): string[] {
 }
 
 type Cell = string | number | boolean;
-interface Column {
+export interface Column {
   header: string;
   kind: "string" | "int" | "float" | "bool";
   values: Cell[];
@@ -213,7 +213,7 @@ function statsColumns(params: TrackedParameter[], stats: RecoveryStatistics): Co
   ];
 }
 
-function formatDuration(seconds: number): string {
+export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return String(seconds);
   const s = Math.round(seconds);
   const h = Math.floor(s / 3600);
@@ -238,14 +238,14 @@ export function plotLinks(reportDir: string, files: string[]): string[] {
 }
 
 /** A failure reason on one line, at most `max` characters. */
-function oneLine(text: string, max = 400): string {
+export function oneLine(text: string, max = 400): string {
   let t = text.replace(/\s+/g, " ").trim();
   if (t.length > max) t = `${t.slice(0, max - 1)}…`;
   return t === "" ? "(no reason recorded)" : t;
 }
 
 /** Text as a markdown code span (fenced by more backticks than it contains). */
-function codeSpan(t: string): string {
+export function codeSpan(t: string): string {
   const longestRun = Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longestRun + 1);
   const pad = t.startsWith("`") || t.endsWith("`") ? " " : "";
@@ -414,25 +414,24 @@ function buildViewModel(input: ReportInput): ViewModel {
 
 const TEMPLATE_NAME = "report.md.hbs";
 
-/** The template beside this module (src/report/templates), or from dist/report back to src. */
-function templatePath(): string {
+/** A template beside this module (src/report/templates), or from dist/report back to src. */
+function templatePath(name: string): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    path.join(here, "templates", TEMPLATE_NAME),
-    path.resolve(here, "..", "..", "src", "report", "templates", TEMPLATE_NAME),
-  ];
+  const candidates = [path.join(here, "templates", name), path.resolve(here, "..", "..", "src", "report", "templates", name)];
   const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`report template ${TEMPLATE_NAME} not found; looked in ${candidates.join(", ")}`);
+  if (!found) throw new Error(`report template ${name} not found; looked in ${candidates.join(", ")}`);
   return found;
+}
+
+/** A handlebars template of src/report/templates, compiled strict and without HTML escaping. */
+export function loadTemplate<T>(name: string): Handlebars.TemplateDelegate<T> {
+  return Handlebars.create().compile<T>(readFileSync(templatePath(name), "utf8"), { noEscape: true, strict: true });
 }
 
 let compiled: Handlebars.TemplateDelegate<ViewModel> | undefined;
 
 function template(): Handlebars.TemplateDelegate<ViewModel> {
-  if (!compiled) {
-    const hb = Handlebars.create();
-    compiled = hb.compile<ViewModel>(readFileSync(templatePath(), "utf8"), { noEscape: true, strict: true });
-  }
+  compiled ??= loadTemplate<ViewModel>(TEMPLATE_NAME);
   return compiled;
 }
 

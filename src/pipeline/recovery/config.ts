@@ -13,25 +13,24 @@
  * iteration i simulates with `seed + (i - 1)` and fits with `seed + 41976 + (i - 1)`, which at
  * the default seed are SPEC's 12345 + (i - 1) and 54321 + (i - 1).
  */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import path from "node:path";
 import { z } from "zod";
-import { InputError } from "../../cmdstan/errors.js";
-import { designConfigSchema, formatZodError } from "../../design/studyDesign.js";
-import { dropNoteKeys } from "../../util/noteKeys.js";
+import {
+  checkDesignSource,
+  checkTrackedNames,
+  designSourceKeys,
+  parseConfigObject,
+  posInt,
+  readConfigFile,
+  requireFiles,
+  resolveAgainst,
+  resolveCommonKeys,
+  stanName,
+  type ResolvedConfigCommon,
+} from "../configFile.js";
 
 export const DEFAULT_SEED = 12345;
 /** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
 export const FIT_SEED_OFFSET = 41976;
-
-const posInt = (what: string) =>
-  z.number({ invalid_type_error: `must be ${what}` }).int(`must be ${what}`).min(1, `must be ${what}`);
-
-const STAN_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
-const stanName = z
-  .string({ invalid_type_error: "must be a Stan variable name (a string)" })
-  .regex(STAN_IDENTIFIER, "must be a Stan variable name (letters, digits, _; starting with a letter)");
 
 /** Simulator data to replace, by name; which names exist is the simulator's to say. */
 const simOverridesSchema = z.record(
@@ -39,16 +38,12 @@ const simOverridesSchema = z.record(
   { invalid_type_error: 'must be an object of numbers, e.g. {"gamma_size_sd": 0}' },
 );
 
-/** The names the tracked groups always use (SPEC section 4); alpha_var and extras may not repeat them. */
-const FIXED_TRACKED_NAMES = ["gamma0", "gamma", "sigma_cell", "delta"];
-
 export const studyConfigSchema = z
   .object({
     inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
     sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
-    /** `null` (as the original configs write it) means: generate the design from study_design_config. */
-    study_design_path: z.string().min(1).nullish(),
-    study_design_config: z.record(z.unknown(), { invalid_type_error: "must be an object (the design config)" }).nullish(),
+    /** `study_design_path: null` (as the original configs write it) means: generate the design from study_design_config. */
+    ...designSourceKeys,
     output_dir: z.string().min(1).default("results/h_m01_parameter_recovery"),
     n_mcmc_samples: posInt("a positive integer").default(2000),
     /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
@@ -78,60 +73,32 @@ export const studyConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (!c.study_design_path && !c.study_design_config) {
-      ctx.addIssue({ code: "custom", path: ["study_design_config"], message: "is required when study_design_path is not given" });
-    }
-    if (c.study_design_path && c.study_design_config) {
-      ctx.addIssue({ code: "custom", path: ["study_design_path"], message: "give either study_design_path or study_design_config, not both" });
-    }
-    const tracked = [...FIXED_TRACKED_NAMES, c.alpha_var, ...c.extra_scalar_params];
-    tracked.forEach((name, i) => {
-      if (tracked.indexOf(name) !== i) {
-        const key = i >= FIXED_TRACKED_NAMES.length + 1 ? ["extra_scalar_params", i - FIXED_TRACKED_NAMES.length - 1] : ["alpha_var"];
-        ctx.addIssue({ code: "custom", path: key, message: `names ${name}, which is already tracked (tracked: ${[...new Set(tracked)].join(", ")})` });
-      }
-    });
+    checkDesignSource(c, ctx);
+    checkTrackedNames(c.alpha_var, c.extra_scalar_params, "extra_scalar_params", ctx);
   });
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
 
-export interface StudyConfig extends Omit<z.output<typeof studyConfigSchema>, "study_design_path" | "study_design_config"> {
-  study_design_path?: string;
-  study_design_config?: Record<string, unknown>;
-  /** The config file (absolute), or "<inline>". */
-  source: string;
+export interface StudyConfig extends Omit<z.output<typeof studyConfigSchema>, keyof ResolvedConfigCommon>, ResolvedConfigCommon {
   /** Warmup actually used. */
   warmup: number;
 }
 
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseStudyConfig(raw: unknown, source: string, baseDir: string): StudyConfig {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new InputError(`${source}: must be a JSON object`);
-  const r = studyConfigSchema.safeParse(dropNoteKeys(raw));
-  if (!r.success) throw new InputError(formatZodError(r.error, source));
-  const c = r.data;
-  if (c.study_design_config) {
-    const d = designConfigSchema.safeParse(dropNoteKeys(c.study_design_config));
-    if (!d.success) {
-      throw new InputError(formatZodError(d.error, source).replace(`${source}: `, `${source}: study_design_config.`));
-    }
-  }
-  const resolve = (p: string) => (path.isAbsolute(p) ? p : path.resolve(baseDir, p));
+  const c = parseConfigObject(studyConfigSchema, raw, source);
   const resolved: StudyConfig = {
     ...c,
-    inference_model_path: resolve(c.inference_model_path),
-    sim_model_path: resolve(c.sim_model_path),
-    study_design_path: c.study_design_path ? resolve(c.study_design_path) : undefined,
-    study_design_config: c.study_design_config ?? undefined,
-    output_dir: resolve(c.output_dir),
-    cmdstan: c.cmdstan ? resolve(c.cmdstan) : undefined,
-    source,
+    ...resolveCommonKeys(c, source, baseDir),
+    inference_model_path: resolveAgainst(baseDir, c.inference_model_path),
+    sim_model_path: resolveAgainst(baseDir, c.sim_model_path),
     warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),
   };
-  for (const key of ["inference_model_path", "sim_model_path", "study_design_path"] as const) {
-    const p = resolved[key];
-    if (p && !existsSync(p)) throw new InputError(`${source}: ${key}: file not found: ${p}`);
-  }
+  requireFiles(source, {
+    inference_model_path: resolved.inference_model_path,
+    sim_model_path: resolved.sim_model_path,
+    study_design_path: resolved.study_design_path,
+  });
   return resolved;
 }
 
@@ -140,23 +107,8 @@ export function parseStudyConfig(raw: unknown, source: string, baseDir: string):
  * there (the original study's configs hold repo-relative paths), else against the config's folder.
  */
 export async function loadStudyConfig(file: string, overrides: Partial<StudyConfigInput> = {}): Promise<StudyConfig> {
-  const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(abs, "utf8");
-  } catch {
-    throw new InputError(`config file not found: ${abs}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${abs}: not valid JSON (${(err as Error).message})`);
-  }
-  const merged = { ...(raw as object), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
-  const model = (merged as { inference_model_path?: unknown }).inference_model_path;
-  const baseDir = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model)) ? path.dirname(abs) : process.cwd();
-  return parseStudyConfig(merged, abs, baseDir);
+  const { raw, source, baseDir } = await readConfigFile(file, overrides, "inference_model_path");
+  return parseStudyConfig(raw, source, baseDir);
 }
 
 /** Seeds of iteration i (1-based). */

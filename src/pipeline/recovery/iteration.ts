@@ -12,14 +12,15 @@ import path from "node:path";
 import type { CompiledModel } from "../../cmdstan/compile.js";
 import { runDiagnose } from "../../cmdstan/diagnose.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
-import { sample, type ChainProgress } from "../../cmdstan/run.js";
+import { sample } from "../../cmdstan/run.js";
 import { readStanCsv, readStanFit, type StanCsv } from "../../cmdstan/stanCsv.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import { formatSummaryCsv, quantileRuleFor, summarizeFit } from "../../analysis/summary.js";
 import type { TrueParameters } from "../../analysis/recovery.js";
 import { trackedVariables } from "../../analysis/trackedParameters.js";
 import { fitData, type StudyDesign } from "../../design/studyDesign.js";
-import { sha256, writeFileAtomic, writeJsonAtomic, type ReplicateRecord } from "../files.js";
+import type { ReplicateRecord } from "../files.js";
+import { chainHooks, ReplicateFiles } from "../replicateRun.js";
 import type { ReplicateEnv } from "../replicates.js";
 import { iterationSeeds, type StudyConfig } from "./config.js";
 import { parameterNames, type ModelPair } from "./modelContract.js";
@@ -74,43 +75,11 @@ function truthFromSimulation(csv: StanCsv, config: StudyConfig): TrueParameters 
 
 export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: number): Promise<ReplicateRecord> {
   const { config } = ctx;
-  const dir = iterationDir(config.output_dir, i);
   const seeds = iterationSeeds(config, i);
-  const started = Date.now();
-  // Whatever a previous, unfinished attempt left is stale.
-  await rm(dir, { recursive: true, force: true });
-  const files: Record<string, string> = {};
-  const put = async (name: string, content: string) => {
-    await writeFileAtomic(path.join(dir, name), content);
-    files[name] = sha256(content);
-  };
-  const progress = {
-    onProgress: (p: ChainProgress) => env.onChainProgress?.(i, p),
-    onChainState: (_c: number, s: "started" | "finished") => env.onChainState?.(s === "started" ? 1 : -1),
-  };
+  const out = await ReplicateFiles.fresh(iterationDir(config.output_dir, i), i, seeds, env, RECORD_FILE);
+  const dir = out.dir;
   const { scheduler, signal } = env;
   const timeoutMs = config.chain_timeout_s ? config.chain_timeout_s * 1000 : undefined;
-  const timing: Record<string, number> = {};
-  let mark = Date.now();
-  const lap = (step: string) => {
-    const now = Date.now();
-    timing[step] = (now - mark) / 1000;
-    mark = now;
-  };
-  // The completion record, written last: it lists every file's checksum (see files.ts).
-  const finish = async (status: ReplicateRecord["status"]): Promise<ReplicateRecord> => {
-    const record: ReplicateRecord = {
-      index: i,
-      status,
-      files,
-      seeds,
-      seconds: (Date.now() - started) / 1000,
-      fingerprint: env.fingerprint,
-      ...(status === "ok" ? { timing } : {}),
-    };
-    await writeJsonAtomic(path.join(dir, RECORD_FILE), record);
-    return record;
-  };
 
   try {
     // 1. Simulate: one fixed_param draw.
@@ -132,13 +101,13 @@ export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: 
 
     // 2. True parameters.
     const truth = truthFromSimulation(simCsv, config);
-    await put("true_parameters.json", `${JSON.stringify(truth, null, 2)}\n`);
+    await out.put("true_parameters.json", `${JSON.stringify(truth, null, 2)}\n`);
 
     // 3. Inference data: the design without the simulator's hyperparameters and sim_only_keys, plus y.
     const y = oneDraw(simCsv, "y");
     const dataText = toStanJson(fitData(ctx.design, y, config.sim_only_keys), { ints: ctx.models.fitInts });
-    await put("data.json", dataText);
-    lap("simulate");
+    await out.put("data.json", dataText);
+    out.lap("simulate");
 
     // 4. Fit.
     const fitRun = await sample(ctx.inference, {
@@ -155,10 +124,10 @@ export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: 
       signal,
       scheduler,
       timeoutMs,
-      ...progress,
+      ...chainHooks(env, i),
     });
 
-    lap("sample");
+    out.lap("sample");
 
     // 5 and 6 side by side: bin/diagnose (a child process, started first) and the posterior
     // summary (this process) read the same CSVs independently, so they take two cores instead
@@ -182,22 +151,20 @@ export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: 
     });
     const [summary, diagnosis] = await Promise.allSettled([summarizing, diagnosing]);
     if (summary.status === "rejected") throw summary.reason;
-    await put("posterior_summary.csv", summary.value.value);
-    timing.summarize = summary.value.seconds;
+    await out.put("posterior_summary.csv", summary.value.value);
+    out.time("summarize", summary.value.seconds);
     // 6. CmdStan's diagnose on the fit's CSV files.
     if (diagnosis.status === "rejected") throw diagnosis.reason;
-    await put("diagnostics.txt", diagnosis.value.value);
-    timing.diagnose = diagnosis.value.seconds;
+    await out.put("diagnostics.txt", diagnosis.value.value);
+    out.time("diagnose", diagnosis.value.seconds);
 
     if (!config.keep_csv) {
       for (const f of fitRun.csvFiles) await rm(f, { force: true });
     }
-    return await finish("ok");
+    return await out.finish("ok");
   } catch (err) {
     if (signal.aborted) throw err;
     // 7. A failed iteration: keep the reason, leave it out of the metrics, go on.
-    const reason = `iteration ${i} failed: ${(err as Error).message ?? String(err)}\n`;
-    await put("error.txt", reason);
-    return finish("failed");
+    return out.fail(`iteration ${i}`, err);
   }
 }

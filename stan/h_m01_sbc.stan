@@ -1,0 +1,203 @@
+// h_m01_sbc: simulation-based calibration of h_m01 (SPEC sections 2 and 8), in one model.
+//
+// Transformed data draws a truth from the prior, in the simulator's order (stan/h_m01_sim.stan:
+// gamma0; gamma[1..P]; sigma_cell; z[j] for each cell j; beta[j][k, d] (j, then k, then d);
+// delta; then y[m] in order), with h_m01's prior constants, and simulates the choices y. The
+// sampler's seed drives the truth (transformed data is seeded by `random seed`). Parameters,
+// priors and likelihood are h_m01's, so one NUTS run is the fit of that simulated data set.
+//
+// Generated quantities: `pars_`, the truth of the tracked scalars (constant over draws), and
+// per draw `ranks_[k]` = 1 if the draw of scalar k exceeds its truth, else 0. Tracked scalars,
+// in the order every tool of the study family uses: gamma0, gamma[1..P], sigma_cell,
+// alpha[1..J], delta[1..K-1] (1 + P + 1 + J + K - 1 of them; 29 for the 6 x 3 design). A draw
+// equal to the truth counts as not exceeding it. The rank of scalar k is the number of kept
+// draws with ranks_[k] = 0, computed by the tool after thinning.
+//
+// Performance (as h_m01, SPEC section 7): the functions block is a verbatim copy of
+// stan/h_m01.stan's (a test compares them): eta once per (cell, alternative), the likelihood
+// vectorised over problems. Nothing reads posterior log_lik or y_pred in SBC, so this model
+// does not write them: each draw's CSV row holds the parameters, transformed parameters and
+// the 2 x (tracked scalars) SBC columns only.
+//
+// Data: h_m01's data without y. Requires stanc >= 2.26 (array syntax); checked with CmdStan 2.27.
+functions {
+  // Expected utilities eta[j, r] = softmax(beta[j] * w[r]) . upsilon for every cell j and
+  // alternative r, as a J x R matrix. W is D x R (column r = w[r]). All cells at once:
+  // B stacks the beta[j] (rows (j - 1) * K + 1 .. j * K), E = exp(B * W - c) with
+  // c = max(B * W) so no exp overflows; reshaped to K x (J * R), column (r - 1) * J + j holds
+  // cell j, alternative r, and eta = (upsilon' E) ./ (1' E).
+  matrix h_m01_eta(array[] matrix beta, vector upsilon, matrix W) {
+    int J = size(beta);
+    int K = rows(upsilon);
+    int R = cols(W);
+    matrix[J * K, rows(W)] B;
+    matrix[J * K, R] BW;
+    matrix[K, J * R] E;
+    matrix[2, J * R] NE;                 // numerators upsilon' E and denominators 1' E
+    for (j in 1:J) B[((j - 1) * K + 1):(j * K)] = beta[j];
+    BW = B * W;
+    E = to_matrix(exp(BW - max(BW)), K, J * R);
+    NE = append_row(upsilon', rep_row_vector(1, K)) * E;
+    return to_matrix(NE[1] ./ NE[2], J, R);
+  }
+
+  // Total log-likelihood sum_m log softmax(alpha_j * eta[j, menu_m])[y_m], j = cell[m].
+  // With a[j, r] = alpha_j * (eta[j, r] - 1) <= 0 (the shift alpha_j cancels between the
+  // chosen term and the normaliser, since eta <= 1):
+  //   sum_m a[j, chosen_m] - log(s_m),  s_m = sum_{r in menu_m} exp(a[j, r]).
+  // The chosen term is n_chosen . to_vector(a), n_chosen[(r - 1) * J + j] counting the problems
+  // of cell j that chose r. The menu sums use the padded slot table: slot[(i - 1) * M + m] is
+  // the index (r - 1) * J + j of the i-th alternative of problem m into to_vector(a), or
+  // J * R + 1 (a zero) for i > N[m]; so s = to_matrix(exp(a)[slot], M, N_max) * 1.
+  // s_m >= exp(-alpha_j) underflows only when alpha_j is in the hundreds; then the exact
+  // per-menu log_sum_exp is used instead.
+  real h_m01_loglik(matrix eta, vector alpha, array[] int slot, array[] int N,
+                    vector n_chosen) {
+    int M = size(N);
+    int N_max = size(slot) %/% M;
+    vector[num_elements(eta)] a = to_vector(diag_pre_multiply(alpha, eta - 1));
+    vector[M] s = to_matrix(append_row(exp(a), 0)[slot], M, N_max) * rep_vector(1, N_max);
+    real ll = dot_product(n_chosen, a);
+    if (min(s) > 1e-250) return ll - sum(log(s));
+    for (m in 1:M) {
+      vector[N[m]] u;
+      for (i in 1:N[m]) u[i] = a[slot[(i - 1) * M + m]];
+      ll -= log_sum_exp(u);
+    }
+    return ll;
+  }
+}
+
+data {
+  int<lower=1> J;                      // cells
+  int<lower=2> K;                      // consequences
+  int<lower=1> D;                      // feature dimensions
+  int<lower=2> R;                      // alternatives in the shared pool
+  int<lower=0> P;                      // cell-level predictors (no intercept)
+  array[R] vector[D] w;                // features of alternative r
+  int<lower=1> M_total;                // choice problems
+  array[M_total] int cell;             // cell of problem m, 1..J
+  array[M_total, R] int I;             // I[m, r] = 1 if alternative r is on menu m
+  array[J] int M_per_cell;             // problems per cell
+  matrix[J, P] X;                      // design matrix
+}
+
+transformed data {
+  array[M_total] int N;                // menu sizes N_m
+  array[J] int n_in_cell = rep_array(0, J);
+  int S = 0;                           // total number of menu slots
+  matrix[D, R] W;                      // W[, r] = w[r]
+  for (r in 1:R) W[, r] = w[r];
+
+  for (m in 1:M_total) {
+    if (cell[m] < 1 || cell[m] > J)
+      reject("h_m01_sbc: cell[", m, "] = ", cell[m], " is outside 1..J (J = ", J, ")");
+    n_in_cell[cell[m]] += 1;
+    N[m] = 0;
+    for (r in 1:R) {
+      if (I[m, r] != 0 && I[m, r] != 1)
+        reject("h_m01_sbc: I[", m, ", ", r, "] = ", I[m, r], " must be 0 or 1");
+      N[m] += I[m, r];
+    }
+    if (N[m] < 2)
+      reject("h_m01_sbc: menu of problem m = ", m, " (row I[", m, "]) has N_m = ", N[m],
+             " alternative(s); at least 2 are required");
+    S += N[m];
+  }
+  for (j in 1:J) {
+    if (n_in_cell[j] != M_per_cell[j])
+      reject("h_m01_sbc: M_per_cell[", j, "] = ", M_per_cell[j], " but ", n_in_cell[j],
+             " problems have cell = ", j);
+  }
+
+  // Ragged menu structure: the alternatives of problem m are alt[start[m]] ..
+  // alt[start[m] + N[m] - 1], in increasing r.
+  array[S] int alt;
+  array[M_total] int start;
+  {
+    int pos = 1;
+    for (m in 1:M_total) {
+      start[m] = pos;
+      for (r in 1:R) {
+        if (I[m, r] == 1) {
+          alt[pos] = r;
+          pos += 1;
+        }
+      }
+    }
+  }
+
+  // The truth, drawn from the prior in the simulator's order, and the simulated choices.
+  int n_pars = 1 + P + 1 + J + K - 1;
+  vector[n_pars] pars_true;
+  array[M_total] int y;
+  {
+    real gamma0_t = normal_rng(2.5, 0.5);
+    vector[P] gamma_t;
+    real sigma_cell_t;
+    vector[J] z_t;
+    array[J] matrix[K, D] beta_t;
+    vector[K - 1] delta_t;
+    vector[J] alpha_t;
+    matrix[J, R] eta_t;
+    for (p in 1:P) gamma_t[p] = normal_rng(0, 0.5);
+    {
+      real h = normal_rng(0, 0.3);
+      sigma_cell_t = h < 0 ? -h : h;   // half-normal (no abs(): 2.27 deprecates it for reals)
+    }
+    for (j in 1:J) z_t[j] = normal_rng(0, 1);
+    for (j in 1:J) for (k in 1:K) for (d in 1:D) beta_t[j][k, d] = normal_rng(0, 1);
+    delta_t = dirichlet_rng(rep_vector(1, K - 1));
+
+    alpha_t = exp(gamma0_t + X * gamma_t + sigma_cell_t * z_t);
+    eta_t = h_m01_eta(beta_t, cumulative_sum(append_row(0, delta_t)), W);
+    for (m in 1:M_total)
+      y[m] = categorical_logit_rng(alpha_t[cell[m]] * eta_t[cell[m], segment(alt, start[m], N[m])]');
+    pars_true = append_row(append_row(append_row(gamma0_t, gamma_t), append_row(sigma_cell_t, alpha_t)), delta_t);
+  }
+
+  // For the likelihood (see h_m01_loglik): the padded slot table (column-major M_total x N_max)
+  // and n_chosen[(r - 1) * J + j] = number of problems of cell j whose chosen alternative is r.
+  int N_max = max(N);
+  array[M_total * N_max] int slot = rep_array(J * R + 1, M_total * N_max);
+  vector[J * R] n_chosen = rep_vector(0, J * R);
+  for (m in 1:M_total) {
+    for (i in 1:N[m]) slot[(i - 1) * M_total + m] = (alt[start[m] + i - 1] - 1) * J + cell[m];
+    n_chosen[slot[(y[m] - 1) * M_total + m]] += 1;
+  }
+}
+
+parameters {
+  real gamma0;
+  vector[P] gamma;
+  real<lower=0> sigma_cell;
+  vector[J] z_alpha;
+  array[J] matrix[K, D] beta;
+  simplex[K - 1] delta;
+}
+
+transformed parameters {
+  vector[J] log_alpha = gamma0 + X * gamma + sigma_cell * z_alpha;
+  vector<lower=0>[J] alpha = exp(log_alpha);
+  vector[K] upsilon = cumulative_sum(append_row(0, delta));
+}
+
+model {
+  gamma0 ~ normal(2.5, 0.5);
+  gamma ~ normal(0, 0.5);
+  sigma_cell ~ normal(0, 0.3);
+  z_alpha ~ std_normal();
+  for (j in 1:J) to_vector(beta[j]) ~ std_normal();
+  delta ~ dirichlet(rep_vector(1, K - 1));
+
+  target += h_m01_loglik(h_m01_eta(beta, upsilon, W), alpha, slot, N, n_chosen);
+}
+
+generated quantities {
+  vector[n_pars] pars_ = pars_true;
+  array[n_pars] int ranks_;
+  {
+    vector[n_pars] draw = append_row(append_row(append_row(gamma0, gamma), append_row(sigma_cell, alpha)), delta);
+    for (k in 1:n_pars) ranks_[k] = draw[k] > pars_true[k];
+  }
+}
