@@ -13,6 +13,7 @@ import { infoCommand } from "./cli/info.js";
 import { recoverCommand } from "./cli/recover.js";
 import { sampleCommand } from "./cli/sample.js";
 import { summaryCommand } from "./cli/summary.js";
+import { workerCommand } from "./cli/worker.js";
 
 function reportAndExit(err: unknown): never {
   if (err instanceof UserFacingError) {
@@ -34,6 +35,7 @@ await yargs(hideBin(process.argv))
   .command(recoverCommand)
   .command(summaryCommand)
   .command(diagnoseCommand)
+  .command(workerCommand)
   .demandCommand(1, "Name a command; see --help.")
   .strict()
   .fail((msg, err, y) => {

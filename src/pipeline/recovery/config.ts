@@ -153,10 +153,20 @@ export async function loadStudyConfig(file: string, overrides: Partial<StudyConf
   } catch (err) {
     throw new InputError(`${abs}: not valid JSON (${(err as Error).message})`);
   }
-  const merged = { ...(raw as object), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const merged: Record<string, unknown> = { ...(raw as object), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   const model = (merged as { inference_model_path?: unknown }).inference_model_path;
   const baseDir = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model)) ? path.dirname(abs) : process.cwd();
   return parseStudyConfig(merged, abs, baseDir);
+}
+
+/**
+ * The config as JSON that parseStudyConfig turns back into the same study (absolute paths,
+ * the warmup it resolved, the CmdStan in use): what a cluster task rebuilds the study from.
+ * Executor settings are left out; a task runs where it is.
+ */
+export function portableConfig(c: StudyConfig, cmdstanPath: string): Record<string, unknown> {
+  const { source: _source, warmup, ...keys } = c;
+  return JSON.parse(JSON.stringify({ ...keys, n_mcmc_warmup: warmup, cmdstan: cmdstanPath }));
 }
 
 /** Seeds of iteration i (1-based). */
