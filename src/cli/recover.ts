@@ -6,8 +6,9 @@
 import type { CommandModule } from "yargs";
 import { loadStudyConfig } from "../pipeline/recovery/config.js";
 import { runStudy } from "../pipeline/recovery/study.js";
+import { executorOverrides, withExecutorOptions, type ExecutorArgs } from "./executorOptions.js";
 
-interface RecoverArgs {
+interface RecoverArgs extends ExecutorArgs {
   config: string;
   output?: string;
   cores?: number;
@@ -20,7 +21,7 @@ export const recoverCommand: CommandModule<object, RecoverArgs> = {
   command: "recover",
   describe: "run or resume a parameter-recovery study",
   builder: (y) =>
-    y
+    withExecutorOptions(y)
       .option("config", { type: "string", demandOption: true, describe: "study config (JSON)" })
       .option("output", { type: "string", describe: "output folder (overrides output_dir)" })
       .option("cores", { type: "number", describe: "cores shared by all chains (default: all)" })
@@ -33,13 +34,15 @@ export const recoverCommand: CommandModule<object, RecoverArgs> = {
       cores: argv.cores,
       seed: argv.seed,
       cmdstan: argv.cmdstan,
+      ...executorOverrides(argv),
     });
     const ac = new AbortController();
     let interrupts = 0;
     const onSignal = (sig: NodeJS.Signals) => {
       interrupts += 1;
       if (interrupts > 1) process.exit(130);
-      process.stderr.write(`\n[recover] ${sig}: stopping CmdStan processes; finished iterations are kept (again to quit now)\n`);
+      const where = config.executor === "slurm" ? "cancelling the Slurm job" : "stopping CmdStan processes";
+      process.stderr.write(`\n[recover] ${sig}: ${where}; finished iterations are kept (again to quit now)\n`);
       ac.abort(new Error(`interrupted by ${sig}`));
     };
     process.on("SIGINT", onSignal);

@@ -20,6 +20,7 @@ import { z } from "zod";
 import { InputError } from "../../cmdstan/errors.js";
 import { designConfigSchema, formatZodError } from "../../design/studyDesign.js";
 import { dropNoteKeys } from "../../util/noteKeys.js";
+import { executorConfigFields } from "../executors/slurmOptions.js";
 
 export const DEFAULT_SEED = 12345;
 /** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
@@ -75,6 +76,8 @@ export const studyConfigSchema = z
     cmdstan: z.string().min(1).optional(),
     /** Free text carried into the report. */
     description: z.string().optional(),
+    /** Where fits run ("local" or "slurm") and the Slurm settings; results do not depend on them. */
+    ...executorConfigFields,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -154,6 +157,9 @@ export async function loadStudyConfig(file: string, overrides: Partial<StudyConf
     throw new InputError(`${abs}: not valid JSON (${(err as Error).message})`);
   }
   const merged: Record<string, unknown> = { ...(raw as object), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  // Slurm settings given on the command line override the config's one by one.
+  const rawSlurm = (raw as { slurm?: unknown }).slurm;
+  if (overrides.slurm && rawSlurm && typeof rawSlurm === "object") merged.slurm = { ...rawSlurm, ...overrides.slurm };
   const model = (merged as { inference_model_path?: unknown }).inference_model_path;
   const baseDir = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model)) ? path.dirname(abs) : process.cwd();
   return parseStudyConfig(merged, abs, baseDir);
@@ -165,7 +171,7 @@ export async function loadStudyConfig(file: string, overrides: Partial<StudyConf
  * Executor settings are left out; a task runs where it is.
  */
 export function portableConfig(c: StudyConfig, cmdstanPath: string): Record<string, unknown> {
-  const { source: _source, warmup, ...keys } = c;
+  const { source: _source, warmup, executor: _executor, slurm: _slurm, ...keys } = c;
   return JSON.parse(JSON.stringify({ ...keys, n_mcmc_warmup: warmup, cmdstan: cmdstanPath }));
 }
 

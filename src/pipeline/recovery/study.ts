@@ -10,6 +10,7 @@ import { locateCmdStan } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import { serializeStudyDesign } from "../../design/studyDesignFile.js";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
+import { selectExecutor } from "../executors/select.js";
 import { defaultCores, runReplicates, type ReplicateExecutor, type ReplicateStudy, type RunReplicatesOptions, type StudyKind } from "../replicates.js";
 import { compileAll, designHash, prepareDesign } from "../studySetup.js";
 import { parseStudyConfig, portableConfig, resultFingerprint, type StudyConfig } from "./config.js";
@@ -101,6 +102,7 @@ export const recoveryStudyKind: StudyKind = {
 /** Run (or resume) a recovery study. */
 export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}): Promise<StudyResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const r = await runReplicates(() => prepareRecoveryStudy(config, log), { ...opts, log });
+  const executor = opts.executor ?? selectExecutor(config.executor, config.slurm);
+  const r = await runReplicates(() => prepareRecoveryStudy(config, log), { ...opts, log, executor });
   return { ...r.summary, outputDir: r.outputDir, wallSeconds: r.wallSeconds, resumed: r.resumed };
 }
