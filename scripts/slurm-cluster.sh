@@ -46,7 +46,9 @@ free_port() {
   log "no free TCP port found"; exit 1
 }
 
-# PIDs of processes started for this cluster, and all their descendants (the jobs).
+# PIDs of processes started for this cluster, and all their descendants (the jobs). Daemons
+# carry the mark in their environment; slurmstepd (a job's step daemon, whose parent is init)
+# overwrites its environment, but keeps the cluster's slurmd.log open.
 cluster_pids() {
   local marked=() pid
   for env in /proc/[0-9]*/environ; do
@@ -54,6 +56,9 @@ cluster_pids() {
     [ "$pid" = "$$" ] && continue
     if tr '\0' '\n' 2>/dev/null <"$env" | grep -qxF "CMDSTAN_RECOVER_SLURM_CLUSTER=$DIR"; then marked+=("$pid"); fi
   done
+  while read -r pid; do
+    [ -n "$pid" ] && [ "$pid" != "$$" ] && marked+=("$pid")
+  done < <(find /proc/[0-9]*/fd -maxdepth 1 -lname "$DIR/*" 2>/dev/null | cut -d/ -f3 | sort -u)
   [ ${#marked[@]} -gt 0 ] || return 0
   # Breadth-first over the parent -> child table.
   local table queue=("${marked[@]}") seen=" " next
