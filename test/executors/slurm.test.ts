@@ -109,6 +109,15 @@ describe.skipIf(skipReason !== undefined)(`Slurm executor on a private Slurm clu
     expect(recipe).toMatchObject({ kind: "recover", config: { output_dir: out, n_mcmc_warmup: 50, seed: 12345 } });
   });
 
+  it("says what a task asks for when no node is large enough", async () => {
+    const chains = os.availableParallelism() + 1;
+    const file = await writeConfig("toolarge", { n_iterations: 1, n_mcmc_chains: chains });
+    const config = await loadStudyConfig(file, { output_dir: path.join(tmp, "toolarge"), executor: "slurm" });
+    await expect(runStudy(config, quietRun())).rejects.toThrow(
+      new RegExp(`sbatch .* failed .*node configuration is not available.*\nEach task asks for ${chains} cores on one node \(one per chain: n_mcmc_chains\)`, "s"),
+    );
+  });
+
   it("Ctrl-C cancels the array and keeps finished fits; the same command submits only the missing ones", async () => {
     const out = path.join(tmp, "interrupted");
     const args = [CLI, "recover", "--config", configFile, "--output", out, "--executor", "slurm", "--batch-size", "1", "--max-concurrent", "1"];

@@ -241,6 +241,6 @@ function unfinishedRecord(i: number, fingerprint: string): ReplicateRecord {
 
 async function logTail(file: string): Promise<string> {
   const text = await readFile(file, "utf8").catch(() => undefined);
-  if (text === undefined) return "(no log: the task may never have started)";
+  if (text === undefined) return "(no log here: the task may never have started, or its node does not share this filesystem)";
   return text.trimEnd().split("\n").slice(-LOG_TAIL_LINES).join("\n") || "(empty log)";
 }

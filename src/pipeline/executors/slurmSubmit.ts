@@ -12,7 +12,7 @@ import { z } from "zod";
 import { InputError } from "../../cmdstan/errors.js";
 import { projectRoot } from "../../cmdstan/locate.js";
 import { formatZodError } from "../../design/studyDesign.js";
-import { arrayTaskStates, isActiveState, sbatch } from "../../slurm/commands.js";
+import { arrayTaskStates, isActiveState, sbatch, SlurmError } from "../../slurm/commands.js";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
 import type { ReplicateStudy } from "../replicates.js";
 import { formatReplicateList } from "./batches.js";
@@ -129,7 +129,13 @@ export async function submitArray(study: ReplicateStudy<unknown>, batches: numbe
     options,
   });
   await writeFileAtomic(script, renderTaskScript({ study, batches, cpusPerTask, worker, sbatchArgs: args }));
-  const jobId = await sbatch(script, args, study.outputDir);
+  const jobId = await sbatch(script, args, study.outputDir).catch((err: Error) => {
+    if (!/node configuration is not available/i.test(err.message)) throw err;
+    throw new SlurmError(
+      `${err.message}\nEach task asks for ${cpusPerTask} cores on one node (one per chain: n_mcmc_chains) and --mem-per-cpu for each; ` +
+        `does the partition have nodes that large? (sinfo -o "%P %c %m" lists cores and memory per node.)`,
+    );
+  });
   const replicates = formatReplicateList(batches.flat());
   await writeJsonAtomic(path.join(folder, "jobs.json"), [...jobs, { job_id: jobId, submitted: new Date().toISOString(), script, replicates, batches }]);
   return { jobId, batches, cpusPerTask, script, logDir };

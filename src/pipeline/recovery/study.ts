@@ -42,7 +42,8 @@ export async function prepareRecoveryStudy(
   // Models are checked against the design and the config first (cheap, stanc only).
   const design = await prepareDesign(config);
   const models = await checkModelPair(install, config, design);
-  log(`[recover] compiling ${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)} (cached when unchanged)`);
+  const names = `${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)}`;
+  log(opts.cachedModelsOnly ? `[recover] using the compiled ${names}` : `[recover] compiling ${names} (cached when unchanged)`);
   const [inference, sim] = await compileAll(install, [config.inference_model_path, config.sim_model_path], { cachedOnly: opts.cachedModelsOnly });
 
   const out = config.output_dir;
