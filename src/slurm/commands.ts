@@ -36,6 +36,27 @@ export function isActiveState(state: string): boolean {
   return ACTIVE_STATES.has(state);
 }
 
+/**
+ * Reasons a pending job gives that do not go away by waiting: the request exceeds what the
+ * partition, account or QOS allows (clusters that do not refuse such jobs at submission keep
+ * them pending for ever).
+ */
+const NEVER_STARTS = new Set([
+  "BadConstraints",
+  "PartitionConfig",
+  "PartitionNodeLimit",
+  "PartitionTimeLimit",
+  "InvalidAccount",
+  "InvalidQOS",
+  "AccountNotAllowed",
+  "QOSNotAllowed",
+  "DependencyNeverSatisfied",
+]);
+
+export function neverStarts(task: { state: string; reason: string }): boolean {
+  return task.state === "PENDING" && NEVER_STARTS.has(task.reason);
+}
+
 const COMMAND_TIMEOUT_MS = 60_000;
 
 async function slurm(command: string, args: string[], cwd?: string): Promise<string> {

@@ -109,13 +109,18 @@ describe.skipIf(skipReason !== undefined)(`Slurm executor on a private Slurm clu
     expect(recipe).toMatchObject({ kind: "recover", config: { output_dir: out, n_mcmc_warmup: 50, seed: 12345 } });
   });
 
-  it("says what a task asks for when no node is large enough", async () => {
+  it("stops, cancelling its array, when no node is large enough for a task, and says what a task asks for", async () => {
     const chains = os.availableParallelism() + 1;
+    const out = path.join(tmp, "toolarge");
     const file = await writeConfig("toolarge", { n_iterations: 1, n_mcmc_chains: chains });
-    const config = await loadStudyConfig(file, { output_dir: path.join(tmp, "toolarge"), executor: "slurm" });
+    const config = await loadStudyConfig(file, { output_dir: out, executor: "slurm" });
+    // Slurm 22.05 keeps such a job pending (reason PartitionConfig) instead of refusing it.
     await expect(runStudy(config, quietRun())).rejects.toThrow(
-      new RegExp(`sbatch .* failed .*node configuration is not available.*\nEach task asks for ${chains} cores on one node \(one per chain: n_mcmc_chains\)`, "s"),
+      new RegExp(`cannot start: its tasks wait with reason PartitionConfig.*Each task asks for ${chains} cores on one node \\(one per chain: n_mcmc_chains\\).*The job is cancelled`),
     );
+    const [job] = await jobsOf(out);
+    const tasks = await arrayTaskStates(job.job_id);
+    expect([...(tasks?.values() ?? [])].map((t) => t.state)).toEqual(["CANCELLED"]);
   });
 
   it("Ctrl-C cancels the array and keeps finished fits; the same command submits only the missing ones", async () => {

@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { arrayTaskStates, isActiveState, jobDetails, scancel, slurmVersion, type ArrayTaskState } from "../../slurm/commands.js";
+import { arrayTaskStates, isActiveState, jobDetails, neverStarts, scancel, SlurmError, slurmVersion, type ArrayTaskState } from "../../slurm/commands.js";
 import { replicateRecordSchema, verifyReplicate, writeFileAtomic, type ReplicateRecord } from "../files.js";
 import type { ExecutorHooks, ReplicateExecutor, ReplicateStudy } from "../replicates.js";
 import { writeStudyRecipe } from "../studyRecipe.js";
@@ -145,6 +145,7 @@ class ArrayWatch {
       return;
     }
     this.squeueTrouble = false;
+    this.refuseWhatNeverStarts(tasks);
     for (let t = 0; t < this.job.batches.length; t++) {
       if (this.ended.has(t)) continue;
       const task = tasks?.get(t);
@@ -159,11 +160,24 @@ class ArrayWatch {
     this.showTasks(tasks);
   }
 
+  /** Tasks pending for a reason that waiting does not cure: the array is cancelled (by run()) and the study stops. */
+  private refuseWhatNeverStarts(tasks: Map<number, ArrayTaskState> | undefined): void {
+    const stuck = [...(tasks?.values() ?? [])].find(neverStarts);
+    if (!stuck) return;
+    throw new SlurmError(
+      `Slurm job ${this.job.jobId} cannot start: its tasks wait with reason ${stuck.reason}, which waiting does not change. ` +
+        `Each task asks for ${this.job.cpusPerTask} cores on one node (one per chain: n_mcmc_chains)` +
+        `${this.options.mem_per_cpu ? `, ${this.options.mem_per_cpu} per core` : ""}${this.options.time ? ` and --time ${this.options.time}` : ""}; ` +
+        `check them against the partition (sinfo -o "%P %c %m %l" lists cores, memory and time limit per node) and the account. The job is cancelled.`,
+    );
+  }
+
   private showTasks(tasks: Map<number, ArrayTaskState> | undefined): void {
-    const states = [...(tasks?.values() ?? [])].map((t) => t.state);
-    const running = states.filter((s) => s === "RUNNING").length;
-    const pending = states.filter((s) => s === "PENDING").length;
-    this.hooks.progress.remote(running * this.job.cpusPerTask, `slurm job ${this.job.jobId}: ${running} task(s) running, ${pending} pending`);
+    const all = [...(tasks?.values() ?? [])];
+    const running = all.filter((t) => t.state === "RUNNING").length;
+    const pending = all.filter((t) => t.state === "PENDING");
+    const why = pending.length ? ` (${pending[0].reason})` : "";
+    this.hooks.progress.remote(running * this.job.cpusPerTask, `slurm job ${this.job.jobId}: ${running} task(s) running, ${pending.length} pending${why}`);
   }
 
   /** A task ended: the replicates of its batch without a record are unfinished. */
