@@ -192,37 +192,43 @@ describe.skipIf(skipReason !== undefined)(`Slurm executor on a private Slurm clu
 
   it("a cancelled task and a task killed by its time limit: finished fits kept, the rest reported CANCELLED / TIMEOUT and redone on resume", async () => {
     const out = path.join(tmp, "limits");
-    // Task 0 runs iterations 1-24 on one core: over 100 CPU-seconds of fits (5 s each on an idle
-    // machine), more than a 1-minute limit allows however fast the machine; task 1 runs 25.
-    const file = await writeConfig("limits", { n_iterations: 25, n_mcmc_chains: 1, n_mcmc_samples: 200 });
+    const file = await writeConfig("limits", { n_mcmc_chains: 1, n_mcmc_samples: 200 });
+    // Task 0 must outlast a 1-minute limit (Slurm enforces it 60-90 s in) on this machine, fast or
+    // busy: it gets about 150 s of fits, sized from 4 of them timed here first (one core each).
+    const calibration = path.join(tmp, "limits-calibration");
+    await runStudy(await loadStudyConfig(file, { output_dir: calibration, n_iterations: 4, cores: 2 }), quietRun());
+    const fitSeconds = await Promise.all([1, 2, 3, 4].map(async (i) => JSON.parse(await read(recordOf(calibration, i))).seconds as number));
+    const batch = Math.min(100, Math.max(4, Math.ceil(150 / [...fitSeconds].sort((a, b) => a - b)[1])));
+    const count = batch + 1; // task 1 runs the last iteration alone
     const lines: string[] = [];
-    const run = runStudy(await loadStudyConfig(file, { output_dir: out, executor: "slurm", slurm: { batch_size: 24, time: "1" } }), quietRun(lines));
+    const opts = { output_dir: out, n_iterations: count, executor: "slurm" as const };
+    const run = runStudy(await loadStudyConfig(file, { ...opts, slurm: { batch_size: batch, time: "1" } }), quietRun(lines));
     run.catch(() => {}); // awaited below
 
     const jobId = await waitFor("the submission", async () => (existsSync(path.join(out, "slurm", "jobs.json")) ? (await jobsOf(out))[0].job_id : undefined));
-    await waitFor("task 1 to be fitting", async () => (await arrayTaskStates(jobId))?.get(1)?.state === "RUNNING" && existsSync(path.join(out, "iteration_25", "fit")));
+    await waitFor("task 1 to be fitting", async () => (await arrayTaskStates(jobId))?.get(1)?.state === "RUNNING" && existsSync(path.join(out, `iteration_${count}`, "fit")));
     await scancel(`${jobId}_1`);
 
     // While the array runs, a second start on the folder is refused.
-    const again = runStudy(await loadStudyConfig(file, { output_dir: out, executor: "slurm" }), quietRun());
+    const again = runStudy(await loadStudyConfig(file, opts), quietRun());
     await expect(again).rejects.toThrow(new RegExp(`Slurm job ${jobId} of the study in .* still has 1 task\\(s\\) running: .*scancel ${jobId}`));
 
     const result = await run;
     const unfinished = result.failures.map((f) => f.iteration);
-    const finished = Array.from({ length: 25 }, (_, k) => k + 1).filter((i) => !unfinished.includes(i));
-    expect(unfinished).toContain(25);
+    const finished = Array.from({ length: count }, (_, k) => k + 1).filter((i) => !unfinished.includes(i));
+    expect(unfinished).toContain(count);
     expect(unfinished.length).toBeGreaterThan(1);
     expect(result.nSuccessful).toBe(finished.length);
     const log = lines.join("\n");
-    expect(log).toContain(`Slurm task ${jobId}_1 ended CANCELLED: iteration(s) 25 not finished`);
+    expect(log).toContain(`Slurm task ${jobId}_1 ended CANCELLED: iteration(s) ${count} not finished`);
     expect(log).toMatch(new RegExp(`Slurm task ${jobId}_0 ended TIMEOUT: iteration\\(s\\) [\\d,-]+ not finished`));
     expect(log).toMatch(/\d+ iteration\(s\) not finished on Slurm \(.*TIMEOUT \d+.*\); run the same command again to redo them \(raise --time/);
-    const error25 = await read(path.join(out, "iteration_25", "error.txt"));
-    expect(error25).toMatch(new RegExp(`^iteration 25 was not finished: Slurm array task ${jobId}_1 \\(iterations 25\\) ended CANCELLED`));
-    expect(error25).toMatch(/CANCELLED AT/); // the task log's tail
-    for (const i of unfinished.filter((k) => k !== 25)) {
+    const cancelled = await read(path.join(out, `iteration_${count}`, "error.txt"));
+    expect(cancelled).toMatch(new RegExp(`^iteration ${count} was not finished: Slurm array task ${jobId}_1 \\(iterations ${count}\\) ended CANCELLED`));
+    expect(cancelled).toMatch(/CANCELLED AT/); // the task log's tail
+    for (const i of unfinished.filter((k) => k !== count)) {
       const error = await read(path.join(out, `iteration_${i}`, "error.txt"));
-      expect(error).toMatch(new RegExp(`Slurm array task ${jobId}_0 \\(iterations 1-24\\) ended TIMEOUT \\(reason TimeLimit, .*limit 00:01:00\\)`));
+      expect(error).toMatch(new RegExp(`Slurm array task ${jobId}_0 \\(iterations 1-${batch}\\) ended TIMEOUT \\(reason TimeLimit, .*limit 00:01:00\\)`));
       expect(error).toMatch(/DUE TO TIME LIMIT/);
       expect(existsSync(recordOf(out, i))).toBe(false);
     }
@@ -230,8 +236,8 @@ describe.skipIf(skipReason !== undefined)(`Slurm executor on a private Slurm clu
     const finishedRecords = await Promise.all(finished.map((i) => read(recordOf(out, i))));
 
     // Resume: only the unfinished ones are submitted, and redone.
-    const resumed = await runStudy(await loadStudyConfig(file, { output_dir: out, executor: "slurm", slurm: { batch_size: 1 } }), quietRun());
-    expect(resumed.nSuccessful).toBe(25);
+    const resumed = await runStudy(await loadStudyConfig(file, { ...opts, slurm: { batch_size: 1 } }), quietRun());
+    expect(resumed.nSuccessful).toBe(count);
     expect(resumed.resumed).toBe(finished.length);
     const jobs = await jobsOf(out);
     expect(jobs).toHaveLength(2);
