@@ -176,7 +176,7 @@ class ArrayWatch {
     const all = [...(tasks?.values() ?? [])];
     const running = all.filter((t) => t.state === "RUNNING").length;
     const pending = all.filter((t) => t.state === "PENDING");
-    const why = pending.length ? ` (${pending[0].reason})` : "";
+    const why = pending.length && pending[0].reason !== "None" ? ` (${pending[0].reason})` : "";
     this.hooks.progress.remote(running * this.job.cpusPerTask, `slurm job ${this.job.jobId}: ${running} task(s) running, ${pending.length} pending${why}`);
   }
 
