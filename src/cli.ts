@@ -14,6 +14,7 @@ import { recoverCommand } from "./cli/recover.js";
 import { sampleCommand } from "./cli/sample.js";
 import { sbcCommand } from "./cli/sbc.js";
 import { summaryCommand } from "./cli/summary.js";
+import { workerCommand } from "./cli/worker.js";
 
 function reportAndExit(err: unknown): never {
   if (err instanceof UserFacingError) {
@@ -36,6 +37,7 @@ await yargs(hideBin(process.argv))
   .command(sbcCommand)
   .command(summaryCommand)
   .command(diagnoseCommand)
+  .command(workerCommand)
   .demandCommand(1, "Name a command; see --help.")
   .strict()
   .fail((msg, err, y) => {

@@ -1,6 +1,7 @@
 /** Options and helpers shared by the CLI commands. */
 import type { Argv } from "yargs";
 import { locateCmdStan, type CmdStanInstall, type CmdStanPurpose } from "../cmdstan/locate.js";
+import { executorOverrides, withExecutorOptions, type ExecutorArgs } from "./executorOptions.js";
 
 export interface CmdStanArgs {
   cmdstan?: string;
@@ -18,8 +19,8 @@ export function cmdstanFrom(argv: CmdStanArgs, purpose: CmdStanPurpose = "compil
   return locateCmdStan({ explicit: argv.cmdstan, purpose });
 }
 
-/** The options of every study command (recover, sbc). */
-export interface StudyArgs {
+/** The options of every study command (recover, sbc), including where its fits run. */
+export interface StudyArgs extends ExecutorArgs {
   config: string;
   output?: string;
   cores?: number;
@@ -30,7 +31,7 @@ export interface StudyArgs {
 
 /** Adds the study options; `what` names the config ("study", "SBC") and `unit` a replicate ("iteration"). */
 export function withStudyOptions<T>(y: Argv<T>, what: string, unit: string): Argv<T & StudyArgs> {
-  return y
+  return withExecutorOptions(y)
     .option("config", { type: "string", demandOption: true, describe: `${what} config (JSON)` })
     .option("output", { type: "string", describe: "output folder (overrides output_dir)" })
     .option("cores", { type: "number", describe: "cores shared by all chains (default: all)" })
@@ -41,20 +42,28 @@ export function withStudyOptions<T>(y: Argv<T>, what: string, unit: string): Arg
 
 /** The config keys the study options override (undefined: keep the config's). */
 export function studyOverrides(argv: StudyArgs) {
-  return { output_dir: argv.output, cores: argv.cores, seed: argv.seed, cmdstan: argv.cmdstan };
+  return { output_dir: argv.output, cores: argv.cores, seed: argv.seed, cmdstan: argv.cmdstan, ...executorOverrides(argv) };
+}
+
+/** Who runs a study's fits, for the message an interrupt prints. */
+export interface StudyPlace {
+  command: string;
+  unit: string;
+  executor: string;
 }
 
 /**
- * Run a study so that Ctrl-C (or SIGTERM) stops every CmdStan process and keeps the finished
- * replicates (`unit`s); a second signal exits at once.
+ * Run a study so that Ctrl-C (or SIGTERM) stops every CmdStan process (or cancels the Slurm
+ * job) and keeps the finished replicates (`unit`s); a second signal exits at once.
  */
-export async function runInterruptibly<T>(command: string, unit: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function runInterruptibly<T>({ command, unit, executor }: StudyPlace, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts += 1;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write(`\n[${command}] ${sig}: stopping CmdStan processes; finished ${unit}s are kept (again to quit now)\n`);
+    const stopping = executor === "slurm" ? "cancelling the Slurm job" : "stopping CmdStan processes";
+    process.stderr.write(`\n[${command}] ${sig}: ${stopping}; finished ${unit}s are kept (again to quit now)\n`);
     ac.abort(new Error(`interrupted by ${sig}`));
   };
   process.on("SIGINT", onSignal);
@@ -69,11 +78,10 @@ export async function runInterruptibly<T>(command: string, unit: string, run: (s
 
 /** Run (or resume) a study interruptibly, then print its tables and where its outputs are. */
 export async function runStudyCommand(
-  command: string,
-  unit: string,
+  place: StudyPlace,
   run: (signal: AbortSignal) => Promise<{ terminalTables: string; reportFile: string; outputDir: string }>,
 ): Promise<void> {
-  await runInterruptibly(command, unit, async (signal) => {
+  await runInterruptibly(place, async (signal) => {
     const result = await run(signal);
     process.stdout.write(`\n${result.terminalTables}\n`);
     process.stdout.write(`Report: ${result.reportFile}\nOutputs: ${result.outputDir}\n`);

@@ -45,6 +45,8 @@ export interface CompileOptions {
   includePaths?: string[];
   /** Called with each line make prints (for progress display). */
   onOutput?: (line: string) => void;
+  /** Only look the model up in the cache; never build it (cluster tasks run what the driver built). */
+  cachedOnly?: boolean;
 }
 
 const INCLUDE_RE = /^\s*#include\s+[<"]?([^>"\s]+)[>"]?/gm;
@@ -92,6 +94,13 @@ export async function compileModel(install: CmdStanInstall, stanFile: string, op
   const finalDir = path.join(cacheDir, `${name}-${hash.slice(0, 16)}`);
   const exe = path.join(finalDir, name);
   if (existsSync(path.join(finalDir, "DONE"))) return { name, stanFile: abs, exe, hash, compiled: false };
+  if (opts.cachedOnly) {
+    throw new CompileError(
+      `${abs} is not compiled in the model cache (${finalDir} is missing): it is compiled once, before tasks start, ` +
+        `and tasks only run it. Is ${cacheDir} on a filesystem every node shares, and did the model change since?`,
+      abs,
+    );
+  }
 
   const pending = inFlight.get(finalDir);
   if (pending) return pending;

@@ -119,7 +119,26 @@ export async function readConfigFile(file: string, overrides: Record<string, unk
     throw new InputError(`${source}: not valid JSON (${(err as Error).message})`);
   }
   const raw = { ...(parsed as object), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as Record<string, unknown>;
+  // Slurm settings given on the command line override the config's one by one.
+  const fileSlurm = (parsed as { slurm?: unknown }).slurm;
+  if (overrides.slurm && fileSlurm && typeof fileSlurm === "object") raw.slurm = { ...fileSlurm, ...(overrides.slurm as object) };
   const model = raw[modelKey];
   const baseDir = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model)) ? path.dirname(source) : process.cwd();
   return { raw, source, baseDir };
+}
+
+/**
+ * A resolved config as JSON that the study type's parser turns back into the same study
+ * (absolute paths, the CmdStan in use, `derived` keys replaced by the schema keys they came
+ * from): what a cluster task rebuilds the study from. Executor settings are left out; a task
+ * runs where it is.
+ */
+export function portableConfig<C extends ResolvedConfigCommon & { executor?: unknown; slurm?: unknown }>(
+  c: C,
+  cmdstanPath: string,
+  derived: { drop: readonly (keyof C)[]; put: Record<string, unknown> },
+): Record<string, unknown> {
+  const keys = { ...c } as Record<string, unknown>;
+  for (const k of ["source", "executor", "slurm", ...derived.drop] as string[]) delete keys[k];
+  return JSON.parse(JSON.stringify({ ...keys, ...derived.put, cmdstan: cmdstanPath }));
 }

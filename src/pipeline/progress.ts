@@ -43,6 +43,7 @@ export class StudyProgress {
   private finishedWork = 0;
   private timer?: NodeJS.Timeout;
   private lastLine = 0;
+  private note = "";
 
   constructor(
     /** Log prefix and unit: "recover" / "iteration". */
@@ -78,6 +79,12 @@ export class StudyProgress {
     this.running += delta;
   }
 
+  /** Chains running elsewhere (a cluster's tasks), and a note on where, e.g. "slurm job 12: 2 running, 1 pending". */
+  remote(chainsRunning: number, note: string): void {
+    this.running = chainsRunning;
+    this.note = note;
+  }
+
   replicateFinished(replicate: number, ok: boolean): void {
     for (const key of [...this.inFlight.keys()]) if (key.startsWith(`${replicate}/`)) this.inFlight.delete(key);
     this.finishedWork += this.workPerFit;
@@ -110,7 +117,7 @@ export class StudyProgress {
     const failed = s.failed ? ` (${s.failed} failed)` : "";
     const resumed = s.resumed ? `, ${s.resumed} kept from before` : "";
     return (
-      `[${this.labels.command}] ${s.unit}s ${s.done}/${s.total}${failed}${resumed} | chains running ${s.chainsRunning} | ` +
+      `[${this.labels.command}] ${s.unit}s ${s.done}/${s.total}${failed}${resumed} | chains running ${s.chainsRunning}${this.note ? ` (${this.note})` : ""} | ` +
       `${(s.fractionDone * 100).toFixed(1)}% | elapsed ${formatDuration(s.elapsedSeconds)} | remaining ${formatDuration(s.remainingSeconds)}`
     );
   }

@@ -56,10 +56,28 @@ export interface ReplicateStudy<S> {
   runReplicate(i: number, env: ReplicateEnv): Promise<ReplicateRecord>;
   /** Reduce the records (finished and failed) to the study's outputs. */
   summarize(records: Map<number, ReplicateRecord>, wallSeconds: number): Promise<S>;
+  /** How a worker process (a cluster task) rebuilds this study: see StudyKind. */
+  recipe: StudyRecipe;
 }
 
-/** Where replicates run. The local executor runs them in this process under one core budget. */
+/** A study type's name in the registry (studyKinds.ts) and its fully resolved config, as JSON. */
+export interface StudyRecipe {
+  kind: string;
+  config: Record<string, unknown>;
+}
+
+/**
+ * A study type as a worker sees it: rebuild the prepared study from the recipe's config, on the
+ * cores a task was given, with the models the driver compiled (a worker never compiles).
+ */
+export interface StudyKind {
+  rebuild(config: unknown, source: string, opts: { cores: number; log: (line: string) => void }): Promise<ReplicateStudy<unknown>>;
+}
+
+/** Where replicates run: this process (executors/local.ts) or a cluster (executors/slurm.ts). */
 export interface ReplicateExecutor {
+  /** "local", "slurm": recorded in timing.json. */
+  name: string;
   run(study: ReplicateStudy<unknown>, todo: number[], hooks: ExecutorHooks): Promise<void>;
 }
 
@@ -154,7 +172,7 @@ export async function runReplicates<S>(prepare: () => Promise<ReplicateStudy<S>>
   const tFinish = clock();
   const summary = await study.summarize(records, (Date.now() - started) / 1000);
   const finish = since(tFinish);
-  await writeTiming(out, study.cores, { setup, loop, finish, total: since(t0) }, todo.length, records.size - todo.length);
+  await writeTiming(out, study.cores, executor.name, { setup, loop, finish, total: since(t0) }, todo.length, records.size - todo.length);
   const ok = [...records.values()].filter((r) => r.status === "ok").length;
   if (ok === 0) {
     throw new UserFacingError(
@@ -176,6 +194,7 @@ async function firstFailure(study: ReplicateStudy<unknown>, records: Map<number,
 async function writeTiming(
   out: string,
   cores: number,
+  executor: string,
   phases: { setup: PhaseClock; loop: PhaseClock; finish: PhaseClock; total: PhaseClock },
   run: number,
   kept: number,
@@ -183,15 +202,18 @@ async function writeTiming(
   const { setup, loop, finish, total } = phases;
   const ratio = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 1000) / 1000 : null);
   const cpus = machineCpu()?.cpus;
+  // Elsewhere (a cluster) the chains are not this process's children: no utilisation to measure here.
+  const utilisation = (num: number, den: number) => (executor === "local" ? ratio(num, den) : null);
   await writeJsonAtomic(path.join(out, "timing.json"), {
+    executor,
     cores,
     iterations_run: run,
     iterations_kept: kept,
     wall_seconds: total.wall,
     phases: { setup, loop, finish },
     // Core utilisation of the loop: CPU of CmdStan processes over the cores' capacity.
-    loop_utilisation: ratio(loop.childrenCpu, cores * loop.wall),
-    whole_run_utilisation: ratio(total.childrenCpu, cores * total.wall),
+    loop_utilisation: utilisation(loop.childrenCpu, cores * loop.wall),
+    whole_run_utilisation: utilisation(total.childrenCpu, cores * total.wall),
     outside_loop_share: ratio(setup.wall + finish.wall, total.wall),
     // Share of the machine's CPUs that other processes used during the run: a utilisation
     // measured beside other work is lower than the tool's own.

@@ -6,10 +6,34 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { z } from "zod";
 import { InputError } from "../cmdstan/errors.js";
 import { sha256, writeJsonAtomic } from "./files.js";
 
 export const MANIFEST_FILE = "study_manifest.json";
+
+const manifestSchema = z.object({ fingerprint: z.record(z.unknown()) }).passthrough();
+
+/** The fingerprint a study folder was made with (its manifest). */
+export async function readManifestFingerprint(outputDir: string): Promise<Record<string, unknown>> {
+  const file = path.join(outputDir, MANIFEST_FILE);
+  const text = await readFile(file, "utf8").catch(() => {
+    throw new InputError(`${file} not found: ${outputDir} is not a study folder`);
+  });
+  const r = manifestSchema.safeParse(JSON.parse(text));
+  if (!r.success) throw new InputError(`${file}: not a study manifest (no fingerprint object)`);
+  return r.data.fingerprint;
+}
+
+/** The hash every record of a study with this fingerprint carries. */
+export function fingerprintHash(fingerprint: Record<string, unknown>): string {
+  return sha256(JSON.stringify(fingerprint));
+}
+
+/** The keys in which two fingerprints differ. */
+export function differingKeys(before: Record<string, unknown>, now: Record<string, unknown>): string[] {
+  return Object.keys({ ...before, ...now }).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(now[k]));
+}
 
 /**
  * Claim `outputDir` for a study with this fingerprint (a new folder, or one made with the same
@@ -17,14 +41,11 @@ export const MANIFEST_FILE = "study_manifest.json";
  * of unknown origin. Returns the fingerprint's hash, which every replicate record carries.
  */
 export async function claimStudyFolder(outputDir: string, fingerprint: Record<string, unknown>, firstReplicateDir: string): Promise<string> {
-  const fp = sha256(JSON.stringify(fingerprint));
+  const fp = fingerprintHash(fingerprint);
   const manifest = path.join(outputDir, MANIFEST_FILE);
   if (existsSync(manifest)) {
     const previous = JSON.parse(await readFile(manifest, "utf8")) as { fingerprint: Record<string, unknown> };
-    const before = previous.fingerprint ?? {};
-    const differing = Object.keys({ ...before, ...fingerprint }).filter(
-      (k) => JSON.stringify(before[k]) !== JSON.stringify(fingerprint[k]),
-    );
+    const differing = differingKeys(previous.fingerprint ?? {}, fingerprint);
     if (differing.length) {
       throw new InputError(
         `${outputDir} holds a study made with another configuration (differs in: ${differing.join(", ")}). ` +

@@ -2,7 +2,7 @@
  * Setup steps every study type takes before its replicates: make or load the design, fingerprint
  * it, and compile models (cached by content) with the first failure reported in a fixed order.
  */
-import { compileModel, type CompiledModel } from "../cmdstan/compile.js";
+import { compileModel, type CompiledModel, type CompileOptions } from "../cmdstan/compile.js";
 import type { CmdStanInstall } from "../cmdstan/locate.js";
 import { generateStudyDesign, type DesignConfig, type StudyDesign } from "../design/studyDesign.js";
 import { loadStudyDesign } from "../design/studyDesignFile.js";
@@ -26,8 +26,8 @@ export function designHash(design: StudyDesign): string {
  * Compile the models at once; when several fail, the error reported is the first one's in the
  * order given (not whichever compile failed soonest).
  */
-export async function compileAll(install: CmdStanInstall, stanFiles: string[]): Promise<CompiledModel[]> {
-  const compiled = await Promise.allSettled(stanFiles.map((f) => compileModel(install, f)));
+export async function compileAll(install: CmdStanInstall, stanFiles: string[], opts: CompileOptions = {}): Promise<CompiledModel[]> {
+  const compiled = await Promise.allSettled(stanFiles.map((f) => compileModel(install, f, opts)));
   for (const r of compiled) if (r.status === "rejected") throw r.reason;
   return compiled.map((r) => (r as PromiseFulfilledResult<CompiledModel>).value);
 }

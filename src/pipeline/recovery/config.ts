@@ -19,6 +19,7 @@ import {
   checkTrackedNames,
   designSourceKeys,
   parseConfigObject,
+  portableConfig,
   posInt,
   readConfigFile,
   requireFiles,
@@ -27,6 +28,7 @@ import {
   stanName,
   type ResolvedConfigCommon,
 } from "../configFile.js";
+import { executorConfigFields } from "../executors/slurmOptions.js";
 
 export const DEFAULT_SEED = 12345;
 /** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
@@ -70,6 +72,8 @@ export const studyConfigSchema = z
     cmdstan: z.string().min(1).optional(),
     /** Free text carried into the report. */
     description: z.string().optional(),
+    /** Where fits run ("local" or "slurm") and the Slurm settings; results do not depend on them. */
+    ...executorConfigFields,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -109,6 +113,11 @@ export function parseStudyConfig(raw: unknown, source: string, baseDir: string):
 export async function loadStudyConfig(file: string, overrides: Partial<StudyConfigInput> = {}): Promise<StudyConfig> {
   const { raw, source, baseDir } = await readConfigFile(file, overrides, "inference_model_path");
   return parseStudyConfig(raw, source, baseDir);
+}
+
+/** The config a cluster task rebuilds this study from (see configFile.ts). */
+export function portableStudyConfig(c: StudyConfig, cmdstanPath: string): Record<string, unknown> {
+  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
 }
 
 /** Seeds of iteration i (1-based). */

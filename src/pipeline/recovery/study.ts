@@ -11,9 +11,10 @@ import { locateCmdStan } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import { serializeStudyDesign } from "../../design/studyDesignFile.js";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
-import { defaultCores, runReplicates, type ReplicateExecutor, type ReplicateStudy, type RunReplicatesOptions } from "../replicates.js";
+import { selectExecutor } from "../executors/select.js";
+import { defaultCores, runReplicates, type ReplicateExecutor, type ReplicateStudy, type RunReplicatesOptions, type StudyKind } from "../replicates.js";
 import { compileAll, designHash, prepareDesign } from "../studySetup.js";
-import { resultFingerprint, type StudyConfig } from "./config.js";
+import { parseStudyConfig, portableStudyConfig, resultFingerprint, type StudyConfig } from "./config.js";
 import { iterationDir, RECORD_FILE, runIteration, type IterationContext } from "./iteration.js";
 import { checkModelPair } from "./modelContract.js";
 import { summarizeStudy, type StudySummary } from "./summarize.js";
@@ -28,15 +29,23 @@ export interface StudyResult extends StudySummary {
   resumed: number;
 }
 
-/** Check, compile and design: the recovery study, ready for the shared loop. */
-export async function prepareRecoveryStudy(config: StudyConfig, log: (line: string) => void): Promise<ReplicateStudy<StudySummary>> {
+/**
+ * Check, compile and design: the recovery study, ready for the shared loop. `cachedModelsOnly`:
+ * use the models already compiled, never compile (a cluster task).
+ */
+export async function prepareRecoveryStudy(
+  config: StudyConfig,
+  log: (line: string) => void,
+  opts: { cachedModelsOnly?: boolean } = {},
+): Promise<ReplicateStudy<StudySummary>> {
   const install = await locateCmdStan({ explicit: config.cmdstan });
   log(`[recover] CmdStan ${install.version} at ${install.path}`);
   // Models are checked against the design and the config first (cheap, stanc only).
   const design = await prepareDesign(config);
   const models = await checkModelPair(install, config, design);
-  log(`[recover] compiling ${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)} (cached when unchanged)`);
-  const [inference, sim] = await compileAll(install, [config.inference_model_path, config.sim_model_path]);
+  const names = `${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)}`;
+  log(opts.cachedModelsOnly ? `[recover] using the compiled ${names}` : `[recover] compiling ${names} (cached when unchanged)`);
+  const [inference, sim] = await compileAll(install, [config.inference_model_path, config.sim_model_path], { cachedOnly: opts.cachedModelsOnly });
 
   const out = config.output_dir;
   const simDataFile = path.join(out, "sim_data.json");
@@ -81,12 +90,22 @@ export async function prepareRecoveryStudy(config: StudyConfig, log: (line: stri
     },
     runReplicate: (i, env) => runIteration(ctx, env, i),
     summarize: (records, wallSeconds) => summarizeStudy({ config, install, design, records, wallSeconds }),
+    recipe: { kind: "recover", config: portableStudyConfig(config, install.path) },
   };
 }
+
+/** How a cluster task rebuilds a recovery study (registered in ../studyKinds.ts). */
+export const recoveryStudyKind: StudyKind = {
+  rebuild: async (raw, source, { cores, log }) => {
+    const config = parseStudyConfig(raw, source, path.dirname(source));
+    return prepareRecoveryStudy({ ...config, cores }, log, { cachedModelsOnly: true });
+  },
+};
 
 /** Run (or resume) a recovery study. */
 export async function runStudy(config: StudyConfig, opts: RunStudyOptions = {}): Promise<StudyResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const r = await runReplicates(() => prepareRecoveryStudy(config, log), { ...opts, log });
+  const executor = opts.executor ?? selectExecutor(config.executor, config.slurm);
+  const r = await runReplicates(() => prepareRecoveryStudy(config, log), { ...opts, log, executor });
   return { ...r.summary, outputDir: r.outputDir, wallSeconds: r.wallSeconds, resumed: r.resumed };
 }

@@ -24,6 +24,7 @@ import {
   checkTrackedNames,
   designSourceKeys,
   parseConfigObject,
+  portableConfig,
   posInt,
   readConfigFile,
   requireFiles,
@@ -32,6 +33,7 @@ import {
   stanName,
   type ResolvedConfigCommon,
 } from "../configFile.js";
+import { executorConfigFields } from "../executors/slurmOptions.js";
 
 export const DEFAULT_SBC_SEED = 123;
 /** CmdStan's defaults, used when the config leaves the sampler settings out. */
@@ -63,6 +65,8 @@ export const sbcConfigSchema = z
     chain_timeout_s: posInt("a positive integer").optional(),
     cmdstan: z.string().min(1).optional(),
     description: z.string().optional(),
+    /** Where fits run ("local" or "slurm") and the Slurm settings; results do not depend on them. */
+    ...executorConfigFields,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -102,6 +106,11 @@ export function parseSbcConfig(raw: unknown, source: string, baseDir: string): S
 export async function loadSbcConfig(file: string, overrides: Partial<SbcConfigInput> = {}): Promise<SbcConfig> {
   const { raw, source, baseDir } = await readConfigFile(file, overrides, "sbc_model_path");
   return parseSbcConfig(raw, source, baseDir);
+}
+
+/** The config a cluster task rebuilds this study from (see configFile.ts). */
+export function portableSbcConfig(c: SbcConfig, cmdstanPath: string): Record<string, unknown> {
+  return portableConfig(c, cmdstanPath, { drop: ["iterSampling", "iterWarmup", "maxTreedepthUsed"], put: { iter_warmup: c.iterWarmup } });
 }
 
 /** The sampler seed of simulation i (1-based); it also draws the truth. */

@@ -13,9 +13,10 @@ import { locateCmdStan } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import { serializeStudyDesign } from "../../design/studyDesignFile.js";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
-import { defaultCores, runReplicates, type ReplicateStudy, type RunReplicatesOptions } from "../replicates.js";
+import { selectExecutor } from "../executors/select.js";
+import { defaultCores, runReplicates, type ReplicateStudy, type RunReplicatesOptions, type StudyKind } from "../replicates.js";
 import { compileAll, designHash, prepareDesign } from "../studySetup.js";
-import { sbcFingerprint, type SbcConfig } from "./config.js";
+import { parseSbcConfig, portableSbcConfig, sbcFingerprint, type SbcConfig } from "./config.js";
 import { checkSbcModel, checkSbcOutputLengths, sbcData } from "./modelContract.js";
 import { RECORD_FILE, runSimulation, simulationDir, type SimulationContext } from "./simulation.js";
 import { summarizeSbc, type SbcSummary } from "./summarize.js";
@@ -26,14 +27,22 @@ export interface SbcResult extends SbcSummary {
   resumed: number;
 }
 
-/** Check, compile and design: the SBC study, ready for the shared loop. */
-export async function prepareSbcStudy(config: SbcConfig, log: (line: string) => void): Promise<ReplicateStudy<SbcSummary>> {
+/**
+ * Check, compile and design: the SBC study, ready for the shared loop. `cachedModelsOnly`: use
+ * the model already compiled, never compile (a cluster task).
+ */
+export async function prepareSbcStudy(
+  config: SbcConfig,
+  log: (line: string) => void,
+  opts: { cachedModelsOnly?: boolean } = {},
+): Promise<ReplicateStudy<SbcSummary>> {
   const install = await locateCmdStan({ explicit: config.cmdstan });
   log(`[sbc] CmdStan ${install.version} at ${install.path}`);
   const design = await prepareDesign(config);
   const modelInfo = await checkSbcModel(install, config, design);
-  log(`[sbc] compiling ${path.basename(config.sbc_model_path)} (cached when unchanged)`);
-  const [model] = await compileAll(install, [config.sbc_model_path]);
+  const name = path.basename(config.sbc_model_path);
+  log(opts.cachedModelsOnly ? `[sbc] using the compiled ${name}` : `[sbc] compiling ${name} (cached when unchanged)`);
+  const [model] = await compileAll(install, [config.sbc_model_path], { cachedOnly: opts.cachedModelsOnly });
   const tracked = trackedParameters({ alphaVar: config.alpha_var, extraScalars: config.extra_params_after_gamma }, design);
 
   const out = config.output_dir;
@@ -81,12 +90,22 @@ export async function prepareSbcStudy(config: SbcConfig, log: (line: string) => 
     },
     runReplicate: (i, env) => runSimulation(ctx, env, i),
     summarize: (records, wallSeconds) => summarizeSbc({ config, install, design, tracked, records, wallSeconds }),
+    recipe: { kind: "sbc", config: portableSbcConfig(config, install.path) },
   };
 }
 
-/** Run (or resume) an SBC study. */
+/** How a cluster task rebuilds an SBC study (registered in ../studyKinds.ts). */
+export const sbcStudyKind: StudyKind = {
+  rebuild: async (raw, source, { cores, log }) => {
+    const config = parseSbcConfig(raw, source, path.dirname(source));
+    return prepareSbcStudy({ ...config, cores }, log, { cachedModelsOnly: true });
+  },
+};
+
+/** Run (or resume) an SBC study, on this machine or a cluster (the config's executor). */
 export async function runSbc(config: SbcConfig, opts: RunReplicatesOptions = {}): Promise<SbcResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const r = await runReplicates(() => prepareSbcStudy(config, log), { ...opts, log });
+  const executor = opts.executor ?? selectExecutor(config.executor, config.slurm);
+  const r = await runReplicates(() => prepareSbcStudy(config, log), { ...opts, log, executor });
   return { ...r.summary, outputDir: r.outputDir, wallSeconds: r.wallSeconds, resumed: r.resumed };
 }
