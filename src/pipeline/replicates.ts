@@ -9,7 +9,7 @@
  * Replicate i depends only on the study's setup and i (its seeds included), never on which
  * replicates run together or where, so a resumed or distributed study gives the same results.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { UserFacingError } from "../cmdstan/errors.js";
@@ -118,6 +118,10 @@ async function finishedBefore<S>(study: ReplicateStudy<S>, fp: string, retryFail
     if (record && !(retryFailed && record.status === "failed")) records.set(i, record);
     else todo.push(i);
   }
+  // A record on disk must belong to this start: the stale record of a replicate to redo (a
+  // failed one, with retryFailed) goes now, so an executor that watches the disk for records
+  // (Slurm's) cannot take it for the new one before the replicate's folder is cleared.
+  await Promise.all(todo.map((i) => rm(path.join(study.replicateDir(i), study.recordName), { force: true })));
   return { records, todo };
 }
 
