@@ -31,12 +31,11 @@ export interface StudyArgs extends ExecutorArgs {
 
 /** Adds the study options; `what` names the config ("study", "SBC") and `unit` a replicate ("iteration"). */
 export function withStudyOptions<T>(y: Argv<T>, what: string, unit: string): Argv<T & StudyArgs> {
-  return withExecutorOptions(y)
+  return withCmdStanOption(withExecutorOptions(y))
     .option("config", { type: "string", demandOption: true, describe: `${what} config (JSON)` })
     .option("output", { type: "string", describe: "output folder (overrides output_dir)" })
     .option("cores", { type: "number", describe: "cores shared by all chains (default: all)" })
     .option("seed", { type: "number", describe: "seed of the design, simulations and fits (overrides seed)" })
-    .option("cmdstan", { type: "string", describe: "CmdStan installation (default: $CMDSTAN, then .cmdstan/)" })
     .option("retry-failed", { type: "boolean", describe: `redo ${unit}s that failed in an earlier start` }) as unknown as Argv<T & StudyArgs>;
 }
 
