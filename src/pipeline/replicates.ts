@@ -176,7 +176,7 @@ export async function runReplicates<S>(prepare: () => Promise<ReplicateStudy<S>>
   const tFinish = clock();
   const summary = await study.summarize(records, (Date.now() - started) / 1000);
   const finish = since(tFinish);
-  await writeTiming(out, study.cores, executor.name, { setup, loop, finish, total: since(t0) }, todo.length, records.size - todo.length);
+  await writeTiming(out, study.cores, executor.name, { setup, loop, finish, total: since(t0) }, { unit: study.unit, run: todo.length, kept: records.size - todo.length });
   const ok = [...records.values()].filter((r) => r.status === "ok").length;
   if (ok === 0) {
     throw new UserFacingError(
@@ -200,8 +200,7 @@ async function writeTiming(
   cores: number,
   executor: string,
   phases: { setup: PhaseClock; loop: PhaseClock; finish: PhaseClock; total: PhaseClock },
-  run: number,
-  kept: number,
+  counts: { unit: string; run: number; kept: number },
 ): Promise<void> {
   const { setup, loop, finish, total } = phases;
   const ratio = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 1000) / 1000 : null);
@@ -211,8 +210,10 @@ async function writeTiming(
   await writeJsonAtomic(path.join(out, "timing.json"), {
     executor,
     cores,
-    iterations_run: run,
-    iterations_kept: kept,
+    // Named by the study's unit (iterations_run, simulations_run): run in this start, and
+    // finished in an earlier start and kept.
+    [`${counts.unit}s_run`]: counts.run,
+    [`${counts.unit}s_kept`]: counts.kept,
     wall_seconds: total.wall,
     phases: { setup, loop, finish },
     // Core utilisation of the loop: CPU of CmdStan processes over the cores' capacity.

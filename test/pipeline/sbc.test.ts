@@ -125,7 +125,7 @@ describe("sbc (real CmdStan)", () => {
     expect(result.terminalTables).toContain("delta[2]");
 
     const timing = await readJson(smokeOut, "timing.json");
-    expect(timing.iterations_run).toBe(20);
+    expect([timing.simulations_run, timing.simulations_kept, timing.iterations_run]).toEqual([20, 0, undefined]);
     expect(timing.phases.loop.childrenCpu).toBeGreaterThan(0);
     expect(timing.loop_utilisation).toBeGreaterThan(0);
     expect(timing.loop_utilisation).toBeLessThanOrEqual(1.05);
