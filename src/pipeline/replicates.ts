@@ -86,6 +86,8 @@ export interface ExecutorHooks {
   signal: AbortSignal;
   progress: StudyProgress;
   log: (line: string) => void;
+  /** The verified records of replicates finished in earlier starts (e.g. to time batches). */
+  finishedBefore: ReadonlyMap<number, ReplicateRecord>;
   /** Called once per replicate that finished (ok or failed) in this start. */
   onRecord: (i: number, record: ReplicateRecord) => void;
 }
@@ -154,6 +156,7 @@ export async function runReplicates<S>(prepare: () => Promise<ReplicateStudy<S>>
       signal,
       progress,
       log,
+      finishedBefore: new Map(records),
       onRecord: (i, record) => {
         records.set(i, record);
         progress.replicateFinished(i, record.status === "ok");

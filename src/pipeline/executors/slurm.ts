@@ -19,7 +19,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { arrayTaskStates, isActiveState, jobDetails, neverStarts, scancel, SlurmError, slurmVersion, type ArrayTaskState } from "../../slurm/commands.js";
-import { replicateRecordSchema, verifyReplicate, writeFileAtomic, type ReplicateRecord } from "../files.js";
+import { verifyReplicate, writeFileAtomic, type ReplicateRecord } from "../files.js";
 import type { ExecutorHooks, ReplicateExecutor, ReplicateStudy } from "../replicates.js";
 import { writeStudyRecipe } from "../studyRecipe.js";
 import { batchReplicates, chooseBatchSize, formatReplicateList } from "./batches.js";
@@ -44,7 +44,7 @@ async function runOnSlurm(study: ReplicateStudy<unknown>, todo: number[], hooks:
   const worker = workerCommand();
   await refuseWhileEarlierJobsActive(study.outputDir);
   await writeStudyRecipe(study.outputDir, study.recipe, hooks.fingerprint);
-  const measured = await measuredSeconds(study, todo);
+  const measured = measuredSeconds(hooks.finishedBefore);
   const timeLimit = options.time ? slurmTimeMinutes(options.time) : undefined;
   warnIfLongerThanLimit(study, measured, timeLimit, hooks.log);
   const size = chooseBatchSize({ todo: todo.length, requested: options.batch_size, measuredSeconds: measured, timeLimitMinutes: timeLimit });
@@ -56,17 +56,9 @@ async function runOnSlurm(study: ReplicateStudy<unknown>, todo: number[], hooks:
   await new ArrayWatch(study, job, hooks, options).run();
 }
 
-/** Wall seconds of the replicates already finished in this folder (to size batches). */
-async function measuredSeconds(study: ReplicateStudy<unknown>, todo: number[]): Promise<number[]> {
-  const seconds: number[] = [];
-  const pending = new Set(todo);
-  for (let i = 1; i <= study.count; i++) {
-    const file = path.join(study.replicateDir(i), study.recordName);
-    if (pending.has(i) || !existsSync(file)) continue;
-    const r = replicateRecordSchema.safeParse(JSON.parse(await readFile(file, "utf8").catch(() => "null")));
-    if (r.success && r.data.status === "ok") seconds.push(r.data.seconds);
-  }
-  return seconds;
+/** Wall seconds of the replicates finished in earlier starts (to size batches). */
+function measuredSeconds(finished: ReadonlyMap<number, ReplicateRecord>): number[] {
+  return [...finished.values()].filter((r) => r.status === "ok").map((r) => r.seconds);
 }
 
 function warnIfLongerThanLimit(study: ReplicateStudy<unknown>, measured: number[], limitMinutes: number | undefined, log: (l: string) => void): void {
