@@ -13,6 +13,7 @@ import * as dfd from "danfojs-node";
 import { z } from "zod";
 import { InputError } from "../cmdstan/errors.js";
 import { canonicalVariableName, trackedParameters, type ParameterNames, type TrackedParameter } from "./trackedParameters.js";
+import { parseJsonOf } from "../util/jsonText.js";
 
 /**
  * `iteration_i/true_parameters.json`, as written by the recovery loop: `alpha` holds the values
@@ -67,12 +68,7 @@ export interface RecoveryRow {
 
 /** Parse and validate the text of a `true_parameters.json`; errors name the file and field. */
 export function parseTrueParameters(text: string, file: string): TrueParameters {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJsonOf(file, text);
   const parsed = trueParametersSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

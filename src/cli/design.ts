@@ -10,6 +10,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError, UserFacingError } from "../cmdstan/errors.js";
 import { generateStudyDesign, parseDesignConfig, type StudyDesign } from "../design/studyDesign.js";
 import { writeStudyDesign } from "../design/studyDesignFile.js";
+import { parseJsonOf } from "../util/jsonText.js";
 
 export const DEFAULT_DESIGN_SEED = 12345;
 
@@ -40,12 +41,7 @@ export async function readDesignConfig(file: string): Promise<{ designConfig: un
     const err = e as NodeJS.ErrnoException;
     throw new InputError(`${file}: cannot read the config (${err.code ?? err.message})`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJsonOf(file, text);
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new InputError(`${file}: must hold a JSON object`);
   }

@@ -30,6 +30,7 @@ import {
   type StudyDesign,
   type StudyDesignMetadata,
 } from "./studyDesign.js";
+import { parseJsonOf } from "../util/jsonText.js";
 
 // ---------------------------------------------------------------- writing
 
@@ -418,12 +419,7 @@ function checkSizeCovariate(d: z.infer<typeof studyDesignFileSchema>, sizes: num
 
 /** Parses and checks the text of a study_design.json; `source` names it in errors. */
 export function parseStudyDesign(text: string, source: string): StudyDesign {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${source}: not valid JSON (${(e as Error).message})`);
-  }
+  const raw = parseJsonOf(source, text);
   return validateStudyDesign(raw, source);
 }
 

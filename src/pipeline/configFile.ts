@@ -10,6 +10,7 @@ import { z } from "zod";
 import { InputError } from "../cmdstan/errors.js";
 import { designConfigSchema, formatZodError } from "../design/studyDesign.js";
 import { dropNoteKeys } from "../util/noteKeys.js";
+import { parseJsonOf } from "../util/jsonText.js";
 
 export const posInt = (what: string) =>
   z.number({ invalid_type_error: `must be ${what}` }).int(`must be ${what}`).min(1, `must be ${what}`);
@@ -112,12 +113,7 @@ export async function readConfigFile(file: string, overrides: Record<string, unk
   } catch {
     throw new InputError(`config file not found: ${source}`);
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${source}: not valid JSON (${(err as Error).message})`);
-  }
+  const parsed = parseJsonOf(source, text);
   const raw = { ...(parsed as object), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as Record<string, unknown>;
   // Slurm settings given on the command line override the config's one by one.
   const fileSlurm = (parsed as { slurm?: unknown }).slurm;

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { InputError } from "../cmdstan/errors.js";
+import { parseJsonOf } from "../util/jsonText.js";
 import { sha256, writeJsonAtomic } from "./files.js";
 
 export const MANIFEST_FILE = "study_manifest.json";
@@ -20,7 +21,7 @@ export async function readManifestFingerprint(outputDir: string): Promise<Record
   const text = await readFile(file, "utf8").catch(() => {
     throw new InputError(`${file} not found: ${outputDir} is not a study folder`);
   });
-  const r = manifestSchema.safeParse(JSON.parse(text));
+  const r = manifestSchema.safeParse(parseJsonOf(file, text));
   if (!r.success) throw new InputError(`${file}: not a study manifest (no fingerprint object)`);
   return r.data.fingerprint;
 }
@@ -44,8 +45,7 @@ export async function claimStudyFolder(outputDir: string, fingerprint: Record<st
   const fp = fingerprintHash(fingerprint);
   const manifest = path.join(outputDir, MANIFEST_FILE);
   if (existsSync(manifest)) {
-    const previous = JSON.parse(await readFile(manifest, "utf8")) as { fingerprint: Record<string, unknown> };
-    const differing = differingKeys(previous.fingerprint ?? {}, fingerprint);
+    const differing = differingKeys(await readManifestFingerprint(outputDir), fingerprint);
     if (differing.length) {
       throw new InputError(
         `${outputDir} holds a study made with another configuration (differs in: ${differing.join(", ")}). ` +

@@ -15,6 +15,7 @@ import { formatZodError } from "../../design/studyDesign.js";
 import { arrayTaskStates, isActiveState, sbatch, SlurmError } from "../../slurm/commands.js";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
 import type { ReplicateStudy } from "../replicates.js";
+import { parseJsonOf } from "../../util/jsonText.js";
 import { formatReplicateList } from "./batches.js";
 import type { SlurmOptions } from "./slurmOptions.js";
 
@@ -45,7 +46,7 @@ export function slurmFolder(outputDir: string): string {
 async function readJobs(outputDir: string): Promise<JobsFile> {
   const file = path.join(slurmFolder(outputDir), "jobs.json");
   if (!existsSync(file)) return [];
-  const r = jobsFileSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
+  const r = jobsFileSchema.safeParse(parseJsonOf(file, await readFile(file, "utf8")));
   if (!r.success) throw new InputError(formatZodError(r.error, file));
   return r.data;
 }
