@@ -9,7 +9,7 @@ SBC_CONFIG ?= configs/h_m01_sbc_config.json
 NODE_STAMP := node_modules/.package-lock.json
 CLI := node dist/cli.js
 
-.PHONY: all deps build cmdstan ensure-cmdstan reference-cmdstans pyenv test recover sbc bench clean typecheck
+.PHONY: all deps build cmdstan ensure-cmdstan reference-cmdstans pyenv test recover sbc bench clean typecheck lint format
 
 all: build
 
@@ -38,6 +38,16 @@ build: dist/cli.js
 typecheck: $(NODE_STAMP)
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p tsconfig.test.json --noEmit
+
+# What is checked before tests: formatting (prettier), lint rules (eslint, typescript-eslint) and
+# types. `make format` rewrites the files prettier would complain about.
+PRETTIER_FILES := "src/**/*.ts" "test/**/*.ts" "bench/**/*.ts" "scripts/**/*.{ts,mjs}" "*.{ts,js}"
+lint: typecheck
+	npx prettier --check $(PRETTIER_FILES)
+	npx eslint --max-warnings 0 .
+
+format: $(NODE_STAMP)
+	npx prettier --write $(PRETTIER_FILES)
 
 # Provision CmdStan into .cmdstan/ from PyPI (idempotent).
 cmdstan:
