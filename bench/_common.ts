@@ -1,26 +1,26 @@
 /** Helpers shared by the benchmarks (files starting with `_` are not benchmarks). */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import v8 from "node:v8";
+import vm from "node:vm";
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '..');
+export const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 
 export function cpuModel(): string {
   try {
-    const m = /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    const m = /^model name\s*:\s*(.*)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
     if (m) return m[1].trim();
   } catch {
     /* not Linux */
   }
-  return os.cpus()[0]?.model ?? 'unknown';
+  return os.cpus()[0]?.model ?? "unknown";
 }
 
 export function nproc(): string {
   try {
-    return execFileSync('nproc', { encoding: 'utf8' }).trim();
+    return execFileSync("nproc", { encoding: "utf8" }).trim();
   } catch {
     return String(os.availableParallelism());
   }
@@ -32,13 +32,16 @@ export function machineDescription(): string {
   return [
     `- CPU: ${cpuModel()}; \`nproc\`: ${nproc()}; memory: ${memGiB} GiB`,
     `- Node ${process.version} (V8 ${process.versions.v8}); ${os.type()} ${os.release()} ${os.arch()}`,
-  ].join('\n');
+  ].join("\n");
 }
 
 /** One line for the top of a section: when and where it was measured, and how busy the machine was. */
 export function measuredOn(): string {
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
-  return `Measured ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${cpuModel()} (nproc ${nproc()}), Node ${process.version}; load average ${load}.`;
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(", ");
+  return `Measured ${new Date().toISOString().replace(/\.\d+Z$/, "Z")} on ${cpuModel()} (nproc ${nproc()}), Node ${process.version}; load average ${load}.`;
 }
 
 export function median(xs: number[]): number {
@@ -51,8 +54,8 @@ let gcFn: (() => void) | undefined;
 /** A full garbage collection between timed runs (so one run does not pay for the previous one's garbage). */
 export function collectGarbage(): void {
   if (!gcFn) {
-    v8.setFlagsFromString('--expose-gc');
-    gcFn = vm.runInNewContext('gc') as () => void;
+    v8.setFlagsFromString("--expose-gc");
+    gcFn = vm.runInNewContext("gc") as () => void;
   }
   gcFn();
 }

@@ -51,11 +51,13 @@ export interface DynamicLayout {
 
 function programHeaders(buf: Buffer, file: string): ProgramHeader[] {
   if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46) throw new Error(`${file}: not an ELF file`);
-  if (buf[4] !== 2 || buf[5] !== 1) throw new Error(`${file}: expected a little-endian 64-bit ELF file (class ${buf[4]}, data ${buf[5]})`);
+  if (buf[4] !== 2 || buf[5] !== 1)
+    throw new Error(`${file}: expected a little-endian 64-bit ELF file (class ${buf[4]}, data ${buf[5]})`);
   const phoff = Number(buf.readBigUInt64LE(0x20));
   const phentsize = buf.readUInt16LE(0x36);
   const phnum = buf.readUInt16LE(0x38);
-  if (phentsize < 56 || phoff + phnum * phentsize > buf.length) throw new Error(`${file}: program header table lies outside the file`);
+  if (phentsize < 56 || phoff + phnum * phentsize > buf.length)
+    throw new Error(`${file}: program header table lies outside the file`);
   return Array.from({ length: phnum }, (_, index) => {
     const at = phoff + index * phentsize;
     return {
@@ -83,11 +85,16 @@ export function analyseDynamic(buf: Buffer, file: string): DynamicLayout {
   const shift = dyn.vaddr - dyn.offset;
   const readOnlyLoads: number[] = [];
   for (let page = pageDown(start); page < end; page += PAGE) {
-    const mapping = headers.filter((h) => h.type === PT_LOAD && pageDown(h.vaddr) <= page && page < pageUp(h.vaddr + h.memsz));
-    if (mapping.length === 0) throw new Error(`${file}: page 0x${page.toString(16)} of the DYNAMIC segment is mapped by no LOAD segment`);
+    const mapping = headers.filter(
+      (h) => h.type === PT_LOAD && pageDown(h.vaddr) <= page && page < pageUp(h.vaddr + h.memsz),
+    );
+    if (mapping.length === 0)
+      throw new Error(`${file}: page 0x${page.toString(16)} of the DYNAMIC segment is mapped by no LOAD segment`);
     for (const load of mapping) {
       if (load.vaddr - load.offset !== shift)
-        throw new Error(`${file}: LOAD segment ${load.index} maps page 0x${page.toString(16)} of DYNAMIC from other file bytes`);
+        throw new Error(
+          `${file}: LOAD segment ${load.index} maps page 0x${page.toString(16)} of DYNAMIC from other file bytes`,
+        );
       if ((load.flags & PF_W) === 0 && !readOnlyLoads.includes(load.index)) readOnlyLoads.push(load.index);
     }
   }
@@ -113,7 +120,11 @@ function main(argv: string[]): number {
   const buf = readFileSync(file);
   if (check) {
     const { readOnlyLoads } = analyseDynamic(buf, file);
-    console.log(readOnlyLoads.length ? `${file}: LOAD segment(s) ${readOnlyLoads.join(", ")} map DYNAMIC read-only` : `${file}: DYNAMIC is writable`);
+    console.log(
+      readOnlyLoads.length
+        ? `${file}: LOAD segment(s) ${readOnlyLoads.join(", ")} map DYNAMIC read-only`
+        : `${file}: DYNAMIC is writable`,
+    );
     return readOnlyLoads.length ? 1 : 0;
   }
   const { fixed, madeWritable } = fixDynamic(buf, file);

@@ -23,7 +23,8 @@ const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 if (skipped > 0) {
   for (const suite of report.testResults ?? []) {
     for (const t of suite.assertionResults ?? []) {
-      if (t.status === "pending" || t.status === "skipped" || t.status === "todo") console.log(`SKIPPED: ${t.fullName} (${suite.name})`);
+      if (t.status === "pending" || t.status === "skipped" || t.status === "todo")
+        console.log(`SKIPPED: ${t.fullName} (${suite.name})`);
     }
   }
 }

@@ -59,7 +59,12 @@ function logFactorials(n: number): Float64Array {
  * Probability that the ECDF counts of n uniform draws stay within [lower_i, upper_i] at every
  * evaluation point with CDF values `cdf` (increasing).
  */
-export function interiorProbability(n: number, cdf: readonly number[], lower: readonly number[], upper: readonly number[]): number {
+export function interiorProbability(
+  n: number,
+  cdf: readonly number[],
+  lower: readonly number[],
+  upper: readonly number[],
+): number {
   const lf = logFactorials(n);
   let from = 0;
   let prob = Float64Array.of(1); // P(count at the previous point = from + j, inside so far)

@@ -15,7 +15,13 @@ const SQRT_EPS = Math.sqrt(2.2e-16);
 const GOLDEN = 0.5 * (3 - Math.sqrt(5));
 
 /** Minimise f on [lo, hi] to an absolute tolerance `xatol` in x (scipy's default 1e-5). */
-export function minimizeBounded(f: (x: number) => number, lo: number, hi: number, xatol = 1e-5, maxEvaluations = 500): BoundedMinimum {
+export function minimizeBounded(
+  f: (x: number) => number,
+  lo: number,
+  hi: number,
+  xatol = 1e-5,
+  maxEvaluations = 500,
+): BoundedMinimum {
   if (!(lo <= hi)) throw new Error(`minimizeBounded: the lower bound ${lo} exceeds the upper bound ${hi}`);
   let a = lo;
   let b = hi;

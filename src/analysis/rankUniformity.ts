@@ -41,7 +41,11 @@ export function rankBinCount(n: number, maxRank: number): number {
 }
 
 /** The rank histogram: B runs of consecutive rank values, sizes differing by at most one. */
-export function rankHistogram(ranks: readonly number[], maxRank: number, bins = rankBinCount(ranks.length, maxRank)): RankBin[] {
+export function rankHistogram(
+  ranks: readonly number[],
+  maxRank: number,
+  bins = rankBinCount(ranks.length, maxRank),
+): RankBin[] {
   const values = maxRank + 1;
   if (bins < 1 || bins > values) throw new Error(`rank histogram: ${bins} bins for ${values} rank values`);
   const edges = Array.from({ length: bins + 1 }, (_, b) => Math.round((b * values) / bins));
@@ -96,7 +100,10 @@ export function originalKsTest(ranks: readonly number[], originalL: number): KsR
  * as numpy.histogram counts them (the last bin closed; ranks above L' dropped), expected counts
  * equal to the mean bin count (scipy.stats.chisquare's default).
  */
-export function originalChiSquareTest(ranks: readonly number[], originalL: number): ChiSquareResult & { dropped: number } {
+export function originalChiSquareTest(
+  ranks: readonly number[],
+  originalL: number,
+): ChiSquareResult & { dropped: number } {
   const bins = Math.max(1, Math.min(20, Math.floor(originalL / 5)));
   const step = originalL / bins;
   const edges = Array.from({ length: bins + 1 }, (_, b) => (b === bins ? originalL : b * step));

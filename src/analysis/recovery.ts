@@ -12,7 +12,12 @@
 import * as dfd from "danfojs-node";
 import { z } from "zod";
 import { InputError } from "../cmdstan/errors.js";
-import { canonicalVariableName, trackedParameters, type ParameterNames, type TrackedParameter } from "./trackedParameters.js";
+import {
+  canonicalVariableName,
+  trackedParameters,
+  type ParameterNames,
+  type TrackedParameter,
+} from "./trackedParameters.js";
 import { parseJsonOf } from "../util/jsonText.js";
 
 /**
@@ -82,13 +87,19 @@ export function parseTrueParameters(text: string, file: string): TrueParameters 
  * Tracked keys to true values: gamma0, gamma_p, each extra by its name, sigma_cell, alpha_j,
  * delta_k (upsilon is not tracked). `file` names the record in errors.
  */
-export function flattenTrueParameters(tp: TrueParameters, names: ParameterNames, file = "true_parameters.json"): Record<string, number> {
+export function flattenTrueParameters(
+  tp: TrueParameters,
+  names: ParameterNames,
+  file = "true_parameters.json",
+): Record<string, number> {
   const out: Record<string, number> = { gamma0: tp.gamma0 };
   tp.gamma.forEach((v, i) => (out[`gamma_${i + 1}`] = v));
   for (const name of names.extraScalars) {
     const v = tp.extras[name];
     if (typeof v !== "number" || !Number.isFinite(v)) {
-      throw new InputError(`${file}: extras.${name}: expected the true value of the tracked scalar ${name} (a finite number), got ${JSON.stringify(v)}`);
+      throw new InputError(
+        `${file}: extras.${name}: expected the true value of the tracked scalar ${name} (a finite number), got ${JSON.stringify(v)}`,
+      );
     }
     out[name] = v;
   }
@@ -113,7 +124,10 @@ export function trackedFromTruth(names: ParameterNames, tp: TrueParameters): Tra
  * when a summary lacks a tracked parameter (naming iteration and parameter), when a value is
  * not finite, or when iterations disagree on the dimensions.
  */
-export function recoveryRows(iterations: RecoveryIteration[], names: ParameterNames): { tracked: TrackedParameter[]; rows: RecoveryRow[] } {
+export function recoveryRows(
+  iterations: RecoveryIteration[],
+  names: ParameterNames,
+): { tracked: TrackedParameter[]; rows: RecoveryRow[] } {
   if (iterations.length === 0) {
     throw new InputError("recovery statistics: no successful iterations to summarise");
   }
@@ -145,7 +159,9 @@ export function recoveryRows(iterations: RecoveryIteration[], names: ParameterNa
     for (const { key, variable } of tracked) {
       const s = byVariable.get(variable);
       if (!s) {
-        throw new InputError(`iteration ${it.iteration}: posterior summary has no row for parameter ${variable} (${key})`);
+        throw new InputError(
+          `iteration ${it.iteration}: posterior summary has no row for parameter ${variable} (${key})`,
+        );
       }
       for (const field of ["mean", "q5", "q95"] as const) {
         if (!Number.isFinite(s[field])) {

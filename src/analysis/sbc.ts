@@ -4,7 +4,13 @@
  * KS and chi-square tests for comparison, and the ECDF against the simultaneous 95% band
  * (ecdfBands.ts); and the scalars whose ECDF leaves its band.
  */
-import { ecdfCounts, ecdfEvaluationPoints, pointsOutsideBand, simultaneousEcdfBand, type EcdfBand } from "./ecdfBands.js";
+import {
+  ecdfCounts,
+  ecdfEvaluationPoints,
+  pointsOutsideBand,
+  simultaneousEcdfBand,
+  type EcdfBand,
+} from "./ecdfBands.js";
 import {
   chiSquareTest,
   originalChiSquareTest,
@@ -45,11 +51,18 @@ export interface SbcStatistics {
 }
 
 /** `ranks[k]` holds the ranks (one per successful simulation) of `variables[k]`. */
-export function sbcStatistics(variables: readonly string[], ranks: readonly number[][], maxRank: number, originalMaxRank: number, prob = 0.95): SbcStatistics {
+export function sbcStatistics(
+  variables: readonly string[],
+  ranks: readonly number[][],
+  maxRank: number,
+  originalMaxRank: number,
+  prob = 0.95,
+): SbcStatistics {
   const n = ranks[0]?.length ?? 0;
   if (n === 0) throw new Error("SBC statistics need at least one simulation's ranks");
   ranks.forEach((r, k) => {
-    if (r.length !== n) throw new Error(`SBC statistics: ${variables[k]} has ${r.length} ranks, ${variables[0]} has ${n}`);
+    if (r.length !== n)
+      throw new Error(`SBC statistics: ${variables[k]} has ${r.length} ranks, ${variables[0]} has ${n}`);
   });
   const band = simultaneousEcdfBand(n, ecdfEvaluationPoints(maxRank, n), prob);
   const parameters = variables.map((variable, k): SbcParameterStatistics => {
@@ -66,5 +79,12 @@ export function sbcStatistics(variables: readonly string[], ranks: readonly numb
       pointsOutsideBand: pointsOutsideBand(counts, band),
     };
   });
-  return { n, maxRank, originalMaxRank, band, parameters, outsideBand: parameters.filter((p) => p.pointsOutsideBand.length > 0).map((p) => p.variable) };
+  return {
+    n,
+    maxRank,
+    originalMaxRank,
+    band,
+    parameters,
+    outsideBand: parameters.filter((p) => p.pointsOutsideBand.length > 0).map((p) => p.variable),
+  };
 }

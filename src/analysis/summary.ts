@@ -33,10 +33,10 @@
  *   below 2 chains; posterior and stansummary compute it). Fewer than 4 draws per chain or any
  *   NaN draw give NaN diagnostics, as in ArviZ.
  */
-import { parse as parseCsv } from 'csv-parse/sync';
-import { z } from 'zod';
-import { StanCsvError } from '../cmdstan/errors.js';
-import { bracketName, parseStanNumber, type StanFit } from '../cmdstan/stanCsv.js';
+import { parse as parseCsv } from "csv-parse/sync";
+import { z } from "zod";
+import { StanCsvError } from "../cmdstan/errors.js";
+import { bracketName, parseStanNumber, type StanFit } from "../cmdstan/stanCsv.js";
 
 export interface DrawSummary {
   mean: number;
@@ -58,12 +58,12 @@ export interface VariableSummaryRow extends DrawSummary {
 // Quantiles
 
 /** How bin/stansummary computes its 5/50/95% quantiles (see the module comment). */
-export type QuantileRule = 'order-statistic' | 'type-7';
+export type QuantileRule = "order-statistic" | "type-7";
 
 /** The rule's name as posterior_summary.csv, config_info.json and the report print it. */
 export const QUANTILE_RULE_LABELS: Record<QuantileRule, string> = {
-  'order-statistic': 'order statistic (stansummary <= 2.35)',
-  'type-7': 'type 7 linear interpolation (stansummary >= 2.36)',
+  "order-statistic": "order statistic (stansummary <= 2.35)",
+  "type-7": "type 7 linear interpolation (stansummary >= 2.36)",
 };
 
 /** The quantile rule of the bin/stansummary of CmdStan `version` (X.Y.Z, or X.Y.Z-rcN). */
@@ -71,12 +71,12 @@ export function quantileRuleFor(version: string): QuantileRule {
   const m = /^(\d+)\.(\d+)/.exec(version);
   if (!m) throw new Error(`not a CmdStan version: '${version}'`);
   const [major, minor] = [Number(m[1]), Number(m[2])];
-  return major > 2 || (major === 2 && minor >= 36) ? 'type-7' : 'order-statistic';
+  return major > 2 || (major === 2 && minor >= 36) ? "type-7" : "order-statistic";
 }
 
 /** The p-quantile of sorted draws by `rule`. */
 export function quantileBy(rule: QuantileRule, sorted: Float64Array, p: number): number {
-  if (rule === 'order-statistic') return quantile(sorted, p);
+  if (rule === "order-statistic") return quantile(sorted, p);
   if (sorted.length === 0 || Number.isNaN(p) || Number.isNaN(sorted[sorted.length - 1])) return NaN;
   return quantileType7(sorted, p);
 }
@@ -119,7 +119,9 @@ export function normalQuantile(p: number): number {
     const r = 0.180625 - q * q;
     return (
       (q *
-        (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) * r + 45921.953931549871457) * r +
+        (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) * r +
+          45921.953931549871457) *
+          r +
           13731.693765509461125) *
           r +
           1971.5909503065514427) *
@@ -127,7 +129,9 @@ export function normalQuantile(p: number): number {
           133.14166789178437745) *
           r +
           3.387132872796366608)) /
-      (((((((r * 5226.495278852545925 + 28729.085735721942674) * r + 39307.89580009271061) * r + 21213.794301586595867) * r +
+      (((((((r * 5226.495278852545925 + 28729.085735721942674) * r + 39307.89580009271061) * r +
+        21213.794301586595867) *
+        r +
         5394.1960214247511077) *
         r +
         687.1870074920579083) *
@@ -143,7 +147,9 @@ export function normalQuantile(p: number): number {
   if (r <= 5) {
     r -= 1.6;
     val =
-      (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r + 0.24178072517745061177) * r + 1.27045825245236838258) * r +
+      (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r + 0.24178072517745061177) * r +
+        1.27045825245236838258) *
+        r +
         3.64784832476320460504) *
         r +
         5.7694972214606914055) *
@@ -151,7 +157,9 @@ export function normalQuantile(p: number): number {
         4.6303378461565452959) *
         r +
         1.42343711074968357734) /
-      (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r + 0.14810397642748007459) * r +
+      (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r + 0.0151986665636164571966) * r +
+        0.14810397642748007459) *
+        r +
         0.68976733498510000455) *
         r +
         1.6763848301838038494) *
@@ -162,7 +170,9 @@ export function normalQuantile(p: number): number {
   } else {
     r -= 5;
     val =
-      (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r + 0.026532189526576123093) * r +
+      (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r + 0.0012426609473880784386) * r +
+        0.026532189526576123093) *
+        r +
         0.29656057182850489123) *
         r +
         1.7848265399172913358) *
@@ -170,7 +180,9 @@ export function normalQuantile(p: number): number {
         5.4637849111641143699) *
         r +
         6.6579046435011037772) /
-      (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
+      (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r + 1.8463183175100546818e-5) * r +
+        7.868691311456132591e-4) *
+        r +
         0.0148753612908506148525) *
         r +
         0.13692988092273580531) *
@@ -192,7 +204,7 @@ interface Mat {
 }
 
 function checkChains(chains: Float64Array[]): number {
-  if (chains.length === 0) throw new Error('summary of zero chains');
+  if (chains.length === 0) throw new Error("summary of zero chains");
   const n = chains[0].length;
   for (const c of chains) if (c.length !== n) throw new Error(`chains of unequal length (${n} and ${c.length} draws)`);
   return n;
@@ -214,7 +226,11 @@ function splitChains(chains: Float64Array[], n: number): Mat {
  * LSD radix passes (11-bit digits) over unsigned keys, carrying a permutation and optional
  * second key array. Passes whose digit is the same for every key are skipped.
  */
-function radixPasses(keys: Uint32Array, perm: Uint32Array, other: Uint32Array | null): { keys: Uint32Array; perm: Uint32Array; other: Uint32Array | null } {
+function radixPasses(
+  keys: Uint32Array,
+  perm: Uint32Array,
+  other: Uint32Array | null,
+): { keys: Uint32Array; perm: Uint32Array; other: Uint32Array | null } {
   const n = keys.length;
   const count = new Uint32Array(2048);
   let k2: Uint32Array = new Uint32Array(n);
@@ -277,7 +293,7 @@ function argsort(x: Float64Array): { perm: Uint32Array; sorted: Float64Array } {
   // Runs of equal high words: fine when already in order (ties, e.g. discrete draws), insertion
   // sort when short, a full 64-bit radix sort when some long run is out of order.
   let longRun = false;
-  for (let a = 0; a < n && !longRun; ) {
+  for (let a = 0; a < n && !longRun;) {
     let b = a + 1;
     let ordered = true;
     while (b < n && hi[b] === hi[a]) {
@@ -349,7 +365,7 @@ function zScale(x: Mat, perm: Uint32Array, sorted: Float64Array): Mat {
   const denom = S - 2 * (3 / 8) + 1;
   const untied = untiedNormalScores(S);
   const out = new Float64Array(S);
-  for (let k = 0; k < S; ) {
+  for (let k = 0; k < S;) {
     let e = k + 1;
     while (e < S && sorted[e] === sorted[k]) e++;
     const rank = (k + 1 + e) / 2; // average of ranks k+1..e
@@ -366,7 +382,12 @@ function medianOfSorted(s: Float64Array): number {
 }
 
 /** |x - med| for the matrix, with its sort permutation merged from the input's (no new sort). */
-function folded(x: Mat, perm: Uint32Array, sorted: Float64Array, med: number): { mat: Mat; perm: Uint32Array; sorted: Float64Array } {
+function folded(
+  x: Mat,
+  perm: Uint32Array,
+  sorted: Float64Array,
+  med: number,
+): { mat: Mat; perm: Uint32Array; sorted: Float64Array } {
   const S = sorted.length;
   const data = new Float64Array(S);
   for (let i = 0; i < S; i++) data[i] = Math.abs(x.data[i] - med);
@@ -723,7 +744,7 @@ export function summarizeChains(chains: Float64Array[], quantileRule: QuantileRu
 // ---------------------------------------------------------------------------------------
 // Fits
 
-const isSamplerColumn = (name: string): boolean => name.endsWith('__');
+const isSamplerColumn = (name: string): boolean => name.endsWith("__");
 
 /**
  * One row per scalar output (bracket names, CSV column order), from the pooled post-warmup
@@ -740,7 +761,10 @@ export function summarizeFit(
   if (opts.variables) {
     const missing = opts.variables.filter((v) => !available.has(v));
     if (missing.length > 0)
-      throw new StanCsvError(`variable${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} not in the fit`, fit.files[0]);
+      throw new StanCsvError(
+        `variable${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m}'`).join(", ")} not in the fit`,
+        fit.files[0],
+      );
     wanted = new Set(opts.variables);
   }
   const columnToVar = new Map<string, string>();
@@ -759,14 +783,14 @@ export function summarizeFit(
 // ---------------------------------------------------------------------------------------
 // CSV form
 
-export const SUMMARY_CSV_HEADER = ',Mean,MCSE,StdDev,5%,50%,95%,ESS_bulk,ESS_tail,R_hat';
-const FIELDS = ['mean', 'mcse', 'sd', 'q5', 'q50', 'q95', 'essBulk', 'essTail', 'rhat'] as const;
+export const SUMMARY_CSV_HEADER = ",Mean,MCSE,StdDev,5%,50%,95%,ESS_bulk,ESS_tail,R_hat";
+const FIELDS = ["mean", "mcse", "sd", "q5", "q50", "q95", "essBulk", "essTail", "rhat"] as const;
 
 function formatNumber(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (Object.is(x, -0)) return '-0';
+  if (Number.isNaN(x)) return "nan";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  if (Object.is(x, -0)) return "-0";
   return String(x); // shortest text that round-trips to the same double
 }
 
@@ -781,9 +805,9 @@ function csvField(s: string): string {
  */
 export function formatSummaryCsv(rows: VariableSummaryRow[], quantileRule: QuantileRule): string {
   const out = [SUMMARY_CSV_HEADER];
-  for (const r of rows) out.push([csvField(r.name), ...FIELDS.map((f) => formatNumber(r[f]))].join(','));
+  for (const r of rows) out.push([csvField(r.name), ...FIELDS.map((f) => formatNumber(r[f]))].join(","));
   out.push(`# Quantiles: ${QUANTILE_RULE_LABELS[quantileRule]}`);
-  return out.join('\n') + '\n';
+  return out.join("\n") + "\n";
 }
 
 const numberOrNaN = z.union([z.number(), z.nan()]);
@@ -804,13 +828,18 @@ const rowSchema = z.object({
 export function parseSummaryCsv(text: string, file: string): VariableSummaryRow[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parseCsv(text, { relax_column_count: true, info: true, skip_empty_lines: true, comment: '#' }) as typeof records;
+    records = parseCsv(text, {
+      relax_column_count: true,
+      info: true,
+      skip_empty_lines: true,
+      comment: "#",
+    }) as typeof records;
   } catch (e) {
     const err = e as Error & { lines?: number };
     throw new StanCsvError(`not valid CSV: ${err.message}`, file, err.lines);
   }
-  if (records.length === 0) throw new StanCsvError('empty summary file (no header row)', file, 1);
-  const header = records[0].record.join(',');
+  if (records.length === 0) throw new StanCsvError("empty summary file (no header row)", file, 1);
+  const header = records[0].record.join(",");
   if (header !== SUMMARY_CSV_HEADER)
     throw new StanCsvError(`header is '${header}', expected '${SUMMARY_CSV_HEADER}'`, file, records[0].info.lines);
   const rows: VariableSummaryRow[] = [];
@@ -829,7 +858,7 @@ export function parseSummaryCsv(text: string, file: string): VariableSummaryRow[
     const parsed = rowSchema.safeParse(obj);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new StanCsvError(`${issue.path.join('.') || 'row'}: ${issue.message}`, file, line);
+      throw new StanCsvError(`${issue.path.join(".") || "row"}: ${issue.message}`, file, line);
     }
     if (names.has(parsed.data.name)) throw new StanCsvError(`variable '${parsed.data.name}' appears twice`, file, line);
     names.add(parsed.data.name);

@@ -51,8 +51,15 @@ export function trackedVariables(names: ParameterNames): TrackedVariable[] {
 }
 
 /** Every tracked scalar, in order, for a design of P predictors, J cells and K consequences. */
-export function trackedParameters(names: ParameterNames, dims: { P: number; J: number; K: number }): TrackedParameter[] {
-  for (const [name, v, min] of [["P", dims.P, 0], ["J", dims.J, 1], ["K", dims.K, 2]] as const) {
+export function trackedParameters(
+  names: ParameterNames,
+  dims: { P: number; J: number; K: number },
+): TrackedParameter[] {
+  for (const [name, v, min] of [
+    ["P", dims.P, 0],
+    ["J", dims.J, 1],
+    ["K", dims.K, 2],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) {
       throw new InputError(`tracked parameters: ${name} must be an integer >= ${min}, got ${v}`);
     }
@@ -81,7 +88,11 @@ export function groupParameters(tracked: readonly TrackedParameter[], group: Par
 export function canonicalVariableName(name: string): string {
   const n = name.trim();
   const bracket = /^([A-Za-z][A-Za-z0-9_]*)\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]$/.exec(n);
-  if (bracket) return `${bracket[1]}[${bracket[2].split(",").map((s) => s.trim()).join(",")}]`;
+  if (bracket)
+    return `${bracket[1]}[${bracket[2]
+      .split(",")
+      .map((s) => s.trim())
+      .join(",")}]`;
   const dotted = /^([A-Za-z][A-Za-z0-9_]*)((?:\.\d+)+)$/.exec(n);
   if (dotted) return `${dotted[1]}[${dotted[2].slice(1).split(".").join(",")}]`;
   return n;

@@ -10,7 +10,8 @@ export interface CmdStanArgs {
 export function withCmdStanOption<T>(y: Argv<T>): Argv<T & CmdStanArgs> {
   return y.option("cmdstan", {
     type: "string",
-    describe: "path of a CmdStan installation (default: $CMDSTAN, ~/.cmdstan/cmdstan-<newest>, $CONDA_PREFIX/bin/cmdstan, then the copy provisioned by `make cmdstan`)",
+    describe:
+      "path of a CmdStan installation (default: $CMDSTAN, ~/.cmdstan/cmdstan-<newest>, $CONDA_PREFIX/bin/cmdstan, then the copy provisioned by `make cmdstan`)",
   });
 }
 
@@ -36,12 +37,21 @@ export function withStudyOptions<T>(y: Argv<T>, what: string, unit: string): Arg
     .option("output", { type: "string", describe: "output folder (overrides output_dir)" })
     .option("cores", { type: "number", describe: "cores shared by all chains (default: all)" })
     .option("seed", { type: "number", describe: "seed of the design, simulations and fits (overrides seed)" })
-    .option("retry-failed", { type: "boolean", describe: `redo ${unit}s that failed in an earlier start` }) as unknown as Argv<T & StudyArgs>;
+    .option("retry-failed", {
+      type: "boolean",
+      describe: `redo ${unit}s that failed in an earlier start`,
+    }) as unknown as Argv<T & StudyArgs>;
 }
 
 /** The config keys the study options override (undefined: keep the config's). */
 export function studyOverrides(argv: StudyArgs) {
-  return { output_dir: argv.output, cores: argv.cores, seed: argv.seed, cmdstan: argv.cmdstan, ...executorOverrides(argv) };
+  return {
+    output_dir: argv.output,
+    cores: argv.cores,
+    seed: argv.seed,
+    cmdstan: argv.cmdstan,
+    ...executorOverrides(argv),
+  };
 }
 
 /** Who runs a study's fits, for the message an interrupt prints. */
@@ -55,7 +65,10 @@ export interface StudyPlace {
  * Run a study so that Ctrl-C (or SIGTERM) stops every CmdStan process (or cancels the Slurm
  * job) and keeps the finished replicates (`unit`s); a second signal exits at once.
  */
-export async function runInterruptibly<T>({ command, unit, executor }: StudyPlace, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function runInterruptibly<T>(
+  { command, unit, executor }: StudyPlace,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const ac = new AbortController();
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {

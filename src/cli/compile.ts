@@ -16,7 +16,11 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       .positional("file", { type: "string", demandOption: true, describe: "the .stan file" })
       // nargs 1 with nargs-eats-options: `--stanc-flag --O1` takes --O1 as the value, not as an option.
       // (array: true would break that; a repeated option still collects its values.)
-      .option("stanc-flag", { type: "string", nargs: 1, describe: "extra stanc option, e.g. --stanc-flag --O1 (repeat for more)" })
+      .option("stanc-flag", {
+        type: "string",
+        nargs: 1,
+        describe: "extra stanc option, e.g. --stanc-flag --O1 (repeat for more)",
+      })
       .parserConfiguration({ "nargs-eats-options": true }),
   handler: async (argv) => {
     const install = await cmdstanFrom(argv);

@@ -33,7 +33,9 @@ export interface DesignArgs {
 }
 
 /** Reads a config file and returns the design config in it, with the study config's seed if any. */
-export async function readDesignConfig(file: string): Promise<{ designConfig: unknown; source: string; seed?: number }> {
+export async function readDesignConfig(
+  file: string,
+): Promise<{ designConfig: unknown; source: string; seed?: number }> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -55,7 +57,10 @@ export async function readDesignConfig(file: string): Promise<{ designConfig: un
     seed = obj.seed;
   }
   if (obj.study_design_config === undefined) {
-    const hint = obj.study_design_path !== undefined ? ` (it points at an existing design, study_design_path = ${JSON.stringify(obj.study_design_path)}, so there is nothing to generate)` : "";
+    const hint =
+      obj.study_design_path !== undefined
+        ? ` (it points at an existing design, study_design_path = ${JSON.stringify(obj.study_design_path)}, so there is nothing to generate)`
+        : "";
     throw new InputError(`${file}: study_design_config: is required to generate a design${hint}`);
   }
   return { designConfig: obj.study_design_config, source: `${file}: study_design_config`, seed };

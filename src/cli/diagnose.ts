@@ -7,10 +7,10 @@
  * The files are read and checked first (as `summary` does): bin/diagnose itself aborts with an
  * assertion on output of other methods and says little about broken files.
  */
-import type { Argv, CommandModule } from 'yargs';
-import { parseDiagnose, runDiagnose } from '../cmdstan/diagnose.js';
-import { cmdstanFrom, withCmdStanOption, type CmdStanArgs } from './common.js';
-import { readChainsOfOneRun } from './summary.js';
+import type { Argv, CommandModule } from "yargs";
+import { parseDiagnose, runDiagnose } from "../cmdstan/diagnose.js";
+import { cmdstanFrom, withCmdStanOption, type CmdStanArgs } from "./common.js";
+import { readChainsOfOneRun } from "./summary.js";
 
 export interface DiagnoseArgs extends CmdStanArgs {
   csv: string[];
@@ -18,24 +18,29 @@ export interface DiagnoseArgs extends CmdStanArgs {
 }
 
 export const diagnoseCommand: CommandModule<object, DiagnoseArgs> = {
-  command: 'diagnose <csv..>',
+  command: "diagnose <csv..>",
   describe: "run CmdStan's bin/diagnose on the chains of one fit (Stan CSV files)",
   builder: (y: Argv<object>) =>
     withCmdStanOption(y)
-      .positional('csv', { type: 'string', array: true, demandOption: true, describe: 'the Stan CSV files, one per chain' })
-      .option('json', {
-        type: 'boolean',
-        describe: 'print one JSON object: {divergences, transitions, ebfmiOk, treedepthMentioned, text}',
+      .positional("csv", {
+        type: "string",
+        array: true,
+        demandOption: true,
+        describe: "the Stan CSV files, one per chain",
+      })
+      .option("json", {
+        type: "boolean",
+        describe: "print one JSON object: {divergences, transitions, ebfmiOk, treedepthMentioned, text}",
       }) as unknown as Argv<DiagnoseArgs>,
   handler: async (argv) => {
-    const fit = await readChainsOfOneRun(argv.csv, ['lp__']);
-    const install = await cmdstanFrom(argv, 'tools'); // bin/diagnose only: a pruned tree will do
+    const fit = await readChainsOfOneRun(argv.csv, ["lp__"]);
+    const install = await cmdstanFrom(argv, "tools"); // bin/diagnose only: a pruned tree will do
     const text = await runDiagnose(install.path, argv.csv);
     if (argv.json) {
       const transitions = fit.chains.length * fit.chains[0].numDraws;
       process.stdout.write(`${JSON.stringify({ ...parseDiagnose(text, transitions), text }, null, 2)}\n`);
       return;
     }
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   },
 };

@@ -5,7 +5,12 @@
  */
 import type { Argv } from "yargs";
 import { InputError } from "../cmdstan/errors.js";
-import { EXECUTORS, slurmFieldSchemas, type ExecutorName, type SlurmOptionsInput } from "../pipeline/executors/slurmOptions.js";
+import {
+  EXECUTORS,
+  slurmFieldSchemas,
+  type ExecutorName,
+  type SlurmOptionsInput,
+} from "../pipeline/executors/slurmOptions.js";
 
 export interface ExecutorArgs {
   executor?: string;
@@ -21,14 +26,35 @@ export interface ExecutorArgs {
 export function withExecutorOptions<T>(y: Argv<T>): Argv<T & ExecutorArgs> {
   const slurm = "Slurm";
   return y
-    .option("executor", { type: "string", choices: [...EXECUTORS], describe: "where fits run (default: the config's executor, else local)" })
+    .option("executor", {
+      type: "string",
+      choices: [...EXECUTORS],
+      describe: "where fits run (default: the config's executor, else local)",
+    })
     .option("partition", { type: "string", group: slurm, describe: "partition for the array tasks" })
     .option("account", { type: "string", group: slurm, describe: "account to charge" })
-    .option("time", { type: "string", group: slurm, describe: "time limit of one task (a batch of fits), e.g. 30 or 2:00:00" })
+    .option("time", {
+      type: "string",
+      group: slurm,
+      describe: "time limit of one task (a batch of fits), e.g. 30 or 2:00:00",
+    })
     .option("mem-per-cpu", { type: "string", group: slurm, describe: "memory per core, e.g. 2G" })
-    .option("max-concurrent", { type: "number", group: slurm, describe: "at most this many tasks at once (array throttle)" })
-    .option("batch-size", { type: "number", group: slurm, describe: "fits per task (default: sized so a task lasts minutes)" })
-    .option("sbatch-arg", { type: "string", array: true, group: slurm, describe: "extra sbatch argument (repeatable), e.g. --sbatch-arg=--qos=short" }) as Argv<T & ExecutorArgs>;
+    .option("max-concurrent", {
+      type: "number",
+      group: slurm,
+      describe: "at most this many tasks at once (array throttle)",
+    })
+    .option("batch-size", {
+      type: "number",
+      group: slurm,
+      describe: "fits per task (default: sized so a task lasts minutes)",
+    })
+    .option("sbatch-arg", {
+      type: "string",
+      array: true,
+      group: slurm,
+      describe: "extra sbatch argument (repeatable), e.g. --sbatch-arg=--qos=short",
+    }) as Argv<T & ExecutorArgs>;
 }
 
 const OPTION_FIELDS = [
@@ -52,6 +78,7 @@ export function executorOverrides(argv: ExecutorArgs): { executor?: ExecutorName
     slurm[key] = r.data;
   }
   const given = OPTION_FIELDS.filter(([arg]) => argv[arg] !== undefined).map(([, , option]) => option);
-  if (given.length && argv.executor === "local") throw new InputError(`${given.join(", ")}: Slurm option(s) given with --executor local`);
+  if (given.length && argv.executor === "local")
+    throw new InputError(`${given.join(", ")}: Slurm option(s) given with --executor local`);
   return { executor: argv.executor as ExecutorName | undefined, slurm: given.length ? slurm : undefined };
 }

@@ -25,7 +25,10 @@ function describeInstall(install: CmdStanInstall) {
 }
 
 /** For a tree that cannot compile: the one compiling commands use, or why there is none. */
-async function compilingAlternative(argv: InfoArgs, install: CmdStanInstall): Promise<{ path: string; version: string } | { none: string }> {
+async function compilingAlternative(
+  argv: InfoArgs,
+  install: CmdStanInstall,
+): Promise<{ path: string; version: string } | { none: string }> {
   if (install.source === "option" || install.source === "env")
     return { none: "commands that compile refuse an installation named by --cmdstan or CMDSTAN that cannot compile" };
   try {
@@ -38,11 +41,15 @@ async function compilingAlternative(argv: InfoArgs, install: CmdStanInstall): Pr
 
 export const infoCommand: CommandModule<object, InfoArgs> = {
   command: "info",
-  describe: "print the CmdStan installation found: path, version, discovery rule, stanc, compiler, whether it can compile",
+  describe:
+    "print the CmdStan installation found: path, version, discovery rule, stanc, compiler, whether it can compile",
   builder: (y) =>
     withCmdStanOption(y)
       .option("json", { type: "boolean", describe: "print a JSON object" })
-      .option("require-compile", { type: "boolean", describe: "only an installation that can compile models; exit 1 when none is found" }),
+      .option("require-compile", {
+        type: "boolean",
+        describe: "only an installation that can compile models; exit 1 when none is found",
+      }),
   handler: async (argv) => {
     const install = describeInstall(await cmdstanFrom(argv, argv.requireCompile ? "compile" : "tools"));
     const compileWith = install.canCompile ? undefined : await compilingAlternative(argv, install);
@@ -56,7 +63,9 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
     console.log(`stanc:           ${install.stancVersion}`);
     console.log(`can compile:     ${install.canCompile ? "yes" : `no (${install.cannotCompile})`}`);
     if (compileWith)
-      console.log(`compiling with:  ${"path" in compileWith ? `${compileWith.path} (CmdStan ${compileWith.version})` : `nothing: ${compileWith.none}`}`);
+      console.log(
+        `compiling with:  ${"path" in compileWith ? `${compileWith.path} (CmdStan ${compileWith.version})` : `nothing: ${compileWith.none}`}`,
+      );
     console.log(`compiler:        ${install.compiler}`);
     console.log(`quantiles:       ${install.quantileRule}`);
     const tested = Object.entries(SUPPORTED_CMDSTAN.tested).map(([v, what]) => `${v} (${what})`);

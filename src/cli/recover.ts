@@ -14,6 +14,8 @@ export const recoverCommand: CommandModule<object, StudyArgs> = {
   builder: (y) => withStudyOptions(y, "study", "iteration"),
   handler: async (argv) => {
     const config = await loadStudyConfig(argv.config, studyOverrides(argv));
-    await runStudyCommand({ command: "recover", unit: "iteration", executor: config.executor }, (signal) => runStudy(config, { signal, retryFailed: argv.retryFailed }));
+    await runStudyCommand({ command: "recover", unit: "iteration", executor: config.executor }, (signal) =>
+      runStudy(config, { signal, retryFailed: argv.retryFailed }),
+    );
   },
 };

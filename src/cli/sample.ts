@@ -46,7 +46,8 @@ export const sampleCommand: CommandModule<object, SampleArgs> = {
   handler: async (argv) => {
     const install = await cmdstanFrom(argv);
     const model = await compileModel(install, argv.file);
-    const init = argv.init === undefined ? undefined : Number.isFinite(Number(argv.init)) ? Number(argv.init) : argv.init;
+    const init =
+      argv.init === undefined ? undefined : Number.isFinite(Number(argv.init)) ? Number(argv.init) : argv.init;
     const last = new Map<number, string>();
     const result = await sample(model, {
       chains: argv.chains,

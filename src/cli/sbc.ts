@@ -14,6 +14,8 @@ export const sbcCommand: CommandModule<object, StudyArgs> = {
   builder: (y) => withStudyOptions(y, "SBC", "simulation"),
   handler: async (argv) => {
     const config = await loadSbcConfig(argv.config, studyOverrides(argv));
-    await runStudyCommand({ command: "sbc", unit: "simulation", executor: config.executor }, (signal) => runSbc(config, { signal, retryFailed: argv.retryFailed }));
+    await runStudyCommand({ command: "sbc", unit: "simulation", executor: config.executor }, (signal) =>
+      runSbc(config, { signal, retryFailed: argv.retryFailed }),
+    );
   },
 };

@@ -11,14 +11,21 @@
  * The chains must be sampler output of one run: a broken file, a file of another method or
  * chains that disagree stop the command with a StanCsvError naming the file.
  */
-import path from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
-import { formatSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor, summarizeFit, type QuantileRule, type VariableSummaryRow } from '../analysis/summary.js';
-import { CmdStanNotFoundError, InputError, StanCsvError } from '../cmdstan/errors.js';
-import { locateCmdStan } from '../cmdstan/locate.js';
-import { readStanFit, type StanFit } from '../cmdstan/stanCsv.js';
-import { writeFileAtomic } from '../util/atomicWrite.js';
-import { withCmdStanOption, type CmdStanArgs } from './common.js';
+import path from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import {
+  formatSummaryCsv,
+  QUANTILE_RULE_LABELS,
+  quantileRuleFor,
+  summarizeFit,
+  type QuantileRule,
+  type VariableSummaryRow,
+} from "../analysis/summary.js";
+import { CmdStanNotFoundError, InputError, StanCsvError } from "../cmdstan/errors.js";
+import { locateCmdStan } from "../cmdstan/locate.js";
+import { readStanFit, type StanFit } from "../cmdstan/stanCsv.js";
+import { writeFileAtomic } from "../util/atomicWrite.js";
+import { withCmdStanOption, type CmdStanArgs } from "./common.js";
 
 export interface SummaryArgs extends CmdStanArgs {
   csv: string[];
@@ -39,19 +46,25 @@ export function checkChainsOfOneRun(fit: StanFit): void {
     const abs = path.resolve(ch.file);
     const twice = seenPath.get(abs);
     if (twice !== undefined)
-      throw new StanCsvError(`given twice${twice === ch.file ? '' : ` (also as ${twice})`}; each chain must be given once`, ch.file);
+      throw new StanCsvError(
+        `given twice${twice === ch.file ? "" : ` (also as ${twice})`}; each chain must be given once`,
+        ch.file,
+      );
     seenPath.set(abs, ch.file);
     const { chainId, seed, dataFile } = ch.config;
     if (chainId !== undefined && seed !== undefined) {
       const key = `${chainId}/${seed}`;
       const other = seenChain.get(key);
       if (other !== undefined)
-        throw new StanCsvError(`chain id ${chainId} with seed ${seed} is the same chain as ${other} (a copy, or chains of two runs)`, ch.file);
+        throw new StanCsvError(
+          `chain id ${chainId} with seed ${seed} is the same chain as ${other} (a copy, or chains of two runs)`,
+          ch.file,
+        );
       seenChain.set(key, ch.file);
     }
-    if (ch !== ref && (dataFile ?? '') !== (ref.config.dataFile ?? ''))
+    if (ch !== ref && (dataFile ?? "") !== (ref.config.dataFile ?? ""))
       throw new StanCsvError(
-        `data file ${JSON.stringify(dataFile ?? '')} differs from ${JSON.stringify(ref.config.dataFile ?? '')} in ${ref.file} (chains of one fit must agree)`,
+        `data file ${JSON.stringify(dataFile ?? "")} differs from ${JSON.stringify(ref.config.dataFile ?? "")} in ${ref.file} (chains of one fit must agree)`,
         ch.file,
       );
   }
@@ -59,7 +72,7 @@ export function checkChainsOfOneRun(fit: StanFit): void {
 
 /** Reads and checks the chains of one sampling run (see checkChainsOfOneRun). */
 export async function readChainsOfOneRun(files: string[], variables?: string[]): Promise<StanFit> {
-  const fit = await readStanFit(files, { requireMethod: 'sample', ...(variables ? { variables } : {}) });
+  const fit = await readStanFit(files, { requireMethod: "sample", ...(variables ? { variables } : {}) });
   checkChainsOfOneRun(fit);
   return fit;
 }
@@ -67,55 +80,70 @@ export async function readChainsOfOneRun(files: string[], variables?: string[]):
 /** `--variables a,b --variables c` -> ['a', 'b', 'c']; undefined when not given. */
 export function parseVariableList(raw: string[] | string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
-  const list = (Array.isArray(raw) ? raw : [raw]).flatMap((s) => String(s).split(',')).map((s) => s.trim());
-  if (list.length === 0 || list.some((s) => s === ''))
-    throw new InputError(`--variables: expected names separated by commas (e.g. --variables gamma0,alpha), got ${JSON.stringify(raw)}`);
+  const list = (Array.isArray(raw) ? raw : [raw]).flatMap((s) => String(s).split(",")).map((s) => s.trim());
+  if (list.length === 0 || list.some((s) => s === ""))
+    throw new InputError(
+      `--variables: expected names separated by commas (e.g. --variables gamma0,alpha), got ${JSON.stringify(raw)}`,
+    );
   return [...new Set(list)];
 }
 
 /** printf %g with `sig` significant digits (trailing zeros dropped); nan / inf / -inf. */
 export function formatG(x: number, sig: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
-  if (x === 0) return '0';
-  const [mant, expText] = x.toExponential(sig - 1).split('e');
+  if (Number.isNaN(x)) return "nan";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  if (x === 0) return "0";
+  const [mant, expText] = x.toExponential(sig - 1).split("e");
   const exp = Number(expText);
-  const strip = (s: string) => (s.includes('.') ? s.replace(/\.?0+$/, '') : s);
-  if (exp < -4 || exp >= sig) return `${strip(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  const strip = (s: string) => (s.includes(".") ? s.replace(/\.?0+$/, "") : s);
+  if (exp < -4 || exp >= sig) return `${strip(mant)}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
   return strip(x.toFixed(sig - 1 - exp));
 }
 
 const COLUMNS: { title: string; cell: (r: VariableSummaryRow) => string }[] = [
-  { title: 'Mean', cell: (r) => formatG(r.mean, 4) },
-  { title: 'MCSE', cell: (r) => formatG(r.mcse, 2) },
-  { title: 'StdDev', cell: (r) => formatG(r.sd, 4) },
-  { title: '5%', cell: (r) => formatG(r.q5, 4) },
-  { title: '50%', cell: (r) => formatG(r.q50, 4) },
-  { title: '95%', cell: (r) => formatG(r.q95, 4) },
-  { title: 'ESS_bulk', cell: (r) => (Number.isFinite(r.essBulk) ? String(Math.round(r.essBulk)) : formatG(r.essBulk, 4)) },
-  { title: 'ESS_tail', cell: (r) => (Number.isFinite(r.essTail) ? String(Math.round(r.essTail)) : formatG(r.essTail, 4)) },
-  { title: 'R_hat', cell: (r) => (r.rhat >= 0 && r.rhat < 10 ? r.rhat.toFixed(3) : formatG(r.rhat, 4)) },
+  { title: "Mean", cell: (r) => formatG(r.mean, 4) },
+  { title: "MCSE", cell: (r) => formatG(r.mcse, 2) },
+  { title: "StdDev", cell: (r) => formatG(r.sd, 4) },
+  { title: "5%", cell: (r) => formatG(r.q5, 4) },
+  { title: "50%", cell: (r) => formatG(r.q50, 4) },
+  { title: "95%", cell: (r) => formatG(r.q95, 4) },
+  {
+    title: "ESS_bulk",
+    cell: (r) => (Number.isFinite(r.essBulk) ? String(Math.round(r.essBulk)) : formatG(r.essBulk, 4)),
+  },
+  {
+    title: "ESS_tail",
+    cell: (r) => (Number.isFinite(r.essTail) ? String(Math.round(r.essTail)) : formatG(r.essTail, 4)),
+  },
+  { title: "R_hat", cell: (r) => (r.rhat >= 0 && r.rhat < 10 ? r.rhat.toFixed(3) : formatG(r.rhat, 4)) },
 ];
 
 /** The table: names left-aligned, numbers right-aligned, two spaces between columns. */
 export function formatSummaryTable(rows: VariableSummaryRow[]): string {
-  const header = ['name', ...COLUMNS.map((c) => c.title)];
+  const header = ["name", ...COLUMNS.map((c) => c.title)];
   const body = rows.map((r) => [r.name, ...COLUMNS.map((c) => c.cell(r))]);
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((b) => b[j].length)));
-  const line = (cells: string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
-  return [line(header), ...body.map(line)].join('\n') + '\n';
+  const line = (cells: string[]) =>
+    cells
+      .map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j])))
+      .join("  ")
+      .trimEnd();
+  return [line(header), ...body.map(line)].join("\n") + "\n";
 }
 
 /** The quantile rule and where it comes from: the CmdStan in use, else the Stan release that wrote the files. */
 async function quantileRuleOf(argv: CmdStanArgs, fit: StanFit): Promise<{ rule: QuantileRule; from: string }> {
   try {
-    const install = await locateCmdStan({ explicit: argv.cmdstan, purpose: 'tools' });
+    const install = await locateCmdStan({ explicit: argv.cmdstan, purpose: "tools" });
     return { rule: quantileRuleFor(install.version), from: `the rule of CmdStan ${install.version} (${install.path})` };
   } catch (err) {
     // An installation the user named must work; only "none anywhere" falls back to the files.
     if (!(err instanceof CmdStanNotFoundError) || argv.cmdstan || process.env.CMDSTAN) throw err;
-    return { rule: quantileRuleFor(fit.config.stanVersion), from: `no CmdStan found: the rule of Stan ${fit.config.stanVersion}, which wrote the files` };
+    return {
+      rule: quantileRuleFor(fit.config.stanVersion),
+      from: `no CmdStan found: the rule of Stan ${fit.config.stanVersion}, which wrote the files`,
+    };
   }
 }
 
@@ -124,21 +152,28 @@ async function writeSummary(file: string, text: string): Promise<void> {
   try {
     await writeFileAtomic(file, text);
   } catch (e) {
-    throw new InputError(`${file}: cannot write the summary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InputError(
+      `${file}: cannot write the summary (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
 }
 
 export const summaryCommand: CommandModule<object, SummaryArgs> = {
-  command: 'summary <csv..>',
-  describe: 'summarise the chains of one fit (Stan CSV files): mean, MCSE, sd, 5/50/95%, ESS bulk/tail, R-hat',
+  command: "summary <csv..>",
+  describe: "summarise the chains of one fit (Stan CSV files): mean, MCSE, sd, 5/50/95%, ESS bulk/tail, R-hat",
   builder: (y: Argv<object>) =>
     withCmdStanOption(y)
-      .positional('csv', { type: 'string', array: true, demandOption: true, describe: 'the Stan CSV files, one per chain' })
-      .option('out', { type: 'string', describe: 'also write the summary as CSV to this file' })
-      .option('variables', {
-        type: 'string',
+      .positional("csv", {
+        type: "string",
         array: true,
-        describe: 'only these variables, by name, comma-separated (e.g. gamma0,alpha; lp__ allowed)',
+        demandOption: true,
+        describe: "the Stan CSV files, one per chain",
+      })
+      .option("out", { type: "string", describe: "also write the summary as CSV to this file" })
+      .option("variables", {
+        type: "string",
+        array: true,
+        describe: "only these variables, by name, comma-separated (e.g. gamma0,alpha; lp__ allowed)",
       }) as unknown as Argv<SummaryArgs>,
   handler: async (argv) => {
     const variables = parseVariableList(argv.variables);
@@ -147,7 +182,7 @@ export const summaryCommand: CommandModule<object, SummaryArgs> = {
     const rows = summarizeFit(fit, { quantileRule: quantiles.rule, ...(variables ? { variables } : {}) });
     const draws = fit.chains[0].numDraws;
     process.stdout.write(
-      `${fit.config.model}: ${fit.chains.length} chain${fit.chains.length > 1 ? 's' : ''} x ${draws} draws` +
+      `${fit.config.model}: ${fit.chains.length} chain${fit.chains.length > 1 ? "s" : ""} x ${draws} draws` +
         ` (${fit.chains.length * draws} in total)\n\n${formatSummaryTable(rows)}` +
         `quantiles: ${QUANTILE_RULE_LABELS[quantiles.rule]}, ${quantiles.from}\n`,
     );

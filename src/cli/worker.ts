@@ -20,13 +20,19 @@ export const workerCommand: CommandModule<object, WorkerArgs> = {
   describe: "run a batch of a prepared study's replicates (what a cluster task runs)",
   builder: (y) =>
     y
-      .option("study-dir", { type: "string", demandOption: true, describe: "the study's output folder (holds study_config.json)" })
+      .option("study-dir", {
+        type: "string",
+        demandOption: true,
+        describe: "the study's output folder (holds study_config.json)",
+      })
       .option("replicates", { type: "string", demandOption: true, describe: "replicates to run, e.g. 3-5,9" })
       .option("cores", { type: "number", default: 1, describe: "cores of this task (chains run at once)" }),
   handler: async (argv) => {
     const replicates = parseReplicateList(argv.replicates);
-    if (!replicates?.length) throw new InputError(`--replicates: expected a list such as 3-5,9 (indices from 1), got "${argv.replicates}"`);
-    if (!Number.isInteger(argv.cores) || argv.cores < 1) throw new InputError(`--cores: expected a positive integer, got ${argv.cores}`);
+    if (!replicates?.length)
+      throw new InputError(`--replicates: expected a list such as 3-5,9 (indices from 1), got "${argv.replicates}"`);
+    if (!Number.isInteger(argv.cores) || argv.cores < 1)
+      throw new InputError(`--cores: expected a positive integer, got ${argv.cores}`);
     const ac = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => ac.abort(new Error(`${sig} received`));
     process.on("SIGTERM", onSignal);

@@ -76,7 +76,9 @@ export function modelCacheKey(install: CmdStanInstall, stanFile: string, opts: C
     h.update(path.basename(file)).update("\0").update(text).update("\0");
   }
   const local = path.join(install.path, "make", "local");
-  h.update(install.path).update(install.version).update(existsSync(local) ? readFileSync(local, "utf8") : "");
+  h.update(install.path)
+    .update(install.version)
+    .update(existsSync(local) ? readFileSync(local, "utf8") : "");
   h.update(JSON.stringify([opts.stancFlags ?? [], process.env.CXX ?? ""]));
   return h.digest("hex");
 }
@@ -84,7 +86,11 @@ export function modelCacheKey(install: CmdStanInstall, stanFile: string, opts: C
 /** Same-process dedup: concurrent compileModel calls for one key share one build. */
 const inFlight = new Map<string, Promise<CompiledModel>>();
 
-export async function compileModel(install: CmdStanInstall, stanFile: string, opts: CompileOptions = {}): Promise<CompiledModel> {
+export async function compileModel(
+  install: CmdStanInstall,
+  stanFile: string,
+  opts: CompileOptions = {},
+): Promise<CompiledModel> {
   const abs = path.resolve(stanFile);
   if (!existsSync(abs)) throw new CompileError(`Stan file not found: ${abs}`, abs);
   if (!abs.endsWith(".stan")) throw new CompileError(`${abs}: expected a .stan file`, abs);
@@ -126,8 +132,15 @@ async function build(
   const args = ["-C", install.path, target, `STANCFLAGS=${stancFlags.join(" ")}`];
 
   const started = Date.now();
-  const proc = execa("make", args, { all: true, reject: false, buffer: true, env: makeEnvironment(), extendEnv: false });
-  if (opts.onOutput) proc.all?.on("data", (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).forEach(opts.onOutput!));
+  const proc = execa("make", args, {
+    all: true,
+    reject: false,
+    buffer: true,
+    env: makeEnvironment(),
+    extendEnv: false,
+  });
+  if (opts.onOutput)
+    proc.all?.on("data", (chunk: Buffer) => chunk.toString().split("\n").filter(Boolean).forEach(opts.onOutput!));
   const result = await proc;
   const log = result.all ?? "";
   await writeFile(path.join(tmpDir, "compile.log"), log);

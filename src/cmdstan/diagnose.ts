@@ -2,10 +2,10 @@
  * CmdStan's `bin/diagnose`: run it on a fit's CSV files, and read its text with exactly the
  * rules the report uses (SPEC section 5).
  */
-import { access } from 'node:fs/promises';
-import path from 'node:path';
-import { execa } from 'execa';
-import { CmdStanRunError } from './errors.js';
+import { access } from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import { CmdStanRunError } from "./errors.js";
 
 export interface DiagnoseReading {
   divergences: number;
@@ -32,7 +32,7 @@ export function parseDiagnose(text: string, defaultTransitions: number): Diagnos
   if (m) {
     divergences = Number(m[1]);
     transitions = Number(m[2]);
-  } else if (text.includes('No divergent transitions found')) {
+  } else if (text.includes("No divergent transitions found")) {
     divergences = 0;
   }
   return {
@@ -44,7 +44,7 @@ export function parseDiagnose(text: string, defaultTransitions: number): Diagnos
 }
 
 function tail(text: string, lines = 20): string {
-  return text.split('\n').slice(-lines).join('\n').trim();
+  return text.split("\n").slice(-lines).join("\n").trim();
 }
 
 /**
@@ -53,33 +53,46 @@ function tail(text: string, lines = 20): string {
  * from 2.37), a non-zero exit or a signal is a CmdStanRunError carrying the tail of its output.
  */
 export async function runDiagnose(cmdstanPath: string, csvFiles: string[]): Promise<string> {
-  const exe = path.join(cmdstanPath, 'bin', 'diagnose');
-  if (csvFiles.length === 0) throw new CmdStanRunError(`${exe}: no CSV files to diagnose`, undefined, undefined, false, '');
+  const exe = path.join(cmdstanPath, "bin", "diagnose");
+  if (csvFiles.length === 0)
+    throw new CmdStanRunError(`${exe}: no CSV files to diagnose`, undefined, undefined, false, "");
   try {
     await access(exe);
   } catch {
-    throw new CmdStanRunError(`${exe} not found: is ${cmdstanPath} a built CmdStan installation?`, undefined, undefined, false, '');
+    throw new CmdStanRunError(
+      `${exe} not found: is ${cmdstanPath} a built CmdStan installation?`,
+      undefined,
+      undefined,
+      false,
+      "",
+    );
   }
   const r = await execa(exe, csvFiles, { reject: false, all: true, stripFinalNewline: false });
-  const stdout = r.stdout ?? '';
-  const missing = stdout.split('\n').filter((l) => /^File .* not found$/.test(l));
+  const stdout = r.stdout ?? "";
+  const missing = stdout.split("\n").filter((l) => /^File .* not found$/.test(l));
   if (missing.length > 0 || /No valid input files/.test(stdout))
-    throw new CmdStanRunError(`${exe} could not read its input: ${missing.join('; ') || 'No valid input files'}`, r.exitCode, undefined, false, tail(stdout));
-  const stderrTail = tail(r.stderr ?? '');
+    throw new CmdStanRunError(
+      `${exe} could not read its input: ${missing.join("; ") || "No valid input files"}`,
+      r.exitCode,
+      undefined,
+      false,
+      tail(stdout),
+    );
+  const stderrTail = tail(r.stderr ?? "");
   if (r.failed || r.exitCode !== 0) {
     const why = r.timedOut
-      ? 'timed out'
+      ? "timed out"
       : r.signal
         ? `was killed by ${r.signal}`
         : r.exitCode !== undefined
           ? `exited with code ${r.exitCode}`
           : `failed to start (${r.shortMessage ?? r.message})`;
     throw new CmdStanRunError(
-      `${exe} ${why} on ${csvFiles.join(' ')}${stderrTail ? `:\n${stderrTail}` : ''}`,
+      `${exe} ${why} on ${csvFiles.join(" ")}${stderrTail ? `:\n${stderrTail}` : ""}`,
       r.exitCode,
       r.signal,
       Boolean(r.timedOut),
-      stderrTail || tail(r.stdout ?? ''),
+      stderrTail || tail(r.stdout ?? ""),
     );
   }
   return stdout;

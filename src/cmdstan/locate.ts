@@ -131,7 +131,9 @@ function versionOf(dir: string): string | undefined {
 export function readCmdStanVersion(dir: string): string {
   const v = versionOf(dir);
   if (v === undefined)
-    throw new CmdStanNotFoundError(`${dir}: no CMDSTAN_VERSION line in its makefile and not named cmdstan-X.Y.Z; is this a CmdStan tree?`);
+    throw new CmdStanNotFoundError(
+      `${dir}: no CMDSTAN_VERSION line in its makefile and not named cmdstan-X.Y.Z; is this a CmdStan tree?`,
+    );
   return v;
 }
 
@@ -160,7 +162,9 @@ export function versionedFolders(base: string, marker?: string): string[] {
   if (!existsSync(base)) return [];
   const found = readdirSync(base)
     .map((d) => ({ d, v: VERSION_NAME.exec(d)?.[1] }))
-    .filter((x): x is { d: string; v: string } => x.v !== undefined && (!marker || existsSync(path.join(base, x.d, marker))));
+    .filter(
+      (x): x is { d: string; v: string } => x.v !== undefined && (!marker || existsSync(path.join(base, x.d, marker))),
+    );
   const newestFirst = (x: { v: string }, y: { v: string }) => compareVersions(y.v, x.v);
   const releases = found.filter((x) => !isReleaseCandidate(x.v)).sort(newestFirst);
   const candidates = found.filter((x) => isReleaseCandidate(x.v)).sort(newestFirst);
@@ -200,7 +204,15 @@ async function describe(dir: string, source: CmdStanSource, env: NodeJS.ProcessE
   const stancVersion = await firstLine(path.join(abs, "bin", "stanc"), ["--version"]);
   const compiler = await firstLine(env.CXX || "g++", ["--version"]);
   const cannotCompile = compileProblem(abs);
-  return { path: abs, version, stancVersion, compiler, source, canCompile: !cannotCompile, ...(cannotCompile ? { cannotCompile } : {}) };
+  return {
+    path: abs,
+    version,
+    stancVersion,
+    compiler,
+    source,
+    canCompile: !cannotCompile,
+    ...(cannotCompile ? { cannotCompile } : {}),
+  };
 }
 
 /**
@@ -234,7 +246,9 @@ export async function locateCmdStan(opts: LocateOptions = {}): Promise<CmdStanIn
     }
     return describe(c.dir, c.source, env);
   }
-  const skipped = passedOver.length ? `\nPassed over, since this command compiles models: ${passedOver.join("; ")}.` : "";
+  const skipped = passedOver.length
+    ? `\nPassed over, since this command compiles models: ${passedOver.join("; ")}.`
+    : "";
   throw new CmdStanNotFoundError(
     `No CmdStan installation found: no --cmdstan option, CMDSTAN is not set, and neither ~/.cmdstan, $CONDA_PREFIX/bin/cmdstan ` +
       `nor .cmdstan/ holds a usable one.${skipped}\n${INSTALL_HELP}`,

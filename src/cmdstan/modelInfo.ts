@@ -27,10 +27,14 @@ export interface ModelInfo {
 
 export async function readModelInfo(install: CmdStanInstall, stanFile: string): Promise<ModelInfo> {
   const abs = path.resolve(stanFile);
-  const r = await execa(path.join(install.path, "bin", "stanc"), ["--info", `--include-paths=${path.dirname(abs)}`, abs], {
-    reject: false,
-    all: true,
-  });
+  const r = await execa(
+    path.join(install.path, "bin", "stanc"),
+    ["--info", `--include-paths=${path.dirname(abs)}`, abs],
+    {
+      reject: false,
+      all: true,
+    },
+  );
   if (r.exitCode !== 0) throw describeCompileFailure(r.all ?? "", abs, abs);
   const info = infoSchema.parse(JSON.parse(r.stdout));
   const parameters = info.parameters;

@@ -70,7 +70,11 @@ const PROGRESS_RE = /Iteration:\s*(\d+)\s*\/\s*(\d+)\s*\[\s*(\d+)%\]\s*\((Warmup
 /** The CmdStan argument tree for one chain. */
 export function sampleArgs(opts: SampleOptions, chain: number, csvFile: string): string[] {
   const fixed = opts.algorithm === "fixed_param";
-  const args = ["sample", `num_samples=${opts.numSamples ?? 1000}`, `num_warmup=${fixed ? 0 : opts.numWarmup ?? 1000}`];
+  const args = [
+    "sample",
+    `num_samples=${opts.numSamples ?? 1000}`,
+    `num_warmup=${fixed ? 0 : (opts.numWarmup ?? 1000)}`,
+  ];
   if (opts.saveWarmup !== undefined) args.push(`save_warmup=${opts.saveWarmup ? 1 : 0}`);
   if (opts.thin !== undefined) args.push(`thin=${opts.thin}`);
   if (fixed) {
@@ -201,7 +205,8 @@ async function runChain(
         ? `was killed by ${r.signal}`
         : `exited with code ${r.exitCode}`;
   throw new CmdStanRunError(
-    `${model.name} chain ${chain} ${why}.\n${stderrTail || stdoutTail}`.trim() + `\n(full output: ${f.stderr}, ${f.stdout})`,
+    `${model.name} chain ${chain} ${why}.\n${stderrTail || stdoutTail}`.trim() +
+      `\n(full output: ${f.stderr}, ${f.stdout})`,
     r.exitCode,
     r.signal,
     Boolean(r.timedOut),

@@ -19,7 +19,8 @@ export class CoreScheduler {
   private queue: { cores: number; grant: () => void }[] = [];
 
   constructor(capacity: number = os.availableParallelism()) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`core budget must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`core budget must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
   }
 

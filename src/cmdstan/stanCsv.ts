@@ -12,10 +12,10 @@
  * thin, save_warmup). Nothing is silently dropped or padded: any deviation is a
  * StanCsvError that names the file, the line and the problem.
  */
-import { Buffer, isAscii } from 'node:buffer';
-import { readFile } from 'node:fs/promises';
-import { parse as parseCsv } from 'csv-parse/sync';
-import { StanCsvError } from './errors.js';
+import { Buffer, isAscii } from "node:buffer";
+import { readFile } from "node:fs/promises";
+import { parse as parseCsv } from "csv-parse/sync";
+import { StanCsvError } from "./errors.js";
 
 export interface StanCsvConfig {
   stanVersion: string;
@@ -56,7 +56,7 @@ export interface StanAdaptation {
   stepSize: number;
   /** diag_e: the diagonal; dense_e: the matrix by rows; unit_e: []. */
   inverseMetric: number[] | number[][];
-  metric: 'diag_e' | 'dense_e' | 'unit_e';
+  metric: "diag_e" | "dense_e" | "unit_e";
 }
 
 export interface StanCsv {
@@ -80,7 +80,7 @@ export interface ReadStanCsvOptions {
   /** Subset by variable name (`gamma0`, `alpha`); sampler columns (`lp__`, ...) by name too. */
   variables?: string[];
   /** Refuse files whose `method` is not this one (checked right after the comment header). */
-  requireMethod?: 'sample';
+  requireMethod?: "sample";
 }
 
 export interface StanFit {
@@ -95,9 +95,12 @@ export interface StanFit {
 
 /** `beta.1.2.1` -> `beta[1,2,1]`; names without indices are returned unchanged. */
 export function bracketName(csvColumn: string): string {
-  const dot = csvColumn.indexOf('.');
+  const dot = csvColumn.indexOf(".");
   if (dot < 0) return csvColumn;
-  return `${csvColumn.slice(0, dot)}[${csvColumn.slice(dot + 1).split('.').join(',')}]`;
+  return `${csvColumn.slice(0, dot)}[${csvColumn
+    .slice(dot + 1)
+    .split(".")
+    .join(",")}]`;
 }
 
 const CH_0 = 48;
@@ -123,17 +126,17 @@ export function parseStanNumber(s: string): number | undefined {
     return v;
   }
   switch (s.toLowerCase()) {
-    case 'nan':
-    case '-nan':
-    case '+nan':
+    case "nan":
+    case "-nan":
+    case "+nan":
       return NaN;
-    case 'inf':
-    case '+inf':
-    case 'infinity':
-    case '+infinity':
+    case "inf":
+    case "+inf":
+    case "infinity":
+    case "+infinity":
       return Infinity;
-    case '-inf':
-    case '-infinity':
+    case "-inf":
+    case "-infinity":
       return -Infinity;
     default:
       return undefined;
@@ -212,7 +215,7 @@ function scanPlainNumber(row: Uint8Array, p: number, n: number): number {
  */
 function asciiBytes(text: string, fileBytes?: Uint8Array): Uint8Array {
   if (fileBytes && isAscii(fileBytes)) return fileBytes;
-  return Buffer.from(text.replace(/[^\x00-\x7f]/g, '\x7f'), 'latin1');
+  return Buffer.from(text.replace(/[^\x00-\x7f]/g, "\x7f"), "latin1");
 }
 
 const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\.[1-9][0-9]*)*$/;
@@ -229,7 +232,7 @@ class Lines {
   next(): string | null {
     const text = this.text;
     if (this.pos >= text.length) return null;
-    let end = text.indexOf('\n', this.pos);
+    let end = text.indexOf("\n", this.pos);
     this.lineStart = this.pos;
     if (end < 0) {
       end = text.length;
@@ -246,7 +249,13 @@ class Lines {
   }
   /** Look at the next line without consuming it. */
   peek(): string | null {
-    const save = { pos: this.pos, lineNo: this.lineNo, terminated: this.terminated, lineStart: this.lineStart, lineEnd: this.lineEnd };
+    const save = {
+      pos: this.pos,
+      lineNo: this.lineNo,
+      terminated: this.terminated,
+      lineStart: this.lineStart,
+      lineEnd: this.lineEnd,
+    };
     const line = this.next();
     Object.assign(this, save);
     return line;
@@ -256,8 +265,8 @@ class Lines {
 function parseBool(v: string | undefined): boolean | undefined {
   if (v === undefined) return undefined;
   const s = v.trim().toLowerCase();
-  if (s === '1' || s === 'true') return true;
-  if (s === '0' || s === 'false') return false;
+  if (s === "1" || s === "true") return true;
+  if (s === "0" || s === "false") return false;
   return undefined;
 }
 
@@ -268,7 +277,7 @@ interface ParsedComments {
 
 /** Comment content after '#', without the leading '#'. */
 function parseConfigLine(content: string, stack: string[], out: ParsedComments, lineNo: number): void {
-  if (content.trim() === '') return;
+  if (content.trim() === "") return;
   let k = 0;
   while (k < content.length && content.charCodeAt(k) === 32) k++;
   const depth = Math.max(0, Math.floor((k - 1) / 2));
@@ -276,12 +285,12 @@ function parseConfigLine(content: string, stack: string[], out: ParsedComments, 
   if (!m) return; // not part of the argument tree (free text); nothing to record
   const key = m[1];
   stack.length = Math.min(stack.length, depth);
-  while (stack.length < depth) stack.push('?');
+  while (stack.length < depth) stack.push("?");
   stack.push(key);
   if (m[2] !== undefined) {
     let value = m[2].trim();
-    if (value.endsWith('(Default)')) value = value.slice(0, -'(Default)'.length).trim();
-    const path = stack.join('.');
+    if (value.endsWith("(Default)")) value = value.slice(0, -"(Default)".length).trim();
+    const path = stack.join(".");
     out.raw[path] = value;
     out.lines.set(path, lineNo);
   }
@@ -298,13 +307,17 @@ function buildConfig(file: string, parsed: ParsedComments, headerLine: number): 
   const raw = parsed.raw;
   const need = (key: string, what: string): string => {
     const v = raw[key];
-    if (v === undefined || v === '')
-      throw new StanCsvError(`missing '${key}' (${what}) in the comment header before the column names`, file, headerLine);
+    if (v === undefined || v === "")
+      throw new StanCsvError(
+        `missing '${key}' (${what}) in the comment header before the column names`,
+        file,
+        headerLine,
+      );
     return v;
   };
   const int = (key: string, optional: boolean): number | undefined => {
     const v = raw[key];
-    if (v === undefined || v === '') {
+    if (v === undefined || v === "") {
       if (optional) return undefined;
       throw new StanCsvError(`missing '${key}' in the comment header`, file, headerLine);
     }
@@ -313,7 +326,7 @@ function buildConfig(file: string, parsed: ParsedComments, headerLine: number): 
   };
   const num = (key: string): number | undefined => {
     const v = raw[key];
-    if (v === undefined || v === '') return undefined;
+    if (v === undefined || v === "") return undefined;
     const x = parseStanNumber(v);
     if (x === undefined) throw new StanCsvError(`'${key}' = '${v}' is not a number`, file, parsed.lines.get(key));
     return x;
@@ -325,31 +338,36 @@ function buildConfig(file: string, parsed: ParsedComments, headerLine: number): 
       throw new StanCsvError(`missing '${key}' in the comment header`, file, headerLine);
     }
     const b = parseBool(v);
-    if (b === undefined) throw new StanCsvError(`'${key}' = '${v}' is not a boolean (0/1/true/false)`, file, parsed.lines.get(key));
+    if (b === undefined)
+      throw new StanCsvError(`'${key}' = '${v}' is not a boolean (0/1/true/false)`, file, parsed.lines.get(key));
     return b;
   };
 
-  const major = need('stan_version_major', 'Stan version');
-  const minor = need('stan_version_minor', 'Stan version');
-  const patch = need('stan_version_patch', 'Stan version');
-  const model = need('model', 'model name');
-  const method = need('method', 'method');
-  const isSample = method === 'sample';
-  const S = 'method.sample';
+  const major = need("stan_version_major", "Stan version");
+  const minor = need("stan_version_minor", "Stan version");
+  const patch = need("stan_version_patch", "Stan version");
+  const model = need("model", "model name");
+  const method = need("method", "method");
+  const isSample = method === "sample";
+  const S = "method.sample";
   const numSamples = isSample ? (int(`${S}.num_samples`, false) as number) : (int(`${S}.num_samples`, true) ?? 0);
   const numWarmup = isSample ? (int(`${S}.num_warmup`, false) as number) : (int(`${S}.num_warmup`, true) ?? 0);
   const thin = isSample ? (int(`${S}.thin`, false) as number) : (int(`${S}.thin`, true) ?? 1);
-  const saveWarmup = isSample ? (bool(`${S}.save_warmup`, false) as boolean) : (bool(`${S}.save_warmup`, true) ?? false);
+  const saveWarmup = isSample
+    ? (bool(`${S}.save_warmup`, false) as boolean)
+    : (bool(`${S}.save_warmup`, true) ?? false);
   if (isSample) {
-    if (numSamples < 0) throw new StanCsvError(`num_samples = ${numSamples} is negative`, file, parsed.lines.get(`${S}.num_samples`));
-    if (numWarmup < 0) throw new StanCsvError(`num_warmup = ${numWarmup} is negative`, file, parsed.lines.get(`${S}.num_warmup`));
+    if (numSamples < 0)
+      throw new StanCsvError(`num_samples = ${numSamples} is negative`, file, parsed.lines.get(`${S}.num_samples`));
+    if (numWarmup < 0)
+      throw new StanCsvError(`num_warmup = ${numWarmup} is negative`, file, parsed.lines.get(`${S}.num_warmup`));
     if (thin < 1) throw new StanCsvError(`thin = ${thin} must be at least 1`, file, parsed.lines.get(`${S}.thin`));
   }
   const algorithm = raw[`${S}.algorithm`] || undefined;
   const engine = raw[`${S}.algorithm.hmc.engine`] || undefined;
   const metric = raw[`${S}.algorithm.hmc.metric`] || undefined;
-  const maxDepth = engine === 'nuts' ? int(`${S}.algorithm.hmc.engine.nuts.max_depth`, true) : undefined;
-  const dataFile = raw['data.file'];
+  const maxDepth = engine === "nuts" ? int(`${S}.algorithm.hmc.engine.nuts.max_depth`, true) : undefined;
+  const dataFile = raw["data.file"];
   const config: StanCsvConfig = {
     stanVersion: `${major}.${minor}.${patch}`,
     model,
@@ -364,8 +382,8 @@ function buildConfig(file: string, parsed: ParsedComments, headerLine: number): 
     adaptEngaged: bool(`${S}.adapt.engaged`, true),
     adaptDelta: num(`${S}.adapt.delta`),
     maxDepth,
-    seed: num('random.seed'),
-    chainId: int('id', true),
+    seed: num("random.seed"),
+    chainId: int("id", true),
     dataFile: dataFile ? dataFile : undefined,
     raw,
   };
@@ -381,10 +399,14 @@ function columnsToVariables(file: string, columns: string[], headerLine: number)
   let i = 0;
   while (i < columns.length) {
     const first = columns[i];
-    const dot = first.indexOf('.');
+    const dot = first.indexOf(".");
     const base = dot < 0 ? first : first.slice(0, dot);
     if (seen.has(base))
-      throw new StanCsvError(`column ${i + 1} '${first}': variable '${base}' appears twice in the header (its columns are not contiguous)`, file, headerLine);
+      throw new StanCsvError(
+        `column ${i + 1} '${first}': variable '${base}' appears twice in the header (its columns are not contiguous)`,
+        file,
+        headerLine,
+      );
     seen.add(base);
     if (dot < 0) {
       vars.push({ name: base, dims: [], columnNames: [first] });
@@ -394,26 +416,43 @@ function columnsToVariables(file: string, columns: string[], headerLine: number)
     // Collect the contiguous run of columns base.<i>.<j>...
     const start = i;
     const idx: number[][] = [];
-    while (i < columns.length && columns[i].startsWith(base + '.')) {
-      idx.push(columns[i].slice(base.length + 1).split('.').map(Number));
+    while (i < columns.length && columns[i].startsWith(base + ".")) {
+      idx.push(
+        columns[i]
+          .slice(base.length + 1)
+          .split(".")
+          .map(Number),
+      );
       i++;
     }
     const k = idx[0].length;
     const dims = new Array<number>(k).fill(0);
     for (let r = 0; r < idx.length; r++) {
       if (idx[r].length !== k)
-        throw new StanCsvError(`column ${start + r + 1} '${columns[start + r]}' has ${idx[r].length} indices, other columns of '${base}' have ${k}`, file, headerLine);
+        throw new StanCsvError(
+          `column ${start + r + 1} '${columns[start + r]}' has ${idx[r].length} indices, other columns of '${base}' have ${k}`,
+          file,
+          headerLine,
+        );
       for (let d = 0; d < k; d++) if (idx[r][d] > dims[d]) dims[d] = idx[r][d];
     }
     const size = dims.reduce((a, b) => a * b, 1);
     if (size !== idx.length)
-      throw new StanCsvError(`variable '${base}' has ${idx.length} columns but its indices span [${dims.join(',')}] = ${size} cells`, file, headerLine);
+      throw new StanCsvError(
+        `variable '${base}' has ${idx.length} columns but its indices span [${dims.join(",")}] = ${size} cells`,
+        file,
+        headerLine,
+      );
     // Column-major: first index fastest.
     const cur = new Array<number>(k).fill(1);
     for (let r = 0; r < idx.length; r++) {
       for (let d = 0; d < k; d++) {
         if (idx[r][d] !== cur[d])
-          throw new StanCsvError(`column ${start + r + 1} '${columns[start + r]}' is out of the column-major order CmdStan writes (expected '${base}.${cur.join('.')}')`, file, headerLine);
+          throw new StanCsvError(
+            `column ${start + r + 1} '${columns[start + r]}' is out of the column-major order CmdStan writes (expected '${base}.${cur.join(".")}')`,
+            file,
+            headerLine,
+          );
       }
       for (let d = 0; d < k; d++) {
         if (cur[d] < dims[d]) {
@@ -427,7 +466,7 @@ function columnsToVariables(file: string, columns: string[], headerLine: number)
     const names: string[] = [];
     const t = new Array<number>(k).fill(1);
     for (let r = 0; r < size; r++) {
-      names.push(`${base}.${t.join('.')}`);
+      names.push(`${base}.${t.join(".")}`);
       for (let d = k - 1; d >= 0; d--) {
         if (t[d] < dims[d]) {
           t[d]++;
@@ -452,9 +491,13 @@ function parseHeaderRow(file: string, line: string, lineNo: number): string[] {
   const cols = records[0];
   const seen = new Set<string>();
   cols.forEach((c, i) => {
-    if (c === '') throw new StanCsvError(`header column ${i + 1} is empty`, file, lineNo);
+    if (c === "") throw new StanCsvError(`header column ${i + 1} is empty`, file, lineNo);
     if (!COLUMN_NAME.test(c))
-      throw new StanCsvError(`header column ${i + 1} '${c}' is not a Stan output name (name, or name.i.j with positive indices)`, file, lineNo);
+      throw new StanCsvError(
+        `header column ${i + 1} '${c}' is not a Stan output name (name, or name.i.j with positive indices)`,
+        file,
+        lineNo,
+      );
     if (seen.has(c)) throw new StanCsvError(`header column ${i + 1} '${c}' appears twice`, file, lineNo);
     seen.add(c);
   });
@@ -496,7 +539,7 @@ export async function readStanCsv(file: string, opts: ReadStanCsvOptions = {}): 
   } catch (e) {
     throw new StanCsvError(`cannot read file: ${(e as Error).message}`, file);
   }
-  return parseStanCsv(bytes.toString('utf8'), file, opts, bytes);
+  return parseStanCsv(bytes.toString("utf8"), file, opts, bytes);
 }
 
 /** The parser behind readStanCsv, on text already in memory (`file` is used in messages). */
@@ -513,24 +556,30 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
   let line: string | null;
   let header: string | null = null;
   while ((line = lines.next()) !== null) {
-    if (line.startsWith('#')) {
+    if (line.startsWith("#")) {
       parseConfigLine(line.slice(1), stack, comments, lines.lineNo);
       continue;
     }
-    if (line.trim() === '') throw new StanCsvError('empty line before the header row', file, lines.lineNo);
+    if (line.trim() === "") throw new StanCsvError("empty line before the header row", file, lines.lineNo);
     header = line;
     break;
   }
-  if (header === null) throw new StanCsvError('no header row (file is empty or holds only comment lines)', file, lines.lineNo || undefined);
+  if (header === null)
+    throw new StanCsvError(
+      "no header row (file is empty or holds only comment lines)",
+      file,
+      lines.lineNo || undefined,
+    );
   const headerLine = lines.lineNo;
-  if (!lines.terminated) throw new StanCsvError('header row is not terminated by a newline (file truncated?)', file, headerLine);
+  if (!lines.terminated)
+    throw new StanCsvError("header row is not terminated by a newline (file truncated?)", file, headerLine);
 
   const config = buildConfig(file, comments, headerLine);
   if (opts.requireMethod && config.method !== opts.requireMethod)
     throw new StanCsvError(
-      `method is '${config.method}', expected '${opts.requireMethod}' (this is not ${opts.requireMethod === 'sample' ? 'MCMC sampler' : opts.requireMethod} output)`,
+      `method is '${config.method}', expected '${opts.requireMethod}' (this is not ${opts.requireMethod === "sample" ? "MCMC sampler" : opts.requireMethod} output)`,
       file,
-      comments.lines.get('method'),
+      comments.lines.get("method"),
     );
 
   // 2. Header row -> variables, selection.
@@ -543,7 +592,7 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
     const missing = opts.variables.filter((n) => !byName.has(n));
     if (missing.length > 0)
       throw new StanCsvError(
-        `variable${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} not in the header (has: ${allVars.map((v) => v.name).join(', ')})`,
+        `variable${missing.length > 1 ? "s" : ""} ${missing.map((m) => `'${m}'`).join(", ")} not in the header (has: ${allVars.map((v) => v.name).join(", ")})`,
         file,
         headerLine,
       );
@@ -563,8 +612,8 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
   const nsel = slotNames.length;
 
   // 3. Body.
-  const isSample = config.method === 'sample';
-  const isHmc = isSample && columnNames.includes('stepsize__');
+  const isSample = config.method === "sample";
+  const isHmc = isSample && columnNames.includes("stepsize__");
   const expectedWarmup = isHmc && config.saveWarmup ? ceilDiv(config.numWarmup, config.thin) : 0;
   const expectedDraws = isSample ? ceilDiv(config.numSamples, config.thin) : -1;
   const tolerateSpaces = !isSample;
@@ -578,12 +627,12 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
       post.push(new Float64Array(expectedDraws));
     } else grow.push(new Grow());
   }
-  let stage: 'warmup' | 'sampling' | 'done' = isHmc ? 'warmup' : 'sampling';
+  let stage: "warmup" | "sampling" | "done" = isHmc ? "warmup" : "sampling";
   let nWarm = 0;
   let nPost = 0;
   let lastLine = headerLine;
   let adaptation: StanAdaptation | undefined;
-  let timing: StanCsv['timing'];
+  let timing: StanCsv["timing"];
   const fieldError = (j: number, field: string, lineNo: number): never => {
     throw new StanCsvError(`column ${j + 1} (${columnNames[j]}): '${field}' is not a number`, file, lineNo);
   };
@@ -603,15 +652,19 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
       if (v === v) {
         e = scanEnd;
       } else {
-        e = row.indexOf(',', p);
+        e = row.indexOf(",", p);
         if (e < 0 || e > n) e = n;
       }
       if (e === n) {
         if (j !== ncol - 1)
-          throw new StanCsvError(`row has ${j + 1} fields, the header has ${ncol} (missing values: truncated or malformed row)`, file, lineNo);
+          throw new StanCsvError(
+            `row has ${j + 1} fields, the header has ${ncol} (missing values: truncated or malformed row)`,
+            file,
+            lineNo,
+          );
       } else if (j === ncol - 1) {
         let extra = 1;
-        for (let q = row.indexOf(',', e + 1); q >= 0 && q < n; q = row.indexOf(',', q + 1)) extra++;
+        for (let q = row.indexOf(",", e + 1); q >= 0 && q < n; q = row.indexOf(",", q + 1)) extra++;
         throw new StanCsvError(`row has ${ncol + extra} fields, the header has ${ncol}`, file, lineNo);
       }
       if (v !== v) {
@@ -634,14 +687,15 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
   const needComment = (what: string): string => {
     const l = lines.next();
     if (l === null) throw new StanCsvError(`file ends where ${what} was expected`, file, lines.lineNo);
-    if (!l.startsWith('#')) throw new StanCsvError(`expected ${what}, found '${l.slice(0, 60)}'`, file, lines.lineNo);
+    if (!l.startsWith("#")) throw new StanCsvError(`expected ${what}, found '${l.slice(0, 60)}'`, file, lines.lineNo);
     return l.slice(1).trim();
   };
   const parseList = (content: string, lineNo: number, what: string): number[] => {
-    if (content === '') return [];
-    return content.split(',').map((f, i) => {
+    if (content === "") return [];
+    return content.split(",").map((f, i) => {
       const v = parseStanNumber(f.trim());
-      if (v === undefined) throw new StanCsvError(`${what}: entry ${i + 1} '${f.trim()}' is not a number`, file, lineNo);
+      if (v === undefined)
+        throw new StanCsvError(`${what}: entry ${i + 1} '${f.trim()}' is not a number`, file, lineNo);
       return v;
     });
   };
@@ -649,82 +703,127 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
   const readAdaptation = (): StanAdaptation => {
     const stepContent = needComment("'# Step size = <number>'");
     const sm = /^Step size\s*=\s*(.*)$/.exec(stepContent);
-    if (!sm) throw new StanCsvError(`expected '# Step size = <number>' after '# Adaptation terminated', found '# ${stepContent}'`, file, lines.lineNo);
+    if (!sm)
+      throw new StanCsvError(
+        `expected '# Step size = <number>' after '# Adaptation terminated', found '# ${stepContent}'`,
+        file,
+        lines.lineNo,
+      );
     const stepSize = parseStanNumber(sm[1].trim());
-    if (stepSize === undefined) throw new StanCsvError(`step size '${sm[1].trim()}' is not a number`, file, lines.lineNo);
+    if (stepSize === undefined)
+      throw new StanCsvError(`step size '${sm[1].trim()}' is not a number`, file, lines.lineNo);
     // CmdStan 2.27 writes nothing after the step size for metric=unit_e (some releases write
     // 'No free parameters for unit metric').
-    if (config.metric === 'unit_e') {
+    if (config.metric === "unit_e") {
       const nxt = lines.peek();
-      const c = nxt !== null && nxt.startsWith('#') ? nxt.slice(1).trim() : '';
-      if (!/inverse mass matrix|unit metric/.test(c)) return { stepSize, inverseMetric: [], metric: 'unit_e' };
+      const c = nxt !== null && nxt.startsWith("#") ? nxt.slice(1).trim() : "";
+      if (!/inverse mass matrix|unit metric/.test(c)) return { stepSize, inverseMetric: [], metric: "unit_e" };
     }
-    const metricHead = needComment('the inverse metric');
+    const metricHead = needComment("the inverse metric");
     const metricLine = lines.lineNo;
     const declared = config.metric;
     if (/^Diagonal elements of inverse mass matrix:?$/.test(metricHead)) {
-      if (declared && declared !== 'diag_e')
-        throw new StanCsvError(`header says metric = ${declared} but the adaptation block holds a diagonal inverse metric`, file, metricLine);
-      const values = parseList(needComment('the diagonal of the inverse metric'), lines.lineNo, 'diagonal inverse metric');
+      if (declared && declared !== "diag_e")
+        throw new StanCsvError(
+          `header says metric = ${declared} but the adaptation block holds a diagonal inverse metric`,
+          file,
+          metricLine,
+        );
+      const values = parseList(
+        needComment("the diagonal of the inverse metric"),
+        lines.lineNo,
+        "diagonal inverse metric",
+      );
       // A dense-looking continuation (more metric rows) means the block is not what it says.
       const nxt = lines.peek();
-      if (nxt !== null && nxt.startsWith('#')) {
+      if (nxt !== null && nxt.startsWith("#")) {
         const c = nxt.slice(1).trim();
-        if (c !== '' && c.split(',').every((f) => parseStanNumber(f.trim()) !== undefined))
+        if (c !== "" && c.split(",").every((f) => parseStanNumber(f.trim()) !== undefined))
           throw new StanCsvError(
             `diagonal inverse metric continues over several lines (a matrix?); expected one line of values`,
             file,
             lines.lineNo + 1,
           );
       }
-      return { stepSize, inverseMetric: values, metric: 'diag_e' };
+      return { stepSize, inverseMetric: values, metric: "diag_e" };
     }
     if (/^Elements of inverse mass matrix:?$/.test(metricHead)) {
-      if (declared && declared !== 'dense_e')
-        throw new StanCsvError(`header says metric = ${declared} but the adaptation block holds a dense inverse metric`, file, metricLine);
-      const first = parseList(needComment('the first row of the dense inverse metric'), lines.lineNo, 'dense inverse metric row 1');
+      if (declared && declared !== "dense_e")
+        throw new StanCsvError(
+          `header says metric = ${declared} but the adaptation block holds a dense inverse metric`,
+          file,
+          metricLine,
+        );
+      const first = parseList(
+        needComment("the first row of the dense inverse metric"),
+        lines.lineNo,
+        "dense inverse metric row 1",
+      );
       const n = first.length;
       const rows = [first];
       for (let r = 1; r < n; r++) {
-        const row = parseList(needComment(`row ${r + 1} of the dense inverse metric`), lines.lineNo, `dense inverse metric row ${r + 1}`);
+        const row = parseList(
+          needComment(`row ${r + 1} of the dense inverse metric`),
+          lines.lineNo,
+          `dense inverse metric row ${r + 1}`,
+        );
         if (row.length !== n)
-          throw new StanCsvError(`dense inverse metric row ${r + 1} has ${row.length} entries, expected ${n} (a ${n} x ${n} matrix)`, file, lines.lineNo);
+          throw new StanCsvError(
+            `dense inverse metric row ${r + 1} has ${row.length} entries, expected ${n} (a ${n} x ${n} matrix)`,
+            file,
+            lines.lineNo,
+          );
         rows.push(row);
       }
-      return { stepSize, inverseMetric: rows, metric: 'dense_e' };
+      return { stepSize, inverseMetric: rows, metric: "dense_e" };
     }
     if (/^No free parameters for unit metric$/.test(metricHead)) {
-      if (declared && declared !== 'unit_e')
-        throw new StanCsvError(`header says metric = ${declared} but the adaptation block is for a unit metric`, file, metricLine);
-      return { stepSize, inverseMetric: [], metric: 'unit_e' };
+      if (declared && declared !== "unit_e")
+        throw new StanCsvError(
+          `header says metric = ${declared} but the adaptation block is for a unit metric`,
+          file,
+          metricLine,
+        );
+      return { stepSize, inverseMetric: [], metric: "unit_e" };
     }
-    throw new StanCsvError(`expected the inverse metric after the step size, found '# ${metricHead}'`, file, metricLine);
+    throw new StanCsvError(
+      `expected the inverse metric after the step size, found '# ${metricHead}'`,
+      file,
+      metricLine,
+    );
   };
 
   const timingRe = (label: string) => new RegExp(`^(?:Elapsed Time:)?\\s*(\\S+)\\s+seconds\\s+\\(${label}\\)$`);
-  const readTiming = (firstContent: string): NonNullable<StanCsv['timing']> => {
+  const readTiming = (firstContent: string): NonNullable<StanCsv["timing"]> => {
     const get = (content: string, label: string, lineNo: number): number => {
       const m = timingRe(label).exec(content);
       const v = m ? parseStanNumber(m[1]) : undefined;
-      if (v === undefined) throw new StanCsvError(`malformed timing line, expected '<seconds> seconds (${label})', found '# ${content}'`, file, lineNo);
+      if (v === undefined)
+        throw new StanCsvError(
+          `malformed timing line, expected '<seconds> seconds (${label})', found '# ${content}'`,
+          file,
+          lineNo,
+        );
       return v;
     };
-    const warmup = get(firstContent, 'Warm-up', lines.lineNo);
-    const sampling = get(needComment('the sampling time'), 'Sampling', lines.lineNo);
-    const total = get(needComment('the total time'), 'Total', lines.lineNo);
+    const warmup = get(firstContent, "Warm-up", lines.lineNo);
+    const sampling = get(needComment("the sampling time"), "Sampling", lines.lineNo);
+    const total = get(needComment("the total time"), "Total", lines.lineNo);
     return { warmup, sampling, total };
   };
 
   while ((line = lines.next()) !== null) {
     const lineNo = lines.lineNo;
-    if (line.startsWith('#')) {
+    if (line.startsWith("#")) {
       if (!isSample) continue; // other methods: comment lines carry nothing we read
       const content = line.slice(1).trim();
-      if (content === '') continue;
-      if (content === 'Adaptation terminated') {
-        if (stage !== 'warmup')
+      if (content === "") continue;
+      if (content === "Adaptation terminated") {
+        if (stage !== "warmup")
           throw new StanCsvError(
-            isHmc ? `second adaptation block` : `adaptation block in output without HMC sampler columns (no stepsize__)`,
+            isHmc
+              ? `second adaptation block`
+              : `adaptation block in output without HMC sampler columns (no stepsize__)`,
             file,
             lineNo,
           );
@@ -735,30 +834,38 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
             lineNo,
           );
         adaptation = readAdaptation();
-        stage = 'sampling';
+        stage = "sampling";
         continue;
       }
-      if (content.startsWith('Elapsed Time:')) {
-        if (stage === 'warmup')
-          throw new StanCsvError(`timing block before the adaptation block (no '# Adaptation terminated' in HMC output)`, file, lineNo);
-        if (timing) throw new StanCsvError('second timing block', file, lineNo);
+      if (content.startsWith("Elapsed Time:")) {
+        if (stage === "warmup")
+          throw new StanCsvError(
+            `timing block before the adaptation block (no '# Adaptation terminated' in HMC output)`,
+            file,
+            lineNo,
+          );
+        if (timing) throw new StanCsvError("second timing block", file, lineNo);
         timing = readTiming(content);
-        stage = 'done';
+        stage = "done";
         continue;
       }
       continue; // other comments (blank '#', free text of newer releases)
     }
     if (!lines.terminated)
-      throw new StanCsvError(`last line is not terminated by a newline: the file was cut off (truncated draw)`, file, lineNo);
-    if (line.trim() === '') throw new StanCsvError('empty line among the draws', file, lineNo);
+      throw new StanCsvError(
+        `last line is not terminated by a newline: the file was cut off (truncated draw)`,
+        file,
+        lineNo,
+      );
+    if (line.trim() === "") throw new StanCsvError("empty line among the draws", file, lineNo);
     lastLine = lineNo;
     if (!isSample) {
       readRow(lines.lineStart, lines.lineEnd, lineNo, null, 0);
       nPost++;
       continue;
     }
-    if (stage === 'done') throw new StanCsvError('draw after the timing block', file, lineNo);
-    if (stage === 'warmup') {
+    if (stage === "done") throw new StanCsvError("draw after the timing block", file, lineNo);
+    if (stage === "warmup") {
       if (!config.saveWarmup)
         throw new StanCsvError(
           `draw found where the adaptation block ('# Adaptation terminated', '# Step size = ...', inverse metric) was expected (save_warmup=0, HMC output)`,
@@ -776,16 +883,20 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
       continue;
     }
     if (nPost >= expectedDraws)
-      throw new StanCsvError(`more than the ${expectedDraws} post-warmup draws expected (num_samples=${config.numSamples}, thin=${config.thin})`, file, lineNo);
+      throw new StanCsvError(
+        `more than the ${expectedDraws} post-warmup draws expected (num_samples=${config.numSamples}, thin=${config.thin})`,
+        file,
+        lineNo,
+      );
     readRow(lines.lineStart, lines.lineEnd, lineNo, post, nPost);
     nPost++;
   }
 
   if (isSample) {
-    if (stage === 'warmup')
+    if (stage === "warmup")
       throw new StanCsvError(
         `no adaptation block ('# Adaptation terminated', '# Step size = ...', inverse metric) in HMC output` +
-          (nWarm > 0 ? ` after ${nWarm} warmup draws` : ''),
+          (nWarm > 0 ? ` after ${nWarm} warmup draws` : ""),
         file,
         lines.lineNo,
       );
@@ -831,13 +942,13 @@ function parseStanCsv(text: string, file: string, opts: ReadStanCsvOptions, file
  */
 export async function readStanFit(
   files: string[],
-  opts: { variables?: string[]; requireMethod?: 'sample' } = {},
+  opts: { variables?: string[]; requireMethod?: "sample" } = {},
 ): Promise<StanFit> {
-  if (files.length === 0) throw new StanCsvError('no CSV files given for the fit', '(none)');
+  if (files.length === 0) throw new StanCsvError("no CSV files given for the fit", "(none)");
   // Read in parallel but report failures in file order: with Promise.all the file named in the
   // error would be whichever chain happened to fail first on a busy machine.
   const settled = await Promise.allSettled(files.map((f) => readStanCsv(f, opts)));
-  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed) throw failed.reason;
   const chains = settled.map((r) => (r as PromiseFulfilledResult<StanCsv>).value);
   const ref = chains[0];
@@ -846,17 +957,21 @@ export async function readStanFit(
     const a = ref.config;
     const b = ch.config;
     const differ = (what: string, key: string, x: unknown, y: unknown): never => {
-      throw new StanCsvError(`${what} ${JSON.stringify(y)} differs from ${JSON.stringify(x)} in ${ref.file} (chains of one fit must agree)`, ch.file, configLine(b, key));
+      throw new StanCsvError(
+        `${what} ${JSON.stringify(y)} differs from ${JSON.stringify(x)} in ${ref.file} (chains of one fit must agree)`,
+        ch.file,
+        configLine(b, key),
+      );
     };
-    if (a.method !== b.method) differ('method', 'method', a.method, b.method);
-    if (a.model !== b.model) differ('model', 'model', a.model, b.model);
-    if (a.numSamples !== b.numSamples) differ('num_samples', 'method.sample.num_samples', a.numSamples, b.numSamples);
-    if (a.thin !== b.thin) differ('thin', 'method.sample.thin', a.thin, b.thin);
+    if (a.method !== b.method) differ("method", "method", a.method, b.method);
+    if (a.model !== b.model) differ("model", "model", a.model, b.model);
+    if (a.numSamples !== b.numSamples) differ("num_samples", "method.sample.num_samples", a.numSamples, b.numSamples);
+    if (a.thin !== b.thin) differ("thin", "method.sample.thin", a.thin, b.thin);
     if (ref.columnNames.length !== ch.columnNames.length || ref.columnNames.some((n, i) => n !== ch.columnNames[i])) {
       const i = ref.columnNames.findIndex((n, k) => n !== ch.columnNames[k]);
       const detail =
         i >= 0 && i < ch.columnNames.length
-          ? `column ${i + 1} is '${ch.columnNames[i]}', ${ref.file} has '${ref.columnNames[i] ?? '(none)'}'`
+          ? `column ${i + 1} is '${ch.columnNames[i]}', ${ref.file} has '${ref.columnNames[i] ?? "(none)"}'`
           : `${ch.columnNames.length} columns, ${ref.file} has ${ref.columnNames.length}`;
       throw new StanCsvError(`header columns differ from the first chain: ${detail}`, ch.file);
     }

@@ -69,14 +69,18 @@ function formatBigInt(v: bigint, isInt: boolean, path: string): string {
 function emit(v: unknown, path: string, isInt: boolean, shape: Shape | undefined, out: string[]): Shape {
   if (typeof v === "number") {
     if (shape !== undefined && shape.length > 0) {
-      throw new InputError(`Stan JSON: ${path}: non-rectangular value: a number where an array of ${shape.join(" x ")} was expected`);
+      throw new InputError(
+        `Stan JSON: ${path}: non-rectangular value: a number where an array of ${shape.join(" x ")} was expected`,
+      );
     }
     out.push(formatNumber(v, isInt, path));
     return [];
   }
   if (typeof v === "bigint") {
     if (shape !== undefined && shape.length > 0) {
-      throw new InputError(`Stan JSON: ${path}: non-rectangular value: a number where an array of ${shape.join(" x ")} was expected`);
+      throw new InputError(
+        `Stan JSON: ${path}: non-rectangular value: a number where an array of ${shape.join(" x ")} was expected`,
+      );
     }
     out.push(formatBigInt(v, isInt, path));
     return [];
@@ -84,9 +88,12 @@ function emit(v: unknown, path: string, isInt: boolean, shape: Shape | undefined
   if (isArrayLike(v)) {
     const n = v.length;
     if (shape !== undefined) {
-      if (shape.length === 0) throw new InputError(`Stan JSON: ${path}: non-rectangular value: an array where a number was expected`);
+      if (shape.length === 0)
+        throw new InputError(`Stan JSON: ${path}: non-rectangular value: an array where a number was expected`);
       if (shape[0] !== n) {
-        throw new InputError(`Stan JSON: ${path}: non-rectangular value: ${n} entries where its siblings have ${shape[0]}`);
+        throw new InputError(
+          `Stan JSON: ${path}: non-rectangular value: ${n} entries where its siblings have ${shape[0]}`,
+        );
       }
     }
     out.push("[");
@@ -119,6 +126,10 @@ export function toStanJson(data: Record<string, unknown>, opts: StanJsonOptions 
 }
 
 /** toStanJson + writeFileAtomic. */
-export async function writeStanJson(file: string, data: Record<string, unknown>, opts: StanJsonOptions = {}): Promise<void> {
+export async function writeStanJson(
+  file: string,
+  data: Record<string, unknown>,
+  opts: StanJsonOptions = {},
+): Promise<void> {
   await writeFileAtomic(file, toStanJson(data, opts));
 }

@@ -57,7 +57,19 @@ export const MENU_SIZE_HYPERPARAMETER_KEYS = ["gamma_size_mean", "gamma_size_sd"
 export const SIZE_COVARIATE_DATA_KEYS = ["menu_size", "mean_menu_size", "s"] as const;
 
 /** Stan data keys of the design (and y) that hold integers. */
-export const STAN_INT_KEYS: readonly string[] = ["J", "K", "D", "R", "P", "M_total", "cell", "I", "M_per_cell", "menu_size", "y"];
+export const STAN_INT_KEYS: readonly string[] = [
+  "J",
+  "K",
+  "D",
+  "R",
+  "P",
+  "M_total",
+  "cell",
+  "I",
+  "M_per_cell",
+  "menu_size",
+  "y",
+];
 
 export type FeatureParams = { loc: number; scale: number } | { low: number; high: number };
 
@@ -147,12 +159,19 @@ const featureParamsSchema = z
  */
 export const designConfigSchema = z
   .object({
-    factors: z.array(int(2), { invalid_type_error: "must be a list of level counts, e.g. [6, 3]" }).min(1, "must not be empty").optional(),
+    factors: z
+      .array(int(2), { invalid_type_error: "must be a list of level counts, e.g. [6, 3]" })
+      .min(1, "must not be empty")
+      .optional(),
     reference_indices: z.array(int(0), { invalid_type_error: "must be a list of 0-based levels" }).optional(),
     include_interactions: z.boolean({ invalid_type_error: "must be true or false" }).default(false),
     J: int(1).optional(),
     P: int(0).optional(),
-    X: z.array(z.array(num(), { invalid_type_error: "must be a list of P numbers" }), { invalid_type_error: "must be a list of J rows" }).optional(),
+    X: z
+      .array(z.array(num(), { invalid_type_error: "must be a list of P numbers" }), {
+        invalid_type_error: "must be a list of J rows",
+      })
+      .optional(),
     K: int(2).default(3),
     D: int(1).default(2),
     R: int(2).default(10),
@@ -163,12 +182,18 @@ export const designConfigSchema = z
       .default(20),
     min_alts_per_problem: int(2).default(2),
     max_alts_per_problem: int(2).default(4),
-    menu_sizes: z.array(int(2), { invalid_type_error: "must be a list of menu sizes, e.g. [2, 4, 6, 8]" }).min(1, "must not be empty").optional(),
+    menu_sizes: z
+      .array(int(2), { invalid_type_error: "must be a list of menu sizes, e.g. [2, 4, 6, 8]" })
+      .min(1, "must not be empty")
+      .optional(),
     feature_dist: z
       .enum(["normal", "uniform"], { errorMap: () => ({ message: 'must be "normal" or "uniform"' }) })
       .default("normal"),
     feature_params: featureParamsSchema.optional(),
-    design_name: z.string({ invalid_type_error: "must be a string" }).min(1, "must not be empty").default("h_m01_parameter_recovery"),
+    design_name: z
+      .string({ invalid_type_error: "must be a string" })
+      .min(1, "must not be empty")
+      .default("h_m01_parameter_recovery"),
     gamma0_mean: num().optional(),
     gamma0_sd: positive().optional(),
     gamma_sd: positive().optional(),
@@ -191,7 +216,8 @@ export const designConfigSchema = z
           includeInteractions: c.include_interactions,
         });
         J = fd.J;
-        if (c.J !== undefined && c.J !== fd.J) issue(["J"], `is ${c.J} but factors ${JSON.stringify(c.factors)} give J = ${fd.J}`);
+        if (c.J !== undefined && c.J !== fd.J)
+          issue(["J"], `is ${c.J} but factors ${JSON.stringify(c.factors)} give J = ${fd.J}`);
         if (c.P !== undefined && c.P !== fd.P) issue(["P"], `is ${c.P} but the factorial coding gives P = ${fd.P}`);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
@@ -226,9 +252,13 @@ export const designConfigSchema = z
         if (n > c.R) issue(["menu_sizes", i], `(${n}) exceeds the pool of R = ${c.R} alternatives`);
       });
     } else {
-      for (const k of MENU_SIZE_HYPERPARAMETER_KEYS) if (c[k] !== undefined) issue([k], "is only meaningful with menu_sizes");
+      for (const k of MENU_SIZE_HYPERPARAMETER_KEYS)
+        if (c[k] !== undefined) issue([k], "is only meaningful with menu_sizes");
       if (c.max_alts_per_problem < c.min_alts_per_problem) {
-        issue(["max_alts_per_problem"], `(${c.max_alts_per_problem}) must be >= min_alts_per_problem (${c.min_alts_per_problem})`);
+        issue(
+          ["max_alts_per_problem"],
+          `(${c.max_alts_per_problem}) must be >= min_alts_per_problem (${c.min_alts_per_problem})`,
+        );
       }
     }
     const fp = c.feature_params;
@@ -237,12 +267,18 @@ export const designConfigSchema = z
       if (c.feature_dist === "normal") {
         const extra = keys.filter((k) => k !== "loc" && k !== "scale");
         if (extra.length > 0 || fp.loc === undefined || fp.scale === undefined) {
-          issue(["feature_params"], `for feature_dist "normal" must be {"loc": number, "scale": number > 0}, got ${JSON.stringify(fp)}`);
+          issue(
+            ["feature_params"],
+            `for feature_dist "normal" must be {"loc": number, "scale": number > 0}, got ${JSON.stringify(fp)}`,
+          );
         }
       } else {
         const extra = keys.filter((k) => k !== "low" && k !== "high");
         if (extra.length > 0 || fp.low === undefined || fp.high === undefined) {
-          issue(["feature_params"], `for feature_dist "uniform" must be {"low": number, "high": number}, got ${JSON.stringify(fp)}`);
+          issue(
+            ["feature_params"],
+            `for feature_dist "uniform" must be {"low": number, "high": number}, got ${JSON.stringify(fp)}`,
+          );
         } else if (!(fp.low < fp.high)) {
           issue(["feature_params", "high"], `(${fp.high}) must be greater than low (${fp.low})`);
         }
@@ -282,7 +318,10 @@ export function planMenuSizes(sizes: readonly number[], M: number, rng: Rng): nu
 }
 
 /** menu_size, mean_menu_size and s of the given menus (I rows), with the simulator's gamma_size hyperparameters. */
-export function sizeCovariateData(I: readonly (readonly number[])[], hyper: { gamma_size_mean: number; gamma_size_sd: number }): SizeCovariateData {
+export function sizeCovariateData(
+  I: readonly (readonly number[])[],
+  hyper: { gamma_size_mean: number; gamma_size_sd: number },
+): SizeCovariateData {
   const menu_size = I.map((row) => row.reduce((a, b) => a + b, 0));
   const mean_menu_size = menu_size.reduce((a, b) => a + b, 0) / menu_size.length;
   return { menu_size, mean_menu_size, s: menu_size.map((n) => n - mean_menu_size), ...hyper };
@@ -424,7 +463,22 @@ export function generateStudyDesign(config: DesignConfig, seed: number): StudyDe
     ...(c.menu_sizes ? { menu_sizes: [...c.menu_sizes] } : {}),
   };
 
-  return { J, K, D, R, P, w, M_total, cell, I, M_per_cell, X, ...hyper, ...(sizeCovariate ? { sizeCovariate } : {}), _metadata };
+  return {
+    J,
+    K,
+    D,
+    R,
+    P,
+    w,
+    M_total,
+    cell,
+    I,
+    M_per_cell,
+    X,
+    ...hyper,
+    ...(sizeCovariate ? { sizeCovariate } : {}),
+    _metadata,
+  };
 }
 
 /** Menu sizes N_m = sum_r I[m][r]. */
@@ -464,14 +518,20 @@ export function simulationData(design: StudyDesign): Record<string, unknown> {
  * simulator hyperparameters and without `simOnlyKeys` (the config's sim_only_keys), plus the
  * simulated `y` (checked: M_total integers with 1 <= y[m] <= N_m).
  */
-export function fitData(design: StudyDesign, y: readonly number[], simOnlyKeys: readonly string[] = []): Record<string, unknown> {
+export function fitData(
+  design: StudyDesign,
+  y: readonly number[],
+  simOnlyKeys: readonly string[] = [],
+): Record<string, unknown> {
   if (!Array.isArray(y) || y.length !== design.M_total) {
     throw new InputError(`y: has ${Array.isArray(y) ? y.length : "no"} entries, expected M_total = ${design.M_total}`);
   }
   const sizes = menuSizes(design);
   y.forEach((v, m) => {
     if (!Number.isInteger(v) || v < 1 || v > sizes[m]) {
-      throw new InputError(`y[${m}] (problem ${m + 1}): must be an integer in 1..${sizes[m]} (the menu size), got ${v}`);
+      throw new InputError(
+        `y[${m}] (problem ${m + 1}): must be an integer in 1..${sizes[m]} (the menu size), got ${v}`,
+      );
     }
   });
   const removed = new Set<string>([...SIM_HYPERPARAMETER_KEYS, ...simOnlyKeys]);

@@ -103,7 +103,9 @@ export async function writeStudyDesign(file: string, design: StudyDesign): Promi
 
 // ---------------------------------------------------------------- loading
 
-const finite = z.number({ invalid_type_error: "must be a number", required_error: "is required" }).finite("must be finite");
+const finite = z
+  .number({ invalid_type_error: "must be a number", required_error: "is required" })
+  .finite("must be finite");
 const intMin = (min: number) =>
   z
     .number({ invalid_type_error: `must be an integer >= ${min}`, required_error: "is required" })
@@ -120,7 +122,9 @@ const metadataSchema = z.object(
     timestamp: z.string({ invalid_type_error: "must be a string" }).optional(),
     min_alts_per_problem: intMin(1).optional(),
     max_alts_per_problem: intMin(1).optional(),
-    feature_dist: z.enum(["normal", "uniform"], { errorMap: () => ({ message: 'must be "normal" or "uniform"' }) }).optional(),
+    feature_dist: z
+      .enum(["normal", "uniform"], { errorMap: () => ({ message: 'must be "normal" or "uniform"' }) })
+      .optional(),
     feature_params: z.record(finite, { invalid_type_error: "must be an object of numbers" }).optional(),
     factors: list(intMin(2), "level counts").optional(),
     reference_indices: list(intMin(0), "levels").optional(),
@@ -238,12 +242,19 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
       else n += v;
     });
     sizes.push(n);
-    if (n < 2) issues.add(`I[${m}]`, `(problem ${m + 1}) has a menu of ${n} alternative${n === 1 ? "" : "s"}, at least 2 needed`);
+    if (n < 2)
+      issues.add(
+        `I[${m}]`,
+        `(problem ${m + 1}) has a menu of ${n} alternative${n === 1 ? "" : "s"}, at least 2 needed`,
+      );
   });
   if (d.M_per_cell.length === J && d.cell.every((c) => c >= 1 && c <= J)) {
     counts.forEach((n, j) => {
       if (n !== d.M_per_cell[j]) {
-        issues.add("cell", `${n} problem${n === 1 ? " has" : "s have"} cell = ${j + 1} but M_per_cell[${j}] = ${d.M_per_cell[j]}`);
+        issues.add(
+          "cell",
+          `${n} problem${n === 1 ? " has" : "s have"} cell = ${j + 1} but M_per_cell[${j}] = ${d.M_per_cell[j]}`,
+        );
       }
     });
   }
@@ -267,14 +278,18 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
     if (fd) {
       labels = fd.column_labels;
       levels = fd.cell_levels;
-      if (fd.J !== J) issues.add("_metadata.factors", `${JSON.stringify(meta.factors)} give ${fd.J} cells but J = ${J}`);
+      if (fd.J !== J)
+        issues.add("_metadata.factors", `${JSON.stringify(meta.factors)} give ${fd.J} cells but J = ${J}`);
       else if (fd.P !== P) issues.add("P", `is ${P} but the treatment coding of _metadata.factors gives P = ${fd.P}`);
       else if (d.X.length === J && d.X.every((row) => row.length === P)) {
         let reported = 0;
         for (let j = 0; j < J && reported < 3; j++) {
           for (let p = 0; p < P && reported < 3; p++) {
             if (d.X[j][p] !== fd.X[j][p]) {
-              issues.add(`X[${j}][${p}]`, `is ${d.X[j][p]} but the treatment coding of _metadata.factors gives ${fd.X[j][p]}`);
+              issues.add(
+                `X[${j}][${p}]`,
+                `is ${d.X[j][p]} but the treatment coding of _metadata.factors gives ${fd.X[j][p]}`,
+              );
               reported++;
             }
           }
@@ -282,15 +297,23 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
       }
       if (meta.column_labels !== undefined && fd.J === J && fd.P === P) {
         meta.column_labels.forEach((l, p) => {
-          if (l !== fd!.column_labels[p]) issues.add(`_metadata.column_labels[${p}]`, `is ${JSON.stringify(l)}, expected ${JSON.stringify(fd!.column_labels[p])}`);
+          if (l !== fd!.column_labels[p])
+            issues.add(
+              `_metadata.column_labels[${p}]`,
+              `is ${JSON.stringify(l)}, expected ${JSON.stringify(fd!.column_labels[p])}`,
+            );
         });
       }
       if (meta.cell_levels !== undefined && fd.J === J) {
-        if (meta.cell_levels.length !== J) issues.add("_metadata.cell_levels", `has ${meta.cell_levels.length} entries, expected J = ${J}`);
+        if (meta.cell_levels.length !== J)
+          issues.add("_metadata.cell_levels", `has ${meta.cell_levels.length} entries, expected J = ${J}`);
         else
           meta.cell_levels.forEach((lv, j) => {
             if (JSON.stringify(lv) !== JSON.stringify(fd!.cell_levels[j])) {
-              issues.add(`_metadata.cell_levels[${j}]`, `is ${JSON.stringify(lv)}, expected ${JSON.stringify(fd!.cell_levels[j])}`);
+              issues.add(
+                `_metadata.cell_levels[${j}]`,
+                `is ${JSON.stringify(lv)}, expected ${JSON.stringify(fd!.cell_levels[j])}`,
+              );
             }
           });
       }
@@ -313,7 +336,10 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
     let reported = 0;
     sizes.forEach((n, m) => {
       if (n >= 2 && (n < low || n > high) && reported++ < 3) {
-        issues.add(`I[${m}]`, `(problem ${m + 1}) has a menu of ${n} alternatives, outside _metadata min/max_alts_per_problem ${lo ?? "-"}..${hi ?? "-"}`);
+        issues.add(
+          `I[${m}]`,
+          `(problem ${m + 1}) has a menu of ${n} alternatives, outside _metadata min/max_alts_per_problem ${lo ?? "-"}..${hi ?? "-"}`,
+        );
       }
     });
   }
@@ -324,7 +350,8 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
     const fp = meta.feature_params;
     const keys = Object.keys(fp).sort().join(",");
     if (dist === "normal" && keys === "loc,scale" && fp.scale > 0) feature_params = { loc: fp.loc, scale: fp.scale };
-    else if (dist === "uniform" && keys === "high,low" && fp.low < fp.high) feature_params = { low: fp.low, high: fp.high };
+    else if (dist === "uniform" && keys === "high,low" && fp.low < fp.high)
+      feature_params = { low: fp.low, high: fp.high };
     else {
       issues.add(
         "_metadata.feature_params",
@@ -383,7 +410,11 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
  * A design with planned menu sizes holds menu_size, mean_menu_size and s together, and they
  * must be what the menus (I) say: N_m, its mean, and N_m minus the mean.
  */
-function checkSizeCovariate(d: z.infer<typeof studyDesignFileSchema>, sizes: number[], issues: Issues): StudyDesign["sizeCovariate"] {
+function checkSizeCovariate(
+  d: z.infer<typeof studyDesignFileSchema>,
+  sizes: number[],
+  issues: Issues,
+): StudyDesign["sizeCovariate"] {
   const present = SIZE_COVARIATE_DATA_KEYS.filter((k) => d[k] !== undefined);
   if (present.length === 0) {
     for (const k of ["gamma_size_mean", "gamma_size_sd"] as const) {
@@ -393,18 +424,24 @@ function checkSizeCovariate(d: z.infer<typeof studyDesignFileSchema>, sizes: num
   }
   if (present.length < SIZE_COVARIATE_DATA_KEYS.length) {
     const missing = SIZE_COVARIATE_DATA_KEYS.filter((k) => d[k] === undefined);
-    issues.add(missing[0], `is required with ${present.join(", ")} (a design with menu sizes holds menu_size, mean_menu_size and s)`);
+    issues.add(
+      missing[0],
+      `is required with ${present.join(", ")} (a design with menu sizes holds menu_size, mean_menu_size and s)`,
+    );
     return undefined;
   }
   const want = sizeCovariateData(d.I, {
     gamma_size_mean: d.gamma_size_mean ?? DEFAULT_MENU_SIZE_HYPERPARAMETERS.gamma_size_mean,
     gamma_size_sd: d.gamma_size_sd ?? DEFAULT_MENU_SIZE_HYPERPARAMETERS.gamma_size_sd,
   });
-  const first = (values: number[], expected: number[], tol: number) => values.findIndex((v, m) => !(Math.abs(v - expected[m]) <= tol));
-  if (d.menu_size!.length !== d.M_total) issues.add("menu_size", `has ${d.menu_size!.length} entries, expected M_total = ${d.M_total}`);
+  const first = (values: number[], expected: number[], tol: number) =>
+    values.findIndex((v, m) => !(Math.abs(v - expected[m]) <= tol));
+  if (d.menu_size!.length !== d.M_total)
+    issues.add("menu_size", `has ${d.menu_size!.length} entries, expected M_total = ${d.M_total}`);
   else {
     const m = first(d.menu_size!, sizes, 0);
-    if (m >= 0) issues.add(`menu_size[${m}]`, `is ${d.menu_size![m]} but menu ${m} (row I[${m}]) has ${sizes[m]} alternatives`);
+    if (m >= 0)
+      issues.add(`menu_size[${m}]`, `is ${d.menu_size![m]} but menu ${m} (row I[${m}]) has ${sizes[m]} alternatives`);
   }
   if (!(Math.abs(d.mean_menu_size! - want.mean_menu_size) <= 1e-9)) {
     issues.add("mean_menu_size", `is ${d.mean_menu_size} but the menus' mean size is ${want.mean_menu_size}`);

@@ -13,7 +13,10 @@ import { dropNoteKeys } from "../util/noteKeys.js";
 import { parseJsonOf } from "../util/jsonText.js";
 
 export const posInt = (what: string) =>
-  z.number({ invalid_type_error: `must be ${what}` }).int(`must be ${what}`).min(1, `must be ${what}`);
+  z
+    .number({ invalid_type_error: `must be ${what}` })
+    .int(`must be ${what}`)
+    .min(1, `must be ${what}`);
 
 const STAN_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const stanName = z
@@ -27,12 +30,23 @@ export const designSourceKeys = {
 };
 
 /** Exactly one design source must be given. */
-export function checkDesignSource(c: { study_design_path?: string | null; study_design_config?: unknown }, ctx: z.RefinementCtx): void {
+export function checkDesignSource(
+  c: { study_design_path?: string | null; study_design_config?: unknown },
+  ctx: z.RefinementCtx,
+): void {
   if (!c.study_design_path && !c.study_design_config) {
-    ctx.addIssue({ code: "custom", path: ["study_design_config"], message: "is required when study_design_path is not given" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["study_design_config"],
+      message: "is required when study_design_path is not given",
+    });
   }
   if (c.study_design_path && c.study_design_config) {
-    ctx.addIssue({ code: "custom", path: ["study_design_path"], message: "give either study_design_path or study_design_config, not both" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["study_design_path"],
+      message: "give either study_design_path or study_design_config, not both",
+    });
   }
 }
 
@@ -40,25 +54,36 @@ export function checkDesignSource(c: { study_design_path?: string | null; study_
 const FIXED_TRACKED_NAMES = ["gamma0", "gamma", "sigma_cell", "delta"];
 
 /** alpha_var and the extra scalars (config key `extrasKey`) must name distinct, untracked outputs. */
-export function checkTrackedNames(alphaVar: string, extras: readonly string[], extrasKey: string, ctx: z.RefinementCtx): void {
+export function checkTrackedNames(
+  alphaVar: string,
+  extras: readonly string[],
+  extrasKey: string,
+  ctx: z.RefinementCtx,
+): void {
   const tracked = [...FIXED_TRACKED_NAMES, alphaVar, ...extras];
   tracked.forEach((name, i) => {
     if (tracked.indexOf(name) !== i) {
       const key = i >= FIXED_TRACKED_NAMES.length + 1 ? [extrasKey, i - FIXED_TRACKED_NAMES.length - 1] : ["alpha_var"];
-      ctx.addIssue({ code: "custom", path: key, message: `names ${name}, which is already tracked (tracked: ${[...new Set(tracked)].join(", ")})` });
+      ctx.addIssue({
+        code: "custom",
+        path: key,
+        message: `names ${name}, which is already tracked (tracked: ${[...new Set(tracked)].join(", ")})`,
+      });
     }
   });
 }
 
 /** Validate a config object with `schema` (note keys dropped); errors name `source` and each key. */
 export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknown, source: string): z.output<T> {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new InputError(`${source}: must be a JSON object`);
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new InputError(`${source}: must be a JSON object`);
   const r = schema.safeParse(dropNoteKeys(raw));
   if (!r.success) throw new InputError(formatZodError(r.error, source));
   const design = (r.data as { study_design_config?: unknown }).study_design_config;
   if (design) {
     const d = designConfigSchema.safeParse(dropNoteKeys(design));
-    if (!d.success) throw new InputError(formatZodError(d.error, source).replace(`${source}: `, `${source}: study_design_config.`));
+    if (!d.success)
+      throw new InputError(formatZodError(d.error, source).replace(`${source}: `, `${source}: study_design_config.`));
   }
   return r.data;
 }
@@ -75,7 +100,12 @@ export interface ResolvedConfigCommon {
 
 /** The design source, output folder and CmdStan path of a validated config, resolved against `baseDir`. */
 export function resolveCommonKeys(
-  c: { study_design_path?: string | null; study_design_config?: Record<string, unknown> | null; output_dir: string; cmdstan?: string },
+  c: {
+    study_design_path?: string | null;
+    study_design_config?: Record<string, unknown> | null;
+    output_dir: string;
+    cmdstan?: string;
+  },
   source: string,
   baseDir: string,
 ): ResolvedConfigCommon {
@@ -105,7 +135,11 @@ export function requireFiles(source: string, files: Record<string, string | unde
  * resolve against the current directory when `modelKey`'s path exists there (the original
  * study's configs hold repo-relative paths), else against the config's folder.
  */
-export async function readConfigFile(file: string, overrides: Record<string, unknown>, modelKey: string): Promise<{ raw: Record<string, unknown>; source: string; baseDir: string }> {
+export async function readConfigFile(
+  file: string,
+  overrides: Record<string, unknown>,
+  modelKey: string,
+): Promise<{ raw: Record<string, unknown>; source: string; baseDir: string }> {
   const source = path.resolve(file);
   let text: string;
   try {
@@ -114,12 +148,19 @@ export async function readConfigFile(file: string, overrides: Record<string, unk
     throw new InputError(`config file not found: ${source}`);
   }
   const parsed = parseJsonOf(source, text);
-  const raw = { ...(parsed as object), ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) } as Record<string, unknown>;
+  const raw = {
+    ...(parsed as object),
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  } as Record<string, unknown>;
   // Slurm settings given on the command line override the config's one by one.
   const fileSlurm = (parsed as { slurm?: unknown }).slurm;
-  if (overrides.slurm && fileSlurm && typeof fileSlurm === "object") raw.slurm = { ...fileSlurm, ...(overrides.slurm as object) };
+  if (overrides.slurm && fileSlurm && typeof fileSlurm === "object")
+    raw.slurm = { ...fileSlurm, ...(overrides.slurm as object) };
   const model = raw[modelKey];
-  const baseDir = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model)) ? path.dirname(source) : process.cwd();
+  const baseDir =
+    typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model))
+      ? path.dirname(source)
+      : process.cwd();
   return { raw, source, baseDir };
 }
 

@@ -124,7 +124,9 @@ export class StudyProgress {
 
   private render(force: boolean): void {
     const s = this.snapshot();
-    void writeJsonAtomic(path.join(this.outputDir, "progress.json"), { ...s, updated: new Date().toISOString() }).catch(() => {});
+    void writeJsonAtomic(path.join(this.outputDir, "progress.json"), { ...s, updated: new Date().toISOString() }).catch(
+      () => {},
+    );
     if (this.stream.isTTY) {
       this.stream.write(`\r${this.line(s)}\x1b[K`);
     } else if (force || Date.now() - this.lastLine > 30_000) {

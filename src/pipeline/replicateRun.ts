@@ -25,7 +25,13 @@ export class ReplicateFiles {
   ) {}
 
   /** Start replicate `index` in `dir`, removing what an earlier, unfinished attempt left there. */
-  static async fresh(dir: string, index: number, seeds: Record<string, number>, env: Pick<ReplicateEnv, "fingerprint">, recordName: string): Promise<ReplicateFiles> {
+  static async fresh(
+    dir: string,
+    index: number,
+    seeds: Record<string, number>,
+    env: Pick<ReplicateEnv, "fingerprint">,
+    recordName: string,
+  ): Promise<ReplicateFiles> {
     await rm(dir, { recursive: true, force: true });
     return new ReplicateFiles(dir, index, seeds, env, recordName);
   }

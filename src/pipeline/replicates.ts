@@ -71,7 +71,11 @@ export interface StudyRecipe {
  * cores a task was given, with the models the driver compiled (a worker never compiles).
  */
 export interface StudyKind {
-  rebuild(config: unknown, source: string, opts: { cores: number; log: (line: string) => void }): Promise<ReplicateStudy<unknown>>;
+  rebuild(
+    config: unknown,
+    source: string,
+    opts: { cores: number; log: (line: string) => void },
+  ): Promise<ReplicateStudy<unknown>>;
 }
 
 /** Where replicates run: this process (executors/local.ts) or a cluster (executors/slurm.ts). */
@@ -131,7 +135,10 @@ async function finishedBefore<S>(study: ReplicateStudy<S>, fp: string, retryFail
  * Prepare a study (`prepare` checks and compiles its models and makes its design: timed as the
  * setup phase), then run, resume and summarise it.
  */
-export async function runReplicates<S>(prepare: () => Promise<ReplicateStudy<S>>, opts: RunReplicatesOptions = {}): Promise<ReplicatesResult<S>> {
+export async function runReplicates<S>(
+  prepare: () => Promise<ReplicateStudy<S>>,
+  opts: RunReplicatesOptions = {},
+): Promise<ReplicatesResult<S>> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const signal = opts.signal ?? new AbortController().signal;
   const started = Date.now();
@@ -142,9 +149,16 @@ export async function runReplicates<S>(prepare: () => Promise<ReplicateStudy<S>>
 
   const { records, todo } = await finishedBefore(study, fp, opts.retryFailed ?? false);
   const out = study.outputDir;
-  const progress = new StudyProgress({ command: study.command, unit: study.unit }, study.count, study.workPerReplicate, out, opts.progressStream);
+  const progress = new StudyProgress(
+    { command: study.command, unit: study.unit },
+    study.count,
+    study.workPerReplicate,
+    out,
+    opts.progressStream,
+  );
   progress.markResumed(records.size);
-  if (records.size) log(`[${study.command}] resuming: ${records.size} finished ${study.unit}(s) kept, ${todo.length} to run`);
+  if (records.size)
+    log(`[${study.command}] resuming: ${records.size} finished ${study.unit}(s) kept, ${todo.length} to run`);
 
   const setup = since(t0);
   const tLoop = clock();
@@ -160,7 +174,8 @@ export async function runReplicates<S>(prepare: () => Promise<ReplicateStudy<S>>
       onRecord: (i, record) => {
         records.set(i, record);
         progress.replicateFinished(i, record.status === "ok");
-        if (record.status === "failed") log(`\n[${study.command}] ${study.unit} ${i} failed; see ${path.join(study.replicateDir(i), "error.txt")}`);
+        if (record.status === "failed")
+          log(`\n[${study.command}] ${study.unit} ${i} failed; see ${path.join(study.replicateDir(i), "error.txt")}`);
       },
     });
   } catch (err) {
@@ -179,7 +194,13 @@ export async function runReplicates<S>(prepare: () => Promise<ReplicateStudy<S>>
   const tFinish = clock();
   const summary = await study.summarize(records, (Date.now() - started) / 1000);
   const finish = since(tFinish);
-  await writeTiming(out, study.cores, executor.name, { setup, loop, finish, total: since(t0) }, { unit: study.unit, run: todo.length, kept: records.size - todo.length });
+  await writeTiming(
+    out,
+    study.cores,
+    executor.name,
+    { setup, loop, finish, total: since(t0) },
+    { unit: study.unit, run: todo.length, kept: records.size - todo.length },
+  );
   const ok = [...records.values()].filter((r) => r.status === "ok").length;
   if (ok === 0) {
     throw new UserFacingError(
@@ -187,11 +208,20 @@ export async function runReplicates<S>(prepare: () => Promise<ReplicateStudy<S>>
         `First: ${(await firstFailure(study, records)) ?? "?"}`,
     );
   }
-  return { summary, outputDir: out, wallSeconds: (Date.now() - started) / 1000, resumed: progress.snapshot().resumed, records };
+  return {
+    summary,
+    outputDir: out,
+    wallSeconds: (Date.now() - started) / 1000,
+    resumed: progress.snapshot().resumed,
+    records,
+  };
 }
 
 /** The reason the first failed replicate gave (its error.txt). */
-async function firstFailure(study: ReplicateStudy<unknown>, records: Map<number, ReplicateRecord>): Promise<string | undefined> {
+async function firstFailure(
+  study: ReplicateStudy<unknown>,
+  records: Map<number, ReplicateRecord>,
+): Promise<string | undefined> {
   const i = [...records.keys()].sort((a, b) => a - b).find((k) => records.get(k)!.status === "failed");
   if (i === undefined) return undefined;
   return (await readFile(path.join(study.replicateDir(i), "error.txt"), "utf8").catch(() => "(no error.txt)")).trim();

@@ -41,7 +41,11 @@ export function differingKeys(before: Record<string, unknown>, now: Record<strin
  * fingerprint). `firstReplicateDir` is a folder whose presence without a manifest means results
  * of unknown origin. Returns the fingerprint's hash, which every replicate record carries.
  */
-export async function claimStudyFolder(outputDir: string, fingerprint: Record<string, unknown>, firstReplicateDir: string): Promise<string> {
+export async function claimStudyFolder(
+  outputDir: string,
+  fingerprint: Record<string, unknown>,
+  firstReplicateDir: string,
+): Promise<string> {
   const fp = fingerprintHash(fingerprint);
   const manifest = path.join(outputDir, MANIFEST_FILE);
   if (existsSync(manifest)) {
@@ -53,7 +57,9 @@ export async function claimStudyFolder(outputDir: string, fingerprint: Record<st
       );
     }
   } else if (existsSync(firstReplicateDir)) {
-    throw new InputError(`${outputDir} holds ${path.basename(firstReplicateDir)} but no ${MANIFEST_FILE}; refusing to mix results. Use another output_dir.`);
+    throw new InputError(
+      `${outputDir} holds ${path.basename(firstReplicateDir)} but no ${MANIFEST_FILE}; refusing to mix results. Use another output_dir.`,
+    );
   } else {
     await writeJsonAtomic(manifest, { tool: "cmdstan-recover", created: new Date().toISOString(), fingerprint });
   }

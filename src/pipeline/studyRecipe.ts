@@ -35,7 +35,9 @@ export async function readStudyRecipe(outputDir: string): Promise<RecipeFile> {
   try {
     raw = JSON.parse(await readFile(file, "utf8"));
   } catch (err) {
-    throw new InputError(`${file}: cannot read the study's recipe (${(err as Error).message.split("\n")[0]}); it is written when a study is submitted to a cluster`);
+    throw new InputError(
+      `${file}: cannot read the study's recipe (${(err as Error).message.split("\n")[0]}); it is written when a study is submitted to a cluster`,
+    );
   }
   const r = recipeFileSchema.safeParse(raw);
   if (!r.success) throw new InputError(formatZodError(r.error, file));

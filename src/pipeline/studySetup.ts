@@ -9,7 +9,11 @@ import { loadStudyDesign } from "../design/studyDesignFile.js";
 import { sha256 } from "./files.js";
 
 /** The design from `study_design_path`, else generated from `study_design_config` and the seed. */
-export async function prepareDesign(source: { study_design_path?: string; study_design_config?: Record<string, unknown>; seed: number }): Promise<StudyDesign> {
+export async function prepareDesign(source: {
+  study_design_path?: string;
+  study_design_config?: Record<string, unknown>;
+  seed: number;
+}): Promise<StudyDesign> {
   return source.study_design_path
     ? loadStudyDesign(source.study_design_path)
     : generateStudyDesign(source.study_design_config as DesignConfig, source.seed);
@@ -26,7 +30,11 @@ export function designHash(design: StudyDesign): string {
  * Compile the models at once; when several fail, the error reported is the first one's in the
  * order given (not whichever compile failed soonest).
  */
-export async function compileAll(install: CmdStanInstall, stanFiles: string[], opts: CompileOptions = {}): Promise<CompiledModel[]> {
+export async function compileAll(
+  install: CmdStanInstall,
+  stanFiles: string[],
+  opts: CompileOptions = {},
+): Promise<CompiledModel[]> {
   const compiled = await Promise.allSettled(stanFiles.map((f) => compileModel(install, f, opts)));
   for (const r of compiled) if (r.status === "rejected") throw r.reason;
   return compiled.map((r) => (r as PromiseFulfilledResult<CompiledModel>).value);

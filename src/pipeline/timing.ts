@@ -61,7 +61,12 @@ interface ClockReading extends PhaseClock {
 }
 
 export function clock(): ClockReading {
-  return { wall: Date.now() / 1000, childrenCpu: childrenCpuSeconds(), ownCpu: ownCpuSeconds(), machineBusy: machineCpu()?.busy };
+  return {
+    wall: Date.now() / 1000,
+    childrenCpu: childrenCpuSeconds(),
+    ownCpu: ownCpuSeconds(),
+    machineBusy: machineCpu()?.busy,
+  };
 }
 
 export function since(start: ClockReading): PhaseClock {

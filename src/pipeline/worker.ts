@@ -31,7 +31,9 @@ export interface WorkerResult {
 async function rebuildStudy(recipe: RecipeFile, opts: WorkerOptions): Promise<ReplicateStudy<unknown>> {
   const kind = STUDY_KINDS[recipe.kind];
   if (!kind) {
-    throw new InputError(`${recipeFile(opts.studyDir)}: kind "${recipe.kind}" is not a study type of this tool (known: ${Object.keys(STUDY_KINDS).join(", ")})`);
+    throw new InputError(
+      `${recipeFile(opts.studyDir)}: kind "${recipe.kind}" is not a study type of this tool (known: ${Object.keys(STUDY_KINDS).join(", ")})`,
+    );
   }
   return kind.rebuild(recipe.config, recipeFile(opts.studyDir), { cores: opts.cores, log: opts.log });
 }
@@ -39,7 +41,9 @@ async function rebuildStudy(recipe: RecipeFile, opts: WorkerOptions): Promise<Re
 /** The rebuilt study must be the folder's study: same folder, same fingerprint as its manifest. */
 async function checkSameStudy(study: ReplicateStudy<unknown>, recipe: RecipeFile, studyDir: string): Promise<string> {
   if (path.resolve(study.outputDir) !== path.resolve(studyDir)) {
-    throw new InputError(`${recipeFile(studyDir)} describes the study in ${study.outputDir}, not ${studyDir}; was the folder moved? Run the study's command again to resubmit.`);
+    throw new InputError(
+      `${recipeFile(studyDir)} describes the study in ${study.outputDir}, not ${studyDir}; was the folder moved? Run the study's command again to resubmit.`,
+    );
   }
   const manifest = await readManifestFingerprint(studyDir);
   const hash = fingerprintHash(study.fingerprint);
@@ -59,9 +63,14 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
   const study = await rebuildStudy(recipe, opts);
   const fingerprint = await checkSameStudy(study, recipe, opts.studyDir);
   const outside = opts.replicates.filter((i) => i > study.count);
-  if (outside.length) throw new InputError(`--replicates: ${formatReplicateList(outside)} outside this study's ${study.unit}s 1-${study.count}`);
+  if (outside.length)
+    throw new InputError(
+      `--replicates: ${formatReplicateList(outside)} outside this study's ${study.unit}s 1-${study.count}`,
+    );
 
-  opts.log(`[worker] ${os.hostname()}: ${study.unit}s ${formatReplicateList(opts.replicates)} of ${study.outputDir} on ${opts.cores} core(s)`);
+  opts.log(
+    `[worker] ${os.hostname()}: ${study.unit}s ${formatReplicateList(opts.replicates)} of ${study.outputDir} on ${opts.cores} core(s)`,
+  );
   const result: WorkerResult = { ok: 0, failed: 0 };
   await runHere(study, opts.replicates, {
     fingerprint,
@@ -73,7 +82,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerResult> {
     },
   });
   if (opts.signal.aborted) {
-    throw new UserFacingError(`stopped (${String(opts.signal.reason?.message ?? opts.signal.reason)}): ${result.ok + result.failed} ${study.unit}(s) finished and kept`);
+    throw new UserFacingError(
+      `stopped (${String(opts.signal.reason?.message ?? opts.signal.reason)}): ${result.ok + result.failed} ${study.unit}(s) finished and kept`,
+    );
   }
   return result;
 }

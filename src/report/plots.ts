@@ -16,7 +16,12 @@ import path from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import * as vl from "vega-lite";
-import { recoveryRows, type RecoveryIteration, type RecoveryRow, type RecoveryStatistics } from "../analysis/recovery.js";
+import {
+  recoveryRows,
+  type RecoveryIteration,
+  type RecoveryRow,
+  type RecoveryStatistics,
+} from "../analysis/recovery.js";
 import { groupParameters, type ParameterNames, type TrackedParameter } from "../analysis/trackedParameters.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
 import { pyFixed } from "./report.js";
@@ -170,7 +175,14 @@ export function recoveryPlotSpecs(
       n,
     ),
     alpha: figureSpec(`Recovery of the cell-level sensitivities ${names.alphaVar}`, cells, rowsByKey, stats, 4, n),
-    delta: figureSpec("Recovery of the utility simplex delta", utility, rowsByKey, stats, Math.min(4, utility.length), n),
+    delta: figureSpec(
+      "Recovery of the utility simplex delta",
+      utility,
+      rowsByKey,
+      stats,
+      Math.min(4, utility.length),
+      n,
+    ),
   };
 }
 

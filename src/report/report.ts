@@ -12,7 +12,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
 import { coverageMonteCarloSE, type ParameterRecovery, type RecoveryStatistics } from "../analysis/recovery.js";
-import { groupParameters, trackedParameters, type ParameterNames, type TrackedParameter } from "../analysis/trackedParameters.js";
+import {
+  groupParameters,
+  trackedParameters,
+  type ParameterNames,
+  type TrackedParameter,
+} from "../analysis/trackedParameters.js";
 import { InputError } from "../cmdstan/errors.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
 
@@ -288,7 +293,11 @@ interface ViewModel {
 
 function buildViewModel(input: ReportInput): ViewModel {
   const c = input.config;
-  for (const [name, v] of [["P", c.P], ["J", c.J], ["K", c.K]] as const) {
+  for (const [name, v] of [
+    ["P", c.P],
+    ["J", c.J],
+    ["K", c.K],
+  ] as const) {
     if (!Number.isInteger(v) || v < (name === "P" ? 0 : name === "J" ? 1 : 2)) {
       throw new InputError(`report: config.${name} must be a valid dimension, got ${v}`);
     }
@@ -417,7 +426,10 @@ const TEMPLATE_NAME = "report.md.hbs";
 /** A template beside this module (src/report/templates), or from dist/report back to src. */
 function templatePath(name: string): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, "templates", name), path.resolve(here, "..", "..", "src", "report", "templates", name)];
+  const candidates = [
+    path.join(here, "templates", name),
+    path.resolve(here, "..", "..", "src", "report", "templates", name),
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`report template ${name} not found; looked in ${candidates.join(", ")}`);
   return found;

@@ -45,15 +45,30 @@ function histogramPanel(s: SbcParameterStatistics, n: number, maxRank: number): 
   return {
     width: PANEL_WIDTH,
     height: PANEL_HEIGHT,
-    title: { text: s.variable, subtitle: `chi2 p ${pLabel(s.chi2.pValue)}`, color: s.pointsOutsideBand.length ? OUTSIDE : "black" },
+    title: {
+      text: s.variable,
+      subtitle: `chi2 p ${pLabel(s.chi2.pValue)}`,
+      color: s.pointsOutsideBand.length ? OUTSIDE : "black",
+    },
     data: { values },
     layer: [
-      { mark: { type: "rect", color: BAND, opacity: 0.5 }, encoding: { x, x2: { field: "to" }, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } } },
+      {
+        mark: { type: "rect", color: BAND, opacity: 0.5 },
+        encoding: { x, x2: { field: "to" }, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } },
+      },
       {
         mark: { type: "rect", color: "#808080", stroke: "black", strokeWidth: 0.5 },
-        encoding: { x, x2: { field: "to" }, y: { field: "count", type: "quantitative", title: "simulations", scale: { zero: true } }, y2: { datum: 0 } },
+        encoding: {
+          x,
+          x2: { field: "to" },
+          y: { field: "count", type: "quantitative", title: "simulations", scale: { zero: true } },
+          y2: { datum: 0 },
+        },
       },
-      { mark: { type: "rule", color: "#333333" }, encoding: { x, x2: { field: "to" }, y: { field: "expected", type: "quantitative" } } },
+      {
+        mark: { type: "rule", color: "#333333" },
+        encoding: { x, x2: { field: "to" }, y: { field: "expected", type: "quantitative" } },
+      },
     ],
   };
 }
@@ -62,7 +77,12 @@ function ecdfPanel(s: SbcParameterStatistics, stats: SbcStatistics): object {
   const { band, n } = stats;
   const values = [
     { u: 0, diff: 0, lo: 0, hi: 0 },
-    ...band.cdf.map((c, i) => ({ u: c, diff: s.ecdfCounts[i] / n - c, lo: band.lower[i] / n - c, hi: band.upper[i] / n - c })),
+    ...band.cdf.map((c, i) => ({
+      u: c,
+      diff: s.ecdfCounts[i] / n - c,
+      lo: band.lower[i] / n - c,
+      hi: band.upper[i] / n - c,
+    })),
   ];
   const x = { field: "u", type: "quantitative", title: "fractional rank", scale: { domain: [0, 1], nice: false } };
   const colour = s.pointsOutsideBand.length ? OUTSIDE : INSIDE;
@@ -71,20 +91,36 @@ function ecdfPanel(s: SbcParameterStatistics, stats: SbcStatistics): object {
     height: PANEL_HEIGHT,
     title: {
       text: s.variable,
-      subtitle: s.pointsOutsideBand.length ? "outside the 95% band" : `max |ECDF - u| ${pyFixed(s.maxEcdfDeviation, 3)}`,
+      subtitle: s.pointsOutsideBand.length
+        ? "outside the 95% band"
+        : `max |ECDF - u| ${pyFixed(s.maxEcdfDeviation, 3)}`,
       color: s.pointsOutsideBand.length ? OUTSIDE : "black",
     },
     data: { values },
     layer: [
-      { mark: { type: "area", color: BAND, opacity: 0.6, interpolate: "step-after" }, encoding: { x, y: { field: "lo", type: "quantitative", title: "ECDF - uniform CDF" }, y2: { field: "hi" } } },
-      { mark: { type: "rule", color: "#555555", strokeDash: [4, 3] }, data: { values: [{ y: 0 }] }, encoding: { y: { field: "y", type: "quantitative" } } },
-      { mark: { type: "line", color: colour, strokeWidth: 1.5, interpolate: "step-after" }, encoding: { x, y: { field: "diff", type: "quantitative" } } },
+      {
+        mark: { type: "area", color: BAND, opacity: 0.6, interpolate: "step-after" },
+        encoding: { x, y: { field: "lo", type: "quantitative", title: "ECDF - uniform CDF" }, y2: { field: "hi" } },
+      },
+      {
+        mark: { type: "rule", color: "#555555", strokeDash: [4, 3] },
+        data: { values: [{ y: 0 }] },
+        encoding: { y: { field: "y", type: "quantitative" } },
+      },
+      {
+        mark: { type: "line", color: colour, strokeWidth: 1.5, interpolate: "step-after" },
+        encoding: { x, y: { field: "diff", type: "quantitative" } },
+      },
     ],
   };
 }
 
 /** The two vega-lite specs of one group (exported for inspection and tests). */
-export function sbcGroupSpecs(params: readonly TrackedParameter[], stats: SbcStatistics, groupTitle: string): { ranks: vl.TopLevelSpec; ecdf: vl.TopLevelSpec } {
+export function sbcGroupSpecs(
+  params: readonly TrackedParameter[],
+  stats: SbcStatistics,
+  groupTitle: string,
+): { ranks: vl.TopLevelSpec; ecdf: vl.TopLevelSpec } {
   const byName = new Map(stats.parameters.map((p) => [p.variable, p]));
   const selected = params.map((p) => {
     const s = byName.get(p.variable);
@@ -116,7 +152,11 @@ export function sbcGroupSpecs(params: readonly TrackedParameter[], stats: SbcSta
 }
 
 /** Writes both figures of every non-empty group into `outDir`; returns the files in order. */
-export async function writeSbcPlots(outDir: string, tracked: readonly TrackedParameter[], stats: SbcStatistics): Promise<string[]> {
+export async function writeSbcPlots(
+  outDir: string,
+  tracked: readonly TrackedParameter[],
+  stats: SbcStatistics,
+): Promise<string[]> {
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];
   for (const g of SBC_GROUPS) {

@@ -10,7 +10,16 @@ import type Handlebars from "handlebars";
 import type { SamplerHealth } from "../analysis/samplerHealth.js";
 import type { SbcStatistics } from "../analysis/sbc.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
-import { codeSpan, formatDuration, loadTemplate, markdownTable, oneLine, pandasToString, pyFixed, type Column } from "./report.js";
+import {
+  codeSpan,
+  formatDuration,
+  loadTemplate,
+  markdownTable,
+  oneLine,
+  pandasToString,
+  pyFixed,
+  type Column,
+} from "./report.js";
 import { SBC_GROUPS, sbcPlotFiles } from "./sbcPlots.js";
 
 /** Thresholds a simulation's health is judged by. */
@@ -52,7 +61,8 @@ interface HealthSummary {
 
 const fmt = (x: number, n: number) => (Number.isFinite(x) ? pyFixed(x, n) : "nan");
 const minEbfmi = (h: SamplerHealth) => Math.min(...h.ebfmi.map((e) => (Number.isFinite(e) ? e : Infinity)));
-const hasProblem = (h: SamplerHealth) => h.divergences > 0 || h.treedepthHits > 0 || minEbfmi(h) < EBFMI_THRESHOLD || h.maxRhat > RHAT_THRESHOLD;
+const hasProblem = (h: SamplerHealth) =>
+  h.divergences > 0 || h.treedepthHits > 0 || minEbfmi(h) < EBFMI_THRESHOLD || h.maxRhat > RHAT_THRESHOLD;
 
 function healthSummary(rows: SbcReportInput["health"]): HealthSummary | null {
   if (rows.length === 0) return null;
@@ -64,7 +74,11 @@ function healthSummary(rows: SbcReportInput["health"]): HealthSummary | null {
     { header: "divergences", kind: "int", values: problems.map((r) => r.health.divergences) },
     { header: "treedepth hits", kind: "int", values: problems.map((r) => r.health.treedepthHits) },
     { header: "min E-BFMI", kind: "string", values: problems.map((r) => fmt(minEbfmi(r.health), 3)) },
-    { header: "max R-hat", kind: "string", values: problems.map((r) => `${fmt(r.health.maxRhat, 4)} (${r.health.maxRhatVariable ?? "-"})`) },
+    {
+      header: "max R-hat",
+      kind: "string",
+      values: problems.map((r) => `${fmt(r.health.maxRhat, 4)} (${r.health.maxRhatVariable ?? "-"})`),
+    },
   ];
   const totalDivergences = hs.reduce((s, h) => s + h.divergences, 0);
   const transitions = hs.reduce((s, h) => s + h.transitions, 0);
@@ -148,7 +162,9 @@ function plotViews(plots: string[]) {
 function buildView(input: SbcReportInput) {
   return {
     model: input.model,
-    configLines: [...input.config, ["wall_time", formatDuration(input.wallSeconds)] as [string, string]].map(([key, value]) => ({ key, value: String(value) })),
+    configLines: [...input.config, ["wall_time", formatDuration(input.wallSeconds)] as [string, string]].map(
+      ([key, value]) => ({ key, value: String(value) }),
+    ),
     nRequested: input.nRequested,
     nFitted: input.nRequested - input.failures.length,
     nFailed: input.failures.length,
@@ -190,8 +206,15 @@ export function renderSbcTerminal(input: SbcReportInput): string {
   out.push("");
   if (v.stats) {
     const s = v.stats;
-    out.push(`Rank uniformity over ${s.n} simulations (ranks 0..${s.maxRank}; chi-square on ${s.bins} bins, df ${s.df}):`, "", s.tableText, "");
-    out.push(`chi-square p < 0.05: ${s.chi2Below} of ${s.nParams}${s.chi2BelowList ? ` (${s.chi2BelowList})` : ""}; KS p < 0.05: ${s.ksBelow} of ${s.nParams}${s.ksBelowList ? ` (${s.ksBelowList})` : ""}; about ${s.expectedBelow} each expected by chance.`);
+    out.push(
+      `Rank uniformity over ${s.n} simulations (ranks 0..${s.maxRank}; chi-square on ${s.bins} bins, df ${s.df}):`,
+      "",
+      s.tableText,
+      "",
+    );
+    out.push(
+      `chi-square p < 0.05: ${s.chi2Below} of ${s.nParams}${s.chi2BelowList ? ` (${s.chi2BelowList})` : ""}; KS p < 0.05: ${s.ksBelow} of ${s.nParams}${s.ksBelowList ? ` (${s.ksBelowList})` : ""}; about ${s.expectedBelow} each expected by chance.`,
+    );
     out.push(`Outside the simultaneous 95% ECDF band: ${s.nOutside ? s.outsideBand : "none"}.`);
   } else {
     out.push("No simulation succeeded: no rank statistics.");

@@ -68,7 +68,8 @@ async function slurm(command: string, args: string[], cwd?: string): Promise<str
     );
   }
   if (r.exitCode !== 0) {
-    const said = `${r.stderr}\n${r.stdout}`.trim() || (r.timedOut ? `no answer in ${COMMAND_TIMEOUT_MS / 1000} s` : r.message);
+    const said =
+      `${r.stderr}\n${r.stdout}`.trim() || (r.timedOut ? `no answer in ${COMMAND_TIMEOUT_MS / 1000} s` : r.message);
     throw new SlurmError(`${command} ${args.join(" ")} failed (exit ${r.exitCode ?? "?"}): ${said}`);
   }
   return r.stdout;
@@ -103,7 +104,16 @@ export type ArrayTaskState = z.infer<typeof taskLineSchema>;
 export async function arrayTaskStates(arrayJobId: string): Promise<Map<number, ArrayTaskState> | undefined> {
   let out: string;
   try {
-    out = await slurm("squeue", ["--jobs", arrayJobId, "--array", "--states", "all", "--noheader", "--format", "%i|%T|%r"]);
+    out = await slurm("squeue", [
+      "--jobs",
+      arrayJobId,
+      "--array",
+      "--states",
+      "all",
+      "--noheader",
+      "--format",
+      "%i|%T|%r",
+    ]);
   } catch (err) {
     if (err instanceof SlurmError && /Invalid job id/i.test(err.message)) return undefined;
     throw err;

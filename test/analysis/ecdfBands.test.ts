@@ -17,7 +17,15 @@ import { sbcReference, type SbcReferenceAnswer } from "../helpers/sbcReference.j
 
 // (max rank L, simulations n): Report 12's 334 and 100, fewer simulations, every rank a point
 // (L + 1 <= n), and more simulations than ArviZ's count truncation leaves alone.
-const CASES: [number, number][] = [[334, 100], [334, 20], [99, 50], [9, 30], [50, 500], [199, 100], [334, 200]];
+const CASES: [number, number][] = [
+  [334, 100],
+  [334, 20],
+  [99, 50],
+  [9, 30],
+  [50, 500],
+  [199, 100],
+  [334, 200],
+];
 
 describe("simultaneous ECDF bands", () => {
   let ours: EcdfBand[];
@@ -25,8 +33,12 @@ describe("simultaneous ECDF bands", () => {
   let arvizExact: SbcReferenceAnswer["ecdf_band"];
   beforeAll(async () => {
     ours = CASES.map(([L, n]) => simultaneousEcdfBand(n, ecdfEvaluationPoints(L, n)));
-    const req = (exact: boolean) => ours.map((b) => ({ n: b.n, eval_points: b.ranks, cdf: b.cdf, exact_counts: exact }));
-    [arviz, arvizExact] = await Promise.all([sbcReference({ ecdf_band: req(false) }).then((r) => r.ecdf_band), sbcReference({ ecdf_band: req(true) }).then((r) => r.ecdf_band)]);
+    const req = (exact: boolean) =>
+      ours.map((b) => ({ n: b.n, eval_points: b.ranks, cdf: b.cdf, exact_counts: exact }));
+    [arviz, arvizExact] = await Promise.all([
+      sbcReference({ ecdf_band: req(false) }).then((r) => r.ecdf_band),
+      sbcReference({ ecdf_band: req(true) }).then((r) => r.ecdf_band),
+    ]);
   });
 
   it("evaluation points: min(L + 1, n) ranks where the discrete uniform CDF is exact", () => {
@@ -51,7 +63,10 @@ describe("simultaneous ECDF bands", () => {
     expect(ours[0].lower).toEqual(arviz[0].lower);
     expect(ours[0].upper).toEqual(arviz[0].upper);
     CASES.forEach(([L, n], i) => {
-      const diffs = [...ours[i].lower.map((c, k) => c - arviz[i].lower[k]), ...ours[i].upper.map((c, k) => c - arviz[i].upper[k])].filter((d) => d !== 0);
+      const diffs = [
+        ...ours[i].lower.map((c, k) => c - arviz[i].lower[k]),
+        ...ours[i].upper.map((c, k) => c - arviz[i].upper[k]),
+      ].filter((d) => d !== 0);
       expect(diffs.length, `L ${L}, n ${n}`).toBeLessThanOrEqual(2);
       diffs.forEach((d) => expect(Math.abs(d)).toBe(1));
     });
@@ -88,7 +103,9 @@ describe("simultaneous ECDF bands", () => {
     const rng = new Rng(11);
     let outside = 0;
     for (let r = 0; r < 200; r++) {
-      const ranks = Array.from({ length: band.n }, () => Math.min(334, Math.max(0, Math.round(167 + rng.normal() * 60))));
+      const ranks = Array.from({ length: band.n }, () =>
+        Math.min(334, Math.max(0, Math.round(167 + rng.normal() * 60))),
+      );
       if (pointsOutsideBand(ecdfCounts(ranks, band), band).length > 0) outside += 1;
     }
     expect(outside).toBeGreaterThan(190);

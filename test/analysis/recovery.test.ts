@@ -10,12 +10,18 @@ import {
   type SummaryRow,
   type TrueParameters,
 } from "../../src/analysis/recovery.js";
-import { canonicalVariableName, groupParameters, trackedParameters, type ParameterNames } from "../../src/analysis/trackedParameters.js";
+import {
+  canonicalVariableName,
+  groupParameters,
+  trackedParameters,
+  type ParameterNames,
+} from "../../src/analysis/trackedParameters.js";
 import { InputError } from "../../src/cmdstan/errors.js";
 
 const H_M01: ParameterNames = { alphaVar: "alpha", extraScalars: [] };
 const SIZE: ParameterNames = { alphaVar: "alpha_cell", extraScalars: ["gamma_size"] };
-const trackedKeys = (names: ParameterNames, P: number, J: number, K: number) => trackedParameters(names, { P, J, K }).map((t) => t.key);
+const trackedKeys = (names: ParameterNames, P: number, J: number, K: number) =>
+  trackedParameters(names, { P, J, K }).map((t) => t.key);
 
 // P = 1, J = 2, K = 2: tracked keys gamma0, gamma_1, sigma_cell, alpha_1, alpha_2, delta_1.
 function truth(over: Partial<TrueParameters> = {}): TrueParameters {
@@ -57,7 +63,15 @@ function summary(tp: TrueParameters, over: Record<string, Partial<SummaryRow>> =
 describe("tracked parameters", () => {
   it("lists gamma0, gamma_1..P, sigma_cell, alpha_1..J, delta_1..K-1 in order", () => {
     expect(trackedKeys(H_M01, 2, 3, 3)).toEqual([
-      "gamma0", "gamma_1", "gamma_2", "sigma_cell", "alpha_1", "alpha_2", "alpha_3", "delta_1", "delta_2",
+      "gamma0",
+      "gamma_1",
+      "gamma_2",
+      "sigma_cell",
+      "alpha_1",
+      "alpha_2",
+      "alpha_3",
+      "delta_1",
+      "delta_2",
     ]);
     const report = trackedKeys(H_M01, 7, 18, 3);
     expect(report).toHaveLength(1 + 7 + 1 + 18 + 2);
@@ -68,12 +82,34 @@ describe("tracked parameters", () => {
   it("follows the config's names: extras after gamma, alpha_var's values keyed alpha_j", () => {
     const tracked = trackedParameters(SIZE, { P: 2, J: 2, K: 3 });
     expect(tracked.map((t) => t.key)).toEqual([
-      "gamma0", "gamma_1", "gamma_2", "gamma_size", "sigma_cell", "alpha_1", "alpha_2", "delta_1", "delta_2",
+      "gamma0",
+      "gamma_1",
+      "gamma_2",
+      "gamma_size",
+      "sigma_cell",
+      "alpha_1",
+      "alpha_2",
+      "delta_1",
+      "delta_2",
     ]);
     expect(tracked.map((t) => t.variable)).toEqual([
-      "gamma0", "gamma[1]", "gamma[2]", "gamma_size", "sigma_cell", "alpha_cell[1]", "alpha_cell[2]", "delta[1]", "delta[2]",
+      "gamma0",
+      "gamma[1]",
+      "gamma[2]",
+      "gamma_size",
+      "sigma_cell",
+      "alpha_cell[1]",
+      "alpha_cell[2]",
+      "delta[1]",
+      "delta[2]",
     ]);
-    expect(groupParameters(tracked, "regression").map((t) => t.key)).toEqual(["gamma0", "gamma_1", "gamma_2", "gamma_size", "sigma_cell"]);
+    expect(groupParameters(tracked, "regression").map((t) => t.key)).toEqual([
+      "gamma0",
+      "gamma_1",
+      "gamma_2",
+      "gamma_size",
+      "sigma_cell",
+    ]);
     expect(groupParameters(tracked, "cell").map((t) => t.variable)).toEqual(["alpha_cell[1]", "alpha_cell[2]"]);
   });
 
@@ -96,8 +132,15 @@ describe("names", () => {
     const tp = truth({ gamma: [0.1, -0.2], alpha: [3, 4, 5], delta: [0.3, 0.7], upsilon: [0, 0.3, 1] });
     const flat = flattenTrueParameters(tp, H_M01);
     expect(flat).toEqual({
-      gamma0: 2.5, gamma_1: 0.1, gamma_2: -0.2, sigma_cell: 0.2, alpha_1: 3, alpha_2: 4, alpha_3: 5,
-      delta_1: 0.3, delta_2: 0.7,
+      gamma0: 2.5,
+      gamma_1: 0.1,
+      gamma_2: -0.2,
+      sigma_cell: 0.2,
+      alpha_1: 3,
+      alpha_2: 4,
+      alpha_3: 5,
+      delta_1: 0.3,
+      delta_2: 0.7,
     });
     expect(Object.keys(flat)).toEqual(trackedKeys(H_M01, 2, 3, 3));
     const sized = flattenTrueParameters({ ...tp, extras: { gamma_size: -0.4 } }, SIZE);
@@ -171,10 +214,10 @@ describe("computeRecoveryStatistics", () => {
     const tp = truth();
     const stats = computeRecoveryStatistics(
       [
-      { iteration: 1, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1, q95: 0.5 } }) },
-      { iteration: 2, truth: tp, summary: summary(tp, { gamma_1: { q5: -0.3, q95: 0.1 } }) },
-      { iteration: 3, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1000001, q95: 0.5 } }) },
-      { iteration: 4, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1, q95: 0.1 } }) },
+        { iteration: 1, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1, q95: 0.5 } }) },
+        { iteration: 2, truth: tp, summary: summary(tp, { gamma_1: { q5: -0.3, q95: 0.1 } }) },
+        { iteration: 3, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1000001, q95: 0.5 } }) },
+        { iteration: 4, truth: tp, summary: summary(tp, { gamma_1: { q5: 0.1, q95: 0.1 } }) },
       ],
       H_M01,
     );
@@ -218,7 +261,12 @@ describe("computeRecoveryStatistics", () => {
     const { tracked, rows } = recoveryRows(iterations, H_M01);
     expect(rows).toHaveLength(3 * tracked.length);
     expect(rows.find((r) => r.iteration === 4 && r.key === "gamma0")).toEqual({
-      iteration: 4, key: "gamma0", truth: 1, mean: 1.5, q5: 1.2, q95: 2,
+      iteration: 4,
+      key: "gamma0",
+      truth: 1,
+      mean: 1.5,
+      q5: 1.2,
+      q95: 2,
     });
   });
 });
@@ -227,10 +275,20 @@ describe("a model with other names (h_m01_size's alpha_cell and gamma_size)", ()
   it("matches summary rows by the model's names and keys them as the original", () => {
     const tp = truth({ extras: { gamma_size: 0.3 } });
     const rows: SummaryRow[] = [
-      ["gamma0", 2.5], ["gamma.1", 0.1], ["gamma_size", 0.3], ["sigma_cell", 0.2],
-      ["alpha_cell[1]", 10], ["alpha_cell[2]", 12], ["delta[1]", 1],
+      ["gamma0", 2.5],
+      ["gamma.1", 0.1],
+      ["gamma_size", 0.3],
+      ["sigma_cell", 0.2],
+      ["alpha_cell[1]", 10],
+      ["alpha_cell[2]", 12],
+      ["delta[1]", 1],
       ["alpha[1]", 999], // an untracked output of the same family: ignored
-    ].map(([name, t]) => ({ name: name as string, mean: (t as number) + 0.25, q5: (t as number) - 1, q95: (t as number) + 1 }));
+    ].map(([name, t]) => ({
+      name: name as string,
+      mean: (t as number) + 0.25,
+      q5: (t as number) - 1,
+      q95: (t as number) + 1,
+    }));
     const stats = computeRecoveryStatistics([{ iteration: 1, truth: tp, summary: rows }], SIZE);
     expect(Object.keys(stats)).toEqual(trackedKeys(SIZE, 1, 2, 2));
     for (const s of Object.values(stats)) expect(s.bias).toBeCloseTo(0.25, 12);
@@ -244,7 +302,12 @@ describe("a model with other names (h_m01_size's alpha_cell and gamma_size)", ()
 describe("true_parameters.json schema", () => {
   it("accepts the loop's format and defaults extras", () => {
     const text = JSON.stringify({
-      gamma0: 2.4, gamma: [0.1, -0.3], sigma_cell: 0.21, alpha: [11, 12], delta: [0.4, 0.6], upsilon: [0, 0.4, 1],
+      gamma0: 2.4,
+      gamma: [0.1, -0.3],
+      sigma_cell: 0.21,
+      alpha: [11, 12],
+      delta: [0.4, 0.6],
+      upsilon: [0, 0.4, 1],
     });
     const tp = parseTrueParameters(text, "iteration_1/true_parameters.json");
     expect(tp.extras).toEqual({});
@@ -252,7 +315,14 @@ describe("true_parameters.json schema", () => {
   });
 
   it("names the file and field at fault", () => {
-    const text = JSON.stringify({ gamma0: 2.4, gamma: [0.1, "x"], sigma_cell: 0.2, alpha: [1], delta: [1], upsilon: [0, 1] });
+    const text = JSON.stringify({
+      gamma0: 2.4,
+      gamma: [0.1, "x"],
+      sigma_cell: 0.2,
+      alpha: [1],
+      delta: [1],
+      upsilon: [0, 1],
+    });
     expect(() => parseTrueParameters(text, "iteration_3/true_parameters.json")).toThrow(
       /iteration_3\/true_parameters\.json: field gamma\.1/,
     );

@@ -35,7 +35,10 @@ describe("compileModel (real CmdStan)", () => {
     const file = path.join(dir, "std_normal.stan");
     await writeFile(file, MODEL);
     // Two concurrent calls in one process share one build.
-    const [a, b] = await Promise.all([compileModel(install, file, { cacheDir }), compileModel(install, file, { cacheDir })]);
+    const [a, b] = await Promise.all([
+      compileModel(install, file, { cacheDir }),
+      compileModel(install, file, { cacheDir }),
+    ]);
     expect(a.compiled).toBe(true);
     expect(b.exe).toBe(a.exe);
     const info = await execa(a.exe, ["info"], { reject: false });
@@ -55,7 +58,10 @@ describe("compileModel (real CmdStan)", () => {
     const inc = path.join(dir, "prior.stanfunctions");
     const file = path.join(dir, "with_include.stan");
     await writeFile(inc, "real my_sd() { return 1.0; }\n");
-    await writeFile(file, `functions {\n#include prior.stanfunctions\n}\nparameters { real t; }\nmodel { t ~ normal(0, my_sd()); }\n`);
+    await writeFile(
+      file,
+      `functions {\n#include prior.stanfunctions\n}\nparameters { real t; }\nmodel { t ~ normal(0, my_sd()); }\n`,
+    );
     const k1 = modelCacheKey(install, file);
     await writeFile(inc, "real my_sd() { return 2.0; }\n");
     const k2 = modelCacheKey(install, file);
@@ -75,7 +81,11 @@ describe("compileModel (real CmdStan)", () => {
   });
 
   it("C++ flags in the environment do not reach the model build (they made h_m01 crash with a double free)", async () => {
-    expect(Object.keys(makeEnvironment({ CXXFLAGS: "-march=native", CPPFLAGS: "-DX", LDFLAGS: "-s", CXX: "g++", PATH: "/bin" }))).toEqual(["CXX", "PATH"]);
+    expect(
+      Object.keys(
+        makeEnvironment({ CXXFLAGS: "-march=native", CPPFLAGS: "-DX", LDFLAGS: "-s", CXX: "g++", PATH: "/bin" }),
+      ),
+    ).toEqual(["CXX", "PATH"]);
     // A child process with -march=native in its environment, as an activated conda environment
     // sets CXXFLAGS, compiles h_m01 afresh (own cache folder) and samples it.
     const script = path.join(dir, "env-flags.mts");
@@ -89,15 +99,34 @@ describe("compileModel (real CmdStan)", () => {
         `console.log(m.exe);\n`,
     );
     const tsx = path.join(REPO_ROOT, "node_modules", ".bin", "tsx");
-    const built = await execa(tsx, [script], { env: { CMDSTAN: install.path, CXXFLAGS: "-march=native", CPPFLAGS: "-march=native" } });
+    const built = await execa(tsx, [script], {
+      env: { CMDSTAN: install.path, CXXFLAGS: "-march=native", CPPFLAGS: "-march=native" },
+    });
     const exe = built.stdout.trim();
     expect(await readFile(path.join(path.dirname(exe), "compile.log"), "utf8")).not.toMatch(/-march=native/);
     const design = generateStudyDesign(REPORT_DESIGN_CONFIG, 1);
     const data = path.join(dir, "h_m01-data.json");
     const y = Array.from({ length: design.M_total }, () => 1);
     await writeFile(data, toStanJson(fitData(design, y), { ints: [...STAN_INT_KEYS] }));
-    const run = await execa(exe, ["sample", "num_samples=30", "num_warmup=30", "data", `file=${data}`, "output", `file=${path.join(dir, "h_m01-flags.csv")}`, "refresh=0"], { reject: false });
-    expect([run.exitCode, run.signal, run.stderr.match(/double free|corruption/)?.[0]]).toEqual([0, undefined, undefined]);
+    const run = await execa(
+      exe,
+      [
+        "sample",
+        "num_samples=30",
+        "num_warmup=30",
+        "data",
+        `file=${data}`,
+        "output",
+        `file=${path.join(dir, "h_m01-flags.csv")}`,
+        "refresh=0",
+      ],
+      { reject: false },
+    );
+    expect([run.exitCode, run.signal, run.stderr.match(/double free|corruption/)?.[0]]).toEqual([
+      0,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("reports a stanc error with the user's .stan file and line, not a make log", async () => {
@@ -140,7 +169,13 @@ describe("compileModel (real CmdStan)", () => {
     const exe = p1.stdout.trim();
     const done = JSON.parse(await readFile(path.join(path.dirname(exe), "DONE"), "utf8"));
     expect(done.stanFile).toBe(file);
-    const run = await execa(exe, ["sample", "num_samples=10", "num_warmup=10", "output", `file=${path.join(dir, "race.csv")}`]);
+    const run = await execa(exe, [
+      "sample",
+      "num_samples=10",
+      "num_warmup=10",
+      "output",
+      `file=${path.join(dir, "race.csv")}`,
+    ]);
     expect(run.exitCode).toBe(0);
     const leftovers = (await execa("ls", [cacheDir])).stdout.split("\n").filter((n) => n.includes(".tmp-"));
     expect(leftovers).toEqual([]);

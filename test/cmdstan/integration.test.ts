@@ -52,7 +52,15 @@ describe("CmdStan integration (real CmdStan)", () => {
       const text = await readFile(file, "utf8");
       const rows = csvBody(text);
       const header = rows[0].split(",");
-      expect(header.slice(0, 7)).toEqual(["lp__", "accept_stat__", "stepsize__", "treedepth__", "n_leapfrog__", "divergent__", "energy__"]);
+      expect(header.slice(0, 7)).toEqual([
+        "lp__",
+        "accept_stat__",
+        "stepsize__",
+        "treedepth__",
+        "n_leapfrog__",
+        "divergent__",
+        "energy__",
+      ]);
       // Column-major container names: m.1.1, m.2.1, m.1.2, ...
       expect(header.slice(7)).toEqual(["mu.1", "mu.2", "sigma", "m.1.1", "m.2.1", "m.1.2", "m.2.2", "m.1.3", "m.2.3"]);
       expect(rows).toHaveLength(1 + 250);

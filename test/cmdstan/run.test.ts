@@ -24,7 +24,9 @@ describe("sample (real CmdStan)", () => {
   it("turns a data error into a CmdStanRunError carrying CmdStan's message", async () => {
     const data = path.join(dir, "missing.json");
     await writeFile(data, JSON.stringify({ N: 3 }));
-    const err = await sample(model, { chains: 2, seed: 1, dataFile: data, outputDir: path.join(dir, "bad") }).catch((e: unknown) => e);
+    const err = await sample(model, { chains: 2, seed: 1, dataFile: data, outputDir: path.join(dir, "bad") }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CmdStanRunError);
     const re = err as CmdStanRunError;
     expect(re.exitCode).not.toBe(0);
@@ -35,7 +37,9 @@ describe("sample (real CmdStan)", () => {
     // first one (in chain order) that failed by itself, which depends on timing.
     const chain = /tiny_normal chain (\d) exited/.exec(re.message)?.[1];
     expect(["1", "2"]).toContain(chain);
-    expect(await readFile(path.join(dir, "bad", `tiny_normal-${chain}-stderr.txt`), "utf8")).toContain(re.stderrTail.split("\n")[0]);
+    expect(await readFile(path.join(dir, "bad", `tiny_normal-${chain}-stderr.txt`), "utf8")).toContain(
+      re.stderrTail.split("\n")[0],
+    );
   });
 
   it("enforces a timeout and kills the chain", async () => {
@@ -100,8 +104,20 @@ describe("generateQuantities (real CmdStan)", () => {
     try {
       const data = path.join(dir, "ok.json");
       await writeFile(data, JSON.stringify({ N: 2, y: [0.1, 0.2] }));
-      const fit = await sample(model, { chains: 1, numWarmup: 100, numSamples: 40, seed: 5, dataFile: data, outputDir: dir });
-      const out = await generateQuantities(model, { fittedParams: fit.csvFiles[0], dataFile: data, outputFile: path.join(dir, "gq.csv"), seed: 6 });
+      const fit = await sample(model, {
+        chains: 1,
+        numWarmup: 100,
+        numSamples: 40,
+        seed: 5,
+        dataFile: data,
+        outputDir: dir,
+      });
+      const out = await generateQuantities(model, {
+        fittedParams: fit.csvFiles[0],
+        dataFile: data,
+        outputFile: path.join(dir, "gq.csv"),
+        seed: 6,
+      });
       const gq = await readStanCsv(out);
       expect(gq.config.method).toBe("generate_quantities");
       expect(gq.numDraws).toBe(40);
@@ -116,7 +132,17 @@ describe("generateQuantities (real CmdStan)", () => {
 describe("sampleArgs", () => {
   it("builds CmdStan's argument tree", () => {
     const args = sampleArgs(
-      { seed: 54321, chains: 4, numWarmup: 1000, numSamples: 2000, adaptDelta: 0.95, maxTreedepth: 12, dataFile: "/d.json", outputDir: "/o", sigFigs: 9 },
+      {
+        seed: 54321,
+        chains: 4,
+        numWarmup: 1000,
+        numSamples: 2000,
+        adaptDelta: 0.95,
+        maxTreedepth: 12,
+        dataFile: "/d.json",
+        outputDir: "/o",
+        sigFigs: 9,
+      },
       3,
       "/o/m-3.csv",
     );
@@ -126,7 +152,17 @@ describe("sampleArgs", () => {
   });
   it("places save_warmup, adapt engaged, metric and stepsize where CmdStan's parser accepts them", () => {
     const args = sampleArgs(
-      { seed: 1, numSamples: 20, saveWarmup: true, thin: 2, adaptEngaged: false, adaptDelta: 0.9, metric: "dense_e", stepsize: 0.5, outputDir: "/o" },
+      {
+        seed: 1,
+        numSamples: 20,
+        saveWarmup: true,
+        thin: 2,
+        adaptEngaged: false,
+        adaptDelta: 0.9,
+        metric: "dense_e",
+        stepsize: 0.5,
+        outputDir: "/o",
+      },
       1,
       "/o/m-1.csv",
     );

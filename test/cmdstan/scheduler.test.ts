@@ -26,13 +26,24 @@ describe("CoreScheduler", () => {
   it("grants in request order", async () => {
     const s = new CoreScheduler(1);
     const order: number[] = [];
-    await Promise.all([1, 2, 3, 4].map((i) => s.run(async () => { order.push(i); await tick(1); })));
+    await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        s.run(async () => {
+          order.push(i);
+          await tick(1);
+        }),
+      ),
+    );
     expect(order).toEqual([1, 2, 3, 4]);
   });
 
   it("releases cores when a task throws", async () => {
     const s = new CoreScheduler(1);
-    await expect(s.run(async () => { throw new Error("boom"); })).rejects.toThrow("boom");
+    await expect(
+      s.run(async () => {
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
     expect(s.stats().inUse).toBe(0);
   });
 

@@ -27,9 +27,14 @@ async function runCli(args: string[]): Promise<{ out: string; err: string; exitC
   const err: string[] = [];
   vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
   vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
-  await yargs(["design", ...args]).command(designCommand).strict().exitProcess(false).fail((msg, e) => {
-    throw e ?? new Error(msg);
-  }).parseAsync();
+  await yargs(["design", ...args])
+    .command(designCommand)
+    .strict()
+    .exitProcess(false)
+    .fail((msg, e) => {
+      throw e ?? new Error(msg);
+    })
+    .parseAsync();
   const exitCode = process.exitCode === undefined ? undefined : Number(process.exitCode);
   vi.restoreAllMocks();
   return { out: out.join("\n"), err: err.join("\n"), exitCode };
@@ -54,7 +59,15 @@ describe("cmdstan-recover design", () => {
   it("takes the design config and seed from a full study config", async () => {
     const cfg = join(dir, "study.json");
     const outFile = join(dir, "study_design.json");
-    await writeFile(cfg, JSON.stringify({ n_iterations: 20, n_mcmc_chains: 4, seed: 99, study_design_config: { ...DESIGN_CONFIG, M_per_cell: 2 } }));
+    await writeFile(
+      cfg,
+      JSON.stringify({
+        n_iterations: 20,
+        n_mcmc_chains: 4,
+        seed: 99,
+        study_design_config: { ...DESIGN_CONFIG, M_per_cell: 2 },
+      }),
+    );
     const r = await runCli(["--config", cfg, "--out", outFile]);
     expect(r.out).toContain("J = 18, P = 7, M_total = 36");
     expect((await loadStudyDesign(outFile))._metadata.seed).toBe(99);
@@ -92,7 +105,9 @@ describe("cmdstan-recover design", () => {
     await writeFile(cfg, JSON.stringify({ study_design_path: "old/study_design.json", n_iterations: 2 }));
     let r = await runCli(["--config", cfg]);
     expect(r.exitCode).toBe(1);
-    expect(r.err).toMatch(/^error: .*points\.json: study_design_config: is required to generate a design \(it points at an existing design/);
+    expect(r.err).toMatch(
+      /^error: .*points\.json: study_design_config: is required to generate a design \(it points at an existing design/,
+    );
     r = await runCli(["--config", join(dir, "missing.json")]);
     expect(r.err).toMatch(/^error: .*missing\.json: cannot read the config \(ENOENT\)$/);
     const broken = join(dir, "broken.json");

@@ -36,7 +36,9 @@ describe("treatment coding of the report's 6 x 3 factorial", () => {
 
   it("sets, in every cell, exactly the columns of its non-reference levels", () => {
     fd.cell_levels.forEach((lv, j) => {
-      const expected = [1, 2, 3, 4, 5].map((l) => (lv[0] === l ? 1 : 0)).concat([1, 2].map((l) => (lv[1] === l ? 1 : 0)));
+      const expected = [1, 2, 3, 4, 5]
+        .map((l) => (lv[0] === l ? 1 : 0))
+        .concat([1, 2].map((l) => (lv[1] === l ? 1 : 0)));
       expect(fd.X[j]).toEqual(expected);
     });
   });
@@ -98,8 +100,12 @@ describe("invalid factorial and manual designs", () => {
   it("names the offending factor or reference entry", () => {
     expect(err(() => treatmentDesign([6, 1]))).toMatch(/^factors\[1\]: must be an integer >= 2/);
     expect(err(() => treatmentDesign([]))).toMatch(/^factors: must be a non-empty list/);
-    expect(err(() => treatmentDesign([6, 3], { referenceIndices: [0, 3] }))).toMatch(/^reference_indices\[1\]: must be an integer in 0\.\.2/);
-    expect(err(() => treatmentDesign([6, 3], { referenceIndices: [0] }))).toMatch(/^reference_indices: must have one entry per factor \(2\)/);
+    expect(err(() => treatmentDesign([6, 3], { referenceIndices: [0, 3] }))).toMatch(
+      /^reference_indices\[1\]: must be an integer in 0\.\.2/,
+    );
+    expect(err(() => treatmentDesign([6, 3], { referenceIndices: [0] }))).toMatch(
+      /^reference_indices: must have one entry per factor \(2\)/,
+    );
     expect(err(() => treatmentDesign([1000, 1000]))).toMatch(/^factors: .*1000000 cells/);
   });
 
@@ -115,7 +121,15 @@ describe("invalid factorial and manual designs", () => {
     expect(md.X).not.toBe(X);
     expect(err(() => manualDesign(4, 2, X))).toBe("X: has 3 rows, expected J = 4");
     expect(err(() => manualDesign(3, 2, [[0, 0], [1], [0, 1]]))).toBe("X[1]: has 1 entries, expected P = 2");
-    expect(err(() => manualDesign(3, 2, [[0, 0], [1, Number.NaN], [0, 1]]))).toBe("X[1][1]: must be a finite number, got NaN");
+    expect(
+      err(() =>
+        manualDesign(3, 2, [
+          [0, 0],
+          [1, Number.NaN],
+          [0, 1],
+        ]),
+      ),
+    ).toBe("X[1][1]: must be a finite number, got NaN");
     expect(manualDesign(2, 0, [[], []]).P).toBe(0);
   });
 });

@@ -25,7 +25,8 @@ function phi(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * z);
   const erf =
-    1 - (((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t) * Math.exp(-z * z);
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
   return x >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
@@ -253,7 +254,7 @@ describe("distributions (statistical checks that fail on a wrong generator)", ()
       }
       expect(bad).toBe(0);
       const p = low / trials;
-      expect(Math.abs(p - 1 / 3)).toBeLessThan(5 * Math.sqrt((1 / 3) * (2 / 3) / trials));
+      expect(Math.abs(p - 1 / 3)).toBeLessThan(5 * Math.sqrt(((1 / 3) * (2 / 3)) / trials));
     };
     check(3 * 2 ** 30);
     // The same on the 53-bit path: n = 3 * 2^51, where (uint53 mod n) would be biased the same way.

@@ -17,7 +17,8 @@ function readDraw(csv: string): { header: string[]; values: Map<string, number> 
   const header = rows[0].split(",");
   const cells = rows[1].split(",");
   expect(cells.length).toBe(header.length);
-  const parse = (s: string) => (s === "nan" ? Number.NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : Number(s));
+  const parse = (s: string) =>
+    s === "nan" ? Number.NaN : s === "inf" ? Infinity : s === "-inf" ? -Infinity : Number(s);
   return { header, values: new Map(header.map((h, i) => [h, parse(cells[i])])) };
 }
 
@@ -58,12 +59,26 @@ const DATA: Record<string, unknown> = {
   ],
   ia: [new Int32Array([1, 2, 3]), new Int32Array([4, 5, -6])],
   r3: [
-    [[1, 2], [3, 4], [5, 6]],
-    [[7, 8], [9, 10], [11, 12.5]],
+    [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ],
+    [
+      [7, 8],
+      [9, 10],
+      [11, 12.5],
+    ],
   ],
   am: [
-    [[1, 2, 3], [4, 5, 6]],
-    [[7, 8, 9], [10, 11, 12.000000000000002]],
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    [
+      [7, 8, 9],
+      [10, 11, 12.000000000000002],
+    ],
   ],
   e: [],
   ev: new Float64Array(0),
@@ -85,7 +100,15 @@ describe("Stan JSON read back by the real CmdStan", () => {
       const dataFile = join(dir, "data.json");
       await writeStanJson(dataFile, DATA, { ints: INTS });
       json = await readFile(dataFile, "utf8");
-      const fit = await sample(model, { chains: 1, algorithm: "fixed_param", numSamples: 1, dataFile, outputDir: dir, sigFigs: 17, seed: 1 });
+      const fit = await sample(model, {
+        chains: 1,
+        algorithm: "fixed_param",
+        numSamples: 1,
+        dataFile,
+        outputDir: dir,
+        sigFigs: 17,
+        seed: 1,
+      });
       draw = readDraw(await readFile(fit.csvFiles[0], "utf8"));
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -107,7 +130,8 @@ describe("Stan JSON read back by the real CmdStan", () => {
     for (const [name, want] of expected) {
       const got = draw.values.get(name);
       if (got === undefined) mismatches.push(`${name}: missing from the CSV`);
-      else if (!(Object.is(got, want) || (got === 0 && want === 0))) mismatches.push(`${name}: wrote ${want}, CmdStan read ${got}`);
+      else if (!(Object.is(got, want) || (got === 0 && want === 0)))
+        mismatches.push(`${name}: wrote ${want}, CmdStan read ${got}`);
     }
     expect(mismatches).toEqual([]);
   });
@@ -122,15 +146,23 @@ describe("Stan JSON read back by the real CmdStan", () => {
 
   it("writes matrices column-major in the CSV (m.2.1 right after m.1.1)", () => {
     const i = draw.header.indexOf("m_out.1.1");
-    expect(draw.header.slice(i, i + 6)).toEqual(["m_out.1.1", "m_out.2.1", "m_out.1.2", "m_out.2.2", "m_out.1.3", "m_out.2.3"]);
+    expect(draw.header.slice(i, i + 6)).toEqual([
+      "m_out.1.1",
+      "m_out.2.1",
+      "m_out.1.2",
+      "m_out.2.2",
+      "m_out.1.3",
+      "m_out.2.3",
+    ]);
     expect(draw.values.get("m_out.2.1")).toBe(4);
   });
 
   it("is what a row-major reading of the JSON gives", () => {
     // the same values, read from the JSON text itself (NaN/Infinity made parseable)
-    const parsed = JSON.parse(
-      toStanJson({ m: DATA.m, am: DATA.am }).replace(/-?Infinity|NaN/g, "null"),
-    ) as { m: number[][]; am: number[][][] };
+    const parsed = JSON.parse(toStanJson({ m: DATA.m, am: DATA.am }).replace(/-?Infinity|NaN/g, "null")) as {
+      m: number[][];
+      am: number[][][];
+    };
     expect(draw.values.get("am_out.2.2.3")).toBe(parsed.am[1][1][2]);
     expect(draw.values.get("m_out.1.3")).toBe(parsed.m[0][2]);
   });

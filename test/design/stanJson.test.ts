@@ -15,10 +15,22 @@ function line(json: string, key: string): string {
 describe("toStanJson output", () => {
   it("writes ints, reals and containers in Stan JSON form, one key per line", () => {
     const json = toStanJson(
-      { J: 18, x: 0.1, v: [1, 2.5], m: [[1, 2], [3, 4]], e: [], em: [[], []] },
+      {
+        J: 18,
+        x: 0.1,
+        v: [1, 2.5],
+        m: [
+          [1, 2],
+          [3, 4],
+        ],
+        e: [],
+        em: [[], []],
+      },
       { ints: ["J"] },
     );
-    expect(json).toBe('{\n  "J": 18,\n  "x": 0.1,\n  "v": [1,2.5],\n  "m": [[1,2],[3,4]],\n  "e": [],\n  "em": [[],[]]\n}\n');
+    expect(json).toBe(
+      '{\n  "J": 18,\n  "x": 0.1,\n  "v": [1,2.5],\n  "m": [[1,2],[3,4]],\n  "e": [],\n  "em": [[],[]]\n}\n',
+    );
     expect(toStanJson({})).toBe("{}\n");
   });
 
@@ -27,7 +39,16 @@ describe("toStanJson output", () => {
       a: 1,
       b: -2147483648,
       c: [0.30000000000000004, 1e-300, 5e-324, -1.7976931348623157e308],
-      d: [[[1, 2], [3, 4]], [[5, 6], [7, 8.125]]],
+      d: [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8.125],
+        ],
+      ],
     };
     expect(JSON.parse(toStanJson(data, { ints: ["a", "b"] }))).toEqual(data);
   });
@@ -39,7 +60,9 @@ describe("toStanJson output", () => {
 
   it("writes typed arrays as arrays", () => {
     expect(line(toStanJson({ f: new Float64Array([0.5, 2]) }), "f")).toBe("[0.5,2]");
-    expect(line(toStanJson({ i: [new Int32Array([1, 2]), new Int32Array([3, 4])] }, { ints: ["i"] }), "i")).toBe("[[1,2],[3,4]]");
+    expect(line(toStanJson({ i: [new Int32Array([1, 2]), new Int32Array([3, 4])] }, { ints: ["i"] }), "i")).toBe(
+      "[[1,2],[3,4]]",
+    );
     expect(line(toStanJson({ u: new Uint8Array(0) }), "u")).toBe("[]");
     expect(line(toStanJson({ f: new Float32Array([0.5]) }), "f")).toBe("[0.5]");
   });
@@ -58,22 +81,87 @@ describe("toStanJson output", () => {
 
 describe("toStanJson rejects what CmdStan cannot read, naming the key path", () => {
   const cases: [string, Record<string, unknown>, string[] | undefined, string][] = [
-    ["undefined", { a: 1, b: undefined }, undefined, "Stan JSON: b: must be a number or an array of numbers, got undefined"],
-    ["nested undefined", { m: [[1, 2], [undefined, 4]] }, undefined, "Stan JSON: m[1][0]: must be a number or an array of numbers, got undefined"],
+    [
+      "undefined",
+      { a: 1, b: undefined },
+      undefined,
+      "Stan JSON: b: must be a number or an array of numbers, got undefined",
+    ],
+    [
+      "nested undefined",
+      {
+        m: [
+          [1, 2],
+          [undefined, 4],
+        ],
+      },
+      undefined,
+      "Stan JSON: m[1][0]: must be a number or an array of numbers, got undefined",
+    ],
     ["null", { n: null }, undefined, "Stan JSON: n: must be a number or an array of numbers, got null"],
     ["a function", { f: () => 1 }, undefined, "Stan JSON: f: must be a number or an array of numbers, got a function"],
-    ["an object", { o: { a: 1 } }, undefined, "Stan JSON: o: must be a number or an array of numbers, got an object (Object)"],
-    ["a nested object", { v: [1, { a: 1 }] }, undefined, "Stan JSON: v[1]: must be a number or an array of numbers, got an object (Object)"],
-    ["a string", { s: ["NaN"] }, undefined, 'Stan JSON: s[0]: must be a number or an array of numbers, got a string ("NaN")'],
+    [
+      "an object",
+      { o: { a: 1 } },
+      undefined,
+      "Stan JSON: o: must be a number or an array of numbers, got an object (Object)",
+    ],
+    [
+      "a nested object",
+      { v: [1, { a: 1 }] },
+      undefined,
+      "Stan JSON: v[1]: must be a number or an array of numbers, got an object (Object)",
+    ],
+    [
+      "a string",
+      { s: ["NaN"] },
+      undefined,
+      'Stan JSON: s[0]: must be a number or an array of numbers, got a string ("NaN")',
+    ],
     ["a boolean", { b: true }, undefined, "Stan JSON: b: must be a number or an array of numbers, got boolean true"],
-    ["a ragged array", { m: [[1, 2], [3]] }, undefined, "Stan JSON: m[1]: non-rectangular value: 1 entries where its siblings have 2"],
-    ["mixed depths", { m: [[1, 2], 3] }, undefined, "Stan JSON: m[1]: non-rectangular value: a number where an array of 2 was expected"],
-    ["mixed depths the other way", { m: [1, [2]] }, undefined, "Stan JSON: m[1]: non-rectangular value: an array where a number was expected"],
-    ["ragged below an empty row", { m: [[], [1]] }, undefined, "Stan JSON: m[1]: non-rectangular value: 1 entries where its siblings have 0"],
+    [
+      "a ragged array",
+      { m: [[1, 2], [3]] },
+      undefined,
+      "Stan JSON: m[1]: non-rectangular value: 1 entries where its siblings have 2",
+    ],
+    [
+      "mixed depths",
+      { m: [[1, 2], 3] },
+      undefined,
+      "Stan JSON: m[1]: non-rectangular value: a number where an array of 2 was expected",
+    ],
+    [
+      "mixed depths the other way",
+      { m: [1, [2]] },
+      undefined,
+      "Stan JSON: m[1]: non-rectangular value: an array where a number was expected",
+    ],
+    [
+      "ragged below an empty row",
+      { m: [[], [1]] },
+      undefined,
+      "Stan JSON: m[1]: non-rectangular value: 1 entries where its siblings have 0",
+    ],
     ["a fractional int", { n: 1.5 }, ["n"], "Stan JSON: n: must be a 32-bit integer (declared int), got 1.5"],
-    ["a NaN int", { I: [[1, Number.NaN]] }, ["I"], "Stan JSON: I[0][1]: must be a 32-bit integer (declared int), got NaN"],
-    ["an int beyond 32 bits", { n: 2 ** 31 }, ["n"], "Stan JSON: n: must be a 32-bit integer (declared int), got 2147483648"],
-    ["a bigint int beyond 32 bits", { n: 2n ** 40n }, ["n"], "Stan JSON: n: must be a 32-bit integer (declared int), got 1099511627776"],
+    [
+      "a NaN int",
+      { I: [[1, Number.NaN]] },
+      ["I"],
+      "Stan JSON: I[0][1]: must be a 32-bit integer (declared int), got NaN",
+    ],
+    [
+      "an int beyond 32 bits",
+      { n: 2 ** 31 },
+      ["n"],
+      "Stan JSON: n: must be a 32-bit integer (declared int), got 2147483648",
+    ],
+    [
+      "a bigint int beyond 32 bits",
+      { n: 2n ** 40n },
+      ["n"],
+      "Stan JSON: n: must be a 32-bit integer (declared int), got 1099511627776",
+    ],
   ];
   for (const [what, data, ints, message] of cases) {
     it(`rejects ${what}`, () => {

@@ -115,7 +115,10 @@ describe("generation draws", () => {
   });
 
   it("draws normal features with the given loc and scale", () => {
-    const d = generateStudyDesign({ ...REPORT_CONFIG, R: 2000, D: 5, M_per_cell: 1, feature_params: { loc: 5, scale: 2 } }, 3);
+    const d = generateStudyDesign(
+      { ...REPORT_CONFIG, R: 2000, D: 5, M_per_cell: 1, feature_params: { loc: 5, scale: 2 } },
+      3,
+    );
     const xs = d.w.flat();
     const n = xs.length;
     const mean = xs.reduce((a, b) => a + b, 0) / n;
@@ -126,7 +129,14 @@ describe("generation draws", () => {
 
   it("draws uniform features within [low, high)", () => {
     const d = generateStudyDesign(
-      { ...REPORT_CONFIG, R: 2000, D: 5, M_per_cell: 1, feature_dist: "uniform", feature_params: { low: -3, high: -1 } },
+      {
+        ...REPORT_CONFIG,
+        R: 2000,
+        D: 5,
+        M_per_cell: 1,
+        feature_dist: "uniform",
+        feature_params: { low: -3, high: -1 },
+      },
       3,
     );
     const xs = d.w.flat();
@@ -179,7 +189,10 @@ describe("generation draws", () => {
   });
 
   it("applies interactions and reference levels from the config", () => {
-    const d = generateStudyDesign({ factors: [2, 3], reference_indices: [1, 2], include_interactions: true, M_per_cell: 1 }, 1);
+    const d = generateStudyDesign(
+      { factors: [2, 3], reference_indices: [1, 2], include_interactions: true, M_per_cell: 1 },
+      1,
+    );
     expect(d._metadata.column_labels).toEqual(["f0_lv0", "f1_lv0", "f1_lv1", "f0_lv0:f1_lv0", "f0_lv0:f1_lv1"]);
     expect(d.P).toBe(5);
     expect(d.X[0]).toEqual([1, 1, 0, 1, 0]); // cell (0, 0)
@@ -205,10 +218,24 @@ describe("the original tool's config shapes", () => {
   it("manual mode without X: J 6, P 2 and X[j][p] = bit p of j, as the original", () => {
     const d = generateStudyDesign({ K: 3 }, 1);
     expect([d.J, d.P]).toEqual([6, 2]);
-    expect(d.X).toEqual([[0, 0], [1, 0], [0, 1], [1, 1], [0, 0], [1, 0]]);
+    expect(d.X).toEqual([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [0, 0],
+      [1, 0],
+    ]);
     // The original smoke config: J 6, P 3, no X.
     const smoke = generateStudyDesign({ J: 6, P: 3 }, 1);
-    expect(smoke.X).toEqual([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1]]);
+    expect(smoke.X).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 1, 0],
+      [1, 1, 0],
+      [0, 0, 1],
+      [1, 0, 1],
+    ]);
     expect(smoke._metadata.column_labels).toEqual(["x1", "x2", "x3"]);
     // J and P from X's shape when only X is given.
     const fromX = generateStudyDesign({ X: [[1], [2], [3]] }, 1);
@@ -242,15 +269,28 @@ describe("planned menu sizes (h_m01_size, SPEC section 9)", () => {
     expect(d._metadata.menu_sizes).toEqual([2, 4, 6, 8]);
     expect([d._metadata.min_alts_per_problem, d._metadata.max_alts_per_problem]).toEqual([2, 8]);
     const sim = simulationData(d);
-    expect(Object.keys(sim).slice(11)).toEqual(["menu_size", "mean_menu_size", "s", ...SIM_HYPERPARAMETER_KEYS, "gamma_size_mean", "gamma_size_sd"]);
+    expect(Object.keys(sim).slice(11)).toEqual([
+      "menu_size",
+      "mean_menu_size",
+      "s",
+      ...SIM_HYPERPARAMETER_KEYS,
+      "gamma_size_mean",
+      "gamma_size_sd",
+    ]);
     // A design without menu_sizes has none of these keys.
     expect(simulationData(generateStudyDesign(REPORT_CONFIG, 1))).not.toHaveProperty("s");
   });
 
   it("rejects sizes larger than the pool and size hyperparameters without sizes", () => {
-    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], R: 6, menu_sizes: [2, 8] }, 1))).toMatch(/menu_sizes\[1\]: \(8\) exceeds the pool of R = 6/);
-    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], menu_sizes: [1, 2] }, 1))).toMatch(/menu_sizes\[0\]: must be an integer >= 2/);
-    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], gamma_size_sd: 1 }, 1))).toMatch(/gamma_size_sd: is only meaningful with menu_sizes/);
+    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], R: 6, menu_sizes: [2, 8] }, 1))).toMatch(
+      /menu_sizes\[1\]: \(8\) exceeds the pool of R = 6/,
+    );
+    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], menu_sizes: [1, 2] }, 1))).toMatch(
+      /menu_sizes\[0\]: must be an integer >= 2/,
+    );
+    expect(inputErrorMessage(() => generateStudyDesign({ factors: [2], gamma_size_sd: 1 }, 1))).toMatch(
+      /gamma_size_sd: is only meaningful with menu_sizes/,
+    );
   });
 });
 
@@ -261,31 +301,91 @@ describe("design config validation names the key at fault", () => {
     ["R not an integer", { ...REPORT_CONFIG, R: 2.5 }, /R: must be an integer >= 2/],
     ["string D", { ...REPORT_CONFIG, D: "2" }, /D: must be an integer >= 1/],
     ["factor with one level", { ...REPORT_CONFIG, factors: [6, 1] }, /factors\[1\]: must be an integer >= 2/],
-    ["reference out of range", { ...REPORT_CONFIG, reference_indices: [0, 3] }, /reference_indices\[1\]: must be an integer in 0\.\.2/],
-    ["reference of wrong length", { ...REPORT_CONFIG, reference_indices: [0] }, /reference_indices: must have one entry per factor/],
-    ["factors and X", { ...REPORT_CONFIG, X: [[0]] }, /X: give either factors \(factorial mode\) or X \(manual mode\), not both/],
+    [
+      "reference out of range",
+      { ...REPORT_CONFIG, reference_indices: [0, 3] },
+      /reference_indices\[1\]: must be an integer in 0\.\.2/,
+    ],
+    [
+      "reference of wrong length",
+      { ...REPORT_CONFIG, reference_indices: [0] },
+      /reference_indices: must have one entry per factor/,
+    ],
+    [
+      "factors and X",
+      { ...REPORT_CONFIG, X: [[0]] },
+      /X: give either factors \(factorial mode\) or X \(manual mode\), not both/,
+    ],
     ["J disagreeing with factors", { ...REPORT_CONFIG, J: 12 }, /J: is 12 but factors \[6,3\] give J = 18/],
     ["P disagreeing with factors", { ...REPORT_CONFIG, P: 3 }, /P: is 3 but the factorial coding gives P = 7/],
     ["manual X with wrong row count", { J: 3, P: 1, X: [[0], [1]] }, /X: has 2 rows, expected J = 3/],
     ["manual X with a short row", { J: 2, P: 2, X: [[0, 1], [1]] }, /X\[1\]: has 1 entries, expected P = 2/],
     ["manual X with a string", { J: 2, P: 1, X: [[0], ["1"]] }, /X\[1\]\[0\]: must be a number/],
-    ["reference_indices without factors", { J: 1, P: 0, X: [[]], reference_indices: [0] }, /reference_indices: is only meaningful with factors/],
-    ["M_per_cell list of wrong length", { ...REPORT_CONFIG, M_per_cell: [1, 2, 3] }, /M_per_cell: has 3 entries, expected one per cell \(J = 18\)/],
+    [
+      "reference_indices without factors",
+      { J: 1, P: 0, X: [[]], reference_indices: [0] },
+      /reference_indices: is only meaningful with factors/,
+    ],
+    [
+      "M_per_cell list of wrong length",
+      { ...REPORT_CONFIG, M_per_cell: [1, 2, 3] },
+      /M_per_cell: has 3 entries, expected one per cell \(J = 18\)/,
+    ],
     ["M_per_cell fractional", { ...REPORT_CONFIG, M_per_cell: 2.5 }, /M_per_cell: must be an integer >= 0/],
-    ["M_per_cell list with a negative entry", { ...REPORT_CONFIG, M_per_cell: new Array(18).fill(1).fill(-1, 4, 5) }, /M_per_cell\[4\]: must be an integer >= 0/],
-    ["M_per_cell a string", { ...REPORT_CONFIG, M_per_cell: "20" }, /M_per_cell: must be an integer >= 0 or a list of them \(one per cell\)/],
+    [
+      "M_per_cell list with a negative entry",
+      { ...REPORT_CONFIG, M_per_cell: new Array(18).fill(1).fill(-1, 4, 5) },
+      /M_per_cell\[4\]: must be an integer >= 0/,
+    ],
+    [
+      "M_per_cell a string",
+      { ...REPORT_CONFIG, M_per_cell: "20" },
+      /M_per_cell: must be an integer >= 0 or a list of them \(one per cell\)/,
+    ],
     ["M_per_cell zero", { ...REPORT_CONFIG, M_per_cell: 0 }, /M_per_cell: must be >= 1/],
     ["min_alts 1", { ...REPORT_CONFIG, min_alts_per_problem: 1 }, /min_alts_per_problem: must be an integer >= 2/],
-    ["max < min", { ...REPORT_CONFIG, min_alts_per_problem: 4, max_alts_per_problem: 3 }, /max_alts_per_problem: \(3\) must be >= min_alts_per_problem \(4\)/],
-    ["unknown distribution", { ...REPORT_CONFIG, feature_dist: "gamma" }, /feature_dist: must be "normal" or "uniform"/],
-    ["params of the wrong distribution", { ...REPORT_CONFIG, feature_dist: "uniform" }, /feature_params: for feature_dist "uniform" must be \{"low": number, "high": number\}/],
-    ["missing scale", { ...REPORT_CONFIG, feature_params: { loc: 0 } }, /feature_params: for feature_dist "normal" must be/],
-    ["negative scale", { ...REPORT_CONFIG, feature_params: { loc: 0, scale: -1 } }, /feature_params\.scale: must be > 0/],
-    ["low >= high", { ...REPORT_CONFIG, feature_dist: "uniform", feature_params: { low: 1, high: 1 } }, /feature_params\.high: \(1\) must be greater than low \(1\)/],
-    ["unknown feature param", { ...REPORT_CONFIG, feature_params: { loc: 0, scale: 1, shape: 2 } }, /feature_params: unknown key "shape"/],
+    [
+      "max < min",
+      { ...REPORT_CONFIG, min_alts_per_problem: 4, max_alts_per_problem: 3 },
+      /max_alts_per_problem: \(3\) must be >= min_alts_per_problem \(4\)/,
+    ],
+    [
+      "unknown distribution",
+      { ...REPORT_CONFIG, feature_dist: "gamma" },
+      /feature_dist: must be "normal" or "uniform"/,
+    ],
+    [
+      "params of the wrong distribution",
+      { ...REPORT_CONFIG, feature_dist: "uniform" },
+      /feature_params: for feature_dist "uniform" must be \{"low": number, "high": number\}/,
+    ],
+    [
+      "missing scale",
+      { ...REPORT_CONFIG, feature_params: { loc: 0 } },
+      /feature_params: for feature_dist "normal" must be/,
+    ],
+    [
+      "negative scale",
+      { ...REPORT_CONFIG, feature_params: { loc: 0, scale: -1 } },
+      /feature_params\.scale: must be > 0/,
+    ],
+    [
+      "low >= high",
+      { ...REPORT_CONFIG, feature_dist: "uniform", feature_params: { low: 1, high: 1 } },
+      /feature_params\.high: \(1\) must be greater than low \(1\)/,
+    ],
+    [
+      "unknown feature param",
+      { ...REPORT_CONFIG, feature_params: { loc: 0, scale: 1, shape: 2 } },
+      /feature_params: unknown key "shape"/,
+    ],
     ["zero sd hyperparameter", { ...REPORT_CONFIG, gamma0_sd: 0 }, /gamma0_sd: must be > 0/],
     ["design_name not a string", { ...REPORT_CONFIG, design_name: 3 }, /design_name: must be a string/],
-    ["include_interactions not boolean", { ...REPORT_CONFIG, include_interactions: "yes" }, /include_interactions: must be true or false/],
+    [
+      "include_interactions not boolean",
+      { ...REPORT_CONFIG, include_interactions: "yes" },
+      /include_interactions: must be true or false/,
+    ],
   ];
   for (const [what, config, re] of bad) {
     it(`rejects ${what}`, () => {
@@ -300,7 +400,9 @@ describe("design config validation names the key at fault", () => {
       /^cfg\.json: study_design_config: K: must be an integer >= 2$/,
     );
     expect(inputErrorMessage(() => parseDesignConfig([1, 2]))).toBe("design config: must be a JSON object");
-    expect(inputErrorMessage(() => generateStudyDesign(REPORT_CONFIG, -1))).toMatch(/^seed: must be a non-negative integer/);
+    expect(inputErrorMessage(() => generateStudyDesign(REPORT_CONFIG, -1))).toMatch(
+      /^seed: must be a non-negative integer/,
+    );
   });
 
   it("fills the original tool's defaults", () => {
@@ -323,7 +425,20 @@ describe("Stan data from the design", () => {
 
   it("gives the simulator the design data and the five hyperparameters, without y or metadata", () => {
     const sim = simulationData(d);
-    expect(Object.keys(sim)).toEqual(["J", "K", "D", "R", "P", "w", "M_total", "cell", "I", "M_per_cell", "X", ...SIM_HYPERPARAMETER_KEYS]);
+    expect(Object.keys(sim)).toEqual([
+      "J",
+      "K",
+      "D",
+      "R",
+      "P",
+      "w",
+      "M_total",
+      "cell",
+      "I",
+      "M_per_cell",
+      "X",
+      ...SIM_HYPERPARAMETER_KEYS,
+    ]);
     expect(sim.I).toBe(d.I);
     expect(() => toStanJson(sim, { ints: STAN_INT_KEYS })).not.toThrow();
   });
@@ -349,9 +464,7 @@ describe("Stan data from the design", () => {
   });
 
   it("checks y against the menus", () => {
-    expect(inputErrorMessage(() => fitData(d, [1, 1]))).toBe(
-      `y: has 2 entries, expected M_total = ${d.M_total}`,
-    );
+    expect(inputErrorMessage(() => fitData(d, [1, 1]))).toBe(`y: has 2 entries, expected M_total = ${d.M_total}`);
     const y = menuSizes(d);
     y[3] += 1;
     expect(inputErrorMessage(() => fitData(d, y))).toBe(

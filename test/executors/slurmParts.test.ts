@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { executorOverrides } from "../../src/cli/executorOptions.js";
-import { batchReplicates, chooseBatchSize, formatReplicateList, parseReplicateList } from "../../src/pipeline/executors/batches.js";
+import {
+  batchReplicates,
+  chooseBatchSize,
+  formatReplicateList,
+  parseReplicateList,
+} from "../../src/pipeline/executors/batches.js";
 import { slurmOptionsSchema, slurmTimeMinutes } from "../../src/pipeline/executors/slurmOptions.js";
 import { renderTaskScript, sbatchArguments } from "../../src/pipeline/executors/slurmSubmit.js";
 import type { ReplicateStudy } from "../../src/pipeline/replicates.js";
@@ -53,7 +58,9 @@ describe("Slurm options", () => {
       return r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     };
     expect(issues({ time: "2h" })).toEqual([expect.stringMatching(/^time: must be a Slurm time limit/)]);
-    expect(issues({ mem_per_cpu: "lots" })).toEqual([expect.stringMatching(/^mem_per_cpu: must be a memory size such as 2G/)]);
+    expect(issues({ mem_per_cpu: "lots" })).toEqual([
+      expect.stringMatching(/^mem_per_cpu: must be a memory size such as 2G/),
+    ]);
     expect(issues({ max_concurrent: 0 })).toEqual(["max_concurrent: must be a positive integer"]);
     expect(issues({ partition: "a b" })).toEqual(["partition: must be a partition name without spaces"]);
     expect(issues({ sbatch_args: ["--qos=short", "--array=0-3", "-c4"] })).toEqual([
@@ -61,7 +68,11 @@ describe("Slurm options", () => {
       "sbatch_args: -c4: --cpus-per-task is set by the Slurm executor (use batch_size / max_concurrent / the output folder instead)",
     ]);
     expect(issues({ queue: "x" })).toEqual([expect.stringMatching(/Unrecognized key.*queue/)]);
-    expect(slurmOptionsSchema.parse({ mem_per_cpu: 2048 })).toMatchObject({ mem_per_cpu: "2048", sbatch_args: [], poll_seconds: 10 });
+    expect(slurmOptionsSchema.parse({ mem_per_cpu: 2048 })).toMatchObject({
+      mem_per_cpu: "2048",
+      sbatch_args: [],
+      poll_seconds: 10,
+    });
   });
 
   it("turns command-line options into config overrides, naming the option at fault", () => {
@@ -70,9 +81,15 @@ describe("Slurm options", () => {
       slurm: { time: "30", max_concurrent: 4, sbatch_args: ["--qos=short"] },
     });
     expect(executorOverrides({})).toEqual({ executor: undefined, slurm: undefined });
-    expect(inputErrorMessage(() => executorOverrides({ executor: "slurm", time: "soon" }))).toMatch(/^--time: must be a Slurm time limit/);
-    expect(inputErrorMessage(() => executorOverrides({ executor: "slurm", batchSize: 1.5 }))).toBe("--batch-size: must be a positive integer");
-    expect(inputErrorMessage(() => executorOverrides({ executor: "local", partition: "short" }))).toBe("--partition: Slurm option(s) given with --executor local");
+    expect(inputErrorMessage(() => executorOverrides({ executor: "slurm", time: "soon" }))).toMatch(
+      /^--time: must be a Slurm time limit/,
+    );
+    expect(inputErrorMessage(() => executorOverrides({ executor: "slurm", batchSize: 1.5 }))).toBe(
+      "--batch-size: must be a positive integer",
+    );
+    expect(inputErrorMessage(() => executorOverrides({ executor: "local", partition: "short" }))).toBe(
+      "--partition: Slurm option(s) given with --executor local",
+    );
   });
 });
 
@@ -80,7 +97,13 @@ describe("the array task script", () => {
   const study = { outputDir: "/data/it's here", unit: "iteration" } as ReplicateStudy<unknown>;
 
   it("writes down which replicates each array index runs, and runs the tool's worker on the task's cores", () => {
-    const script = renderTaskScript({ study, batches: [[1, 2, 3], [5]], cpusPerTask: 4, worker: ["/usr/bin/node", "/opt/tool/dist/cli.js"], sbatchArgs: ["--array=0-1"] });
+    const script = renderTaskScript({
+      study,
+      batches: [[1, 2, 3], [5]],
+      cpusPerTask: 4,
+      worker: ["/usr/bin/node", "/opt/tool/dist/cli.js"],
+      sbatchArgs: ["--array=0-1"],
+    });
     expect(script).toContain("BATCHES=(\n  '1-3'  # array index 0\n  '5'  # array index 1\n)");
     expect(script).toContain(
       `exec '/usr/bin/node' '/opt/tool/dist/cli.js' worker --study-dir '/data/it'\\''s here' --replicates "\${BATCHES[$SLURM_ARRAY_TASK_ID]}" --cores 4`,
@@ -88,8 +111,24 @@ describe("the array task script", () => {
   });
 
   it("gives sbatch the array, its throttle, one node and the chains' cores per task, then the user's settings", () => {
-    const options = slurmOptionsSchema.parse({ partition: "short", account: "lab", time: "30", mem_per_cpu: "2G", max_concurrent: 3, sbatch_args: ["--qos=high"] });
-    expect(sbatchArguments({ tasks: 5, cpusPerTask: 4, logPattern: "/s/slurm/logs/%A_%a.log", chdir: "/s", jobName: "recover:s", options })).toEqual([
+    const options = slurmOptionsSchema.parse({
+      partition: "short",
+      account: "lab",
+      time: "30",
+      mem_per_cpu: "2G",
+      max_concurrent: 3,
+      sbatch_args: ["--qos=high"],
+    });
+    expect(
+      sbatchArguments({
+        tasks: 5,
+        cpusPerTask: 4,
+        logPattern: "/s/slurm/logs/%A_%a.log",
+        chdir: "/s",
+        jobName: "recover:s",
+        options,
+      }),
+    ).toEqual([
       "--job-name=recover:s",
       "--array=0-4%3",
       "--nodes=1",

@@ -38,22 +38,34 @@ describe("worker (real CmdStan)", () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  const worker = (replicates: number[]) => runWorker({ studyDir: out, replicates, cores: 1, signal: new AbortController().signal, log: () => {} });
+  const worker = (replicates: number[]) =>
+    runWorker({ studyDir: out, replicates, cores: 1, signal: new AbortController().signal, log: () => {} });
 
   it("the recipe's config parses back to the same study config", async () => {
     const config = await loadStudyConfig(SMOKE, { ...small, output_dir: out });
     const install = await testCmdStan();
     const again = parseStudyConfig(portableStudyConfig(config, install.path), "study_config.json", "/");
     // The warmup it resolved is written down (n_mcmc_warmup), the CmdStan in use pinned.
-    expect({ ...again, source: config.source }).toEqual({ ...config, n_mcmc_warmup: config.warmup, cmdstan: install.path });
+    expect({ ...again, source: config.source }).toEqual({
+      ...config,
+      n_mcmc_warmup: config.warmup,
+      cmdstan: install.path,
+    });
   });
 
   it("an SBC config parses back to the same SBC config", async () => {
-    const config = await loadSbcConfig(path.join(REPO_ROOT, "configs", "h_m01_sbc_smoke_config.json"), { output_dir: out, n_mcmc_samples: 120 });
+    const config = await loadSbcConfig(path.join(REPO_ROOT, "configs", "h_m01_sbc_smoke_config.json"), {
+      output_dir: out,
+      n_mcmc_samples: 120,
+    });
     const install = await testCmdStan();
     const again = parseSbcConfig(portableSbcConfig(config, install.path), "study_config.json", "/");
     // iter_warmup as resolved is written down, the CmdStan in use pinned.
-    expect({ ...again, source: config.source }).toEqual({ ...config, iter_warmup: config.iterWarmup, cmdstan: install.path });
+    expect({ ...again, source: config.source }).toEqual({
+      ...config,
+      iter_warmup: config.iterWarmup,
+      cmdstan: install.path,
+    });
   });
 
   it("redoes a replicate exactly as the local run did", async () => {
@@ -80,7 +92,9 @@ describe("worker (real CmdStan)", () => {
       changed.fingerprint.adapt_delta = 0.8;
       await writeFile(manifestFile, JSON.stringify(changed));
       await rm(path.join(out, "iteration_1"), { recursive: true });
-      await expect(worker([1])).rejects.toThrow(/refusing to run: the study rebuilt on .* differs from the one in .* \(in: adapt_delta\)/);
+      await expect(worker([1])).rejects.toThrow(
+        /refusing to run: the study rebuilt on .* differs from the one in .* \(in: adapt_delta\)/,
+      );
       expect(existsSync(path.join(out, "iteration_1"))).toBe(false);
     } finally {
       await writeFile(manifestFile, manifest);
@@ -91,9 +105,14 @@ describe("worker (real CmdStan)", () => {
     const recipeFile = path.join(out, "study_config.json");
     const recipe = JSON.parse(await readFile(recipeFile, "utf8"));
     const model = path.join(tmp, "h_m01_uncompiled.stan");
-    await writeFile(model, `// never compiled: ${Date.now()}\n${await readFile(path.join(REPO_ROOT, "stan", "h_m01.stan"), "utf8")}`);
+    await writeFile(
+      model,
+      `// never compiled: ${Date.now()}\n${await readFile(path.join(REPO_ROOT, "stan", "h_m01.stan"), "utf8")}`,
+    );
     recipe.config.inference_model_path = model;
     await writeFile(recipeFile, JSON.stringify(recipe));
-    await expect(worker([1])).rejects.toThrow(/h_m01_uncompiled\.stan is not compiled in the model cache .*filesystem every node shares/s);
+    await expect(worker([1])).rejects.toThrow(
+      /h_m01_uncompiled\.stan is not compiled in the model cache .*filesystem every node shares/s,
+    );
   });
 });

@@ -22,7 +22,9 @@ let cached: Promise<CmdStanInstall> | undefined;
 
 export function testCmdStan(): Promise<CmdStanInstall> {
   cached ??= locateCmdStan().catch((err: Error) => {
-    throw new Error(`CmdStan tests cannot run: ${err.message}\nRun \`make test\` (it provisions CmdStan) or set CMDSTAN.`);
+    throw new Error(
+      `CmdStan tests cannot run: ${err.message}\nRun \`make test\` (it provisions CmdStan) or set CMDSTAN.`,
+    );
   });
   return cached;
 }

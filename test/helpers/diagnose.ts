@@ -1,5 +1,5 @@
 /** What bin/diagnose should report about a fit, computed from its CSV files (for the diagnose tests). */
-import { readStanFit } from '../../src/cmdstan/stanCsv.js';
+import { readStanFit } from "../../src/cmdstan/stanCsv.js";
 
 /** E-BFMI as bin/diagnose computes it (all chains' energy__ concatenated). */
 export function pooledEbfmi(energy: Float64Array): number {
@@ -25,14 +25,15 @@ export function printedHalfUnit(printed: string): number {
 
 /** Divergences, transitions, draws at the maximum tree depth and pooled E-BFMI, from the CSVs. */
 export async function fitFacts(files: string[]) {
-  const fit = await readStanFit(files, { variables: ['divergent__', 'energy__', 'treedepth__'] });
-  const sum = (col: string, f: (x: number) => number) => fit.chains.reduce((s, c) => s + c.draws[col].reduce((a, x) => a + f(x), 0), 0);
+  const fit = await readStanFit(files, { variables: ["divergent__", "energy__", "treedepth__"] });
+  const sum = (col: string, f: (x: number) => number) =>
+    fit.chains.reduce((s, c) => s + c.draws[col].reduce((a, x) => a + f(x), 0), 0);
   const maxDepth = fit.config.maxDepth ?? 10;
   const energy = Float64Array.from(fit.chains.flatMap((c) => Array.from(c.draws.energy__)));
   return {
-    divergences: sum('divergent__', (x) => x),
+    divergences: sum("divergent__", (x) => x),
     transitions: fit.chains.length * fit.chains[0].numDraws,
-    atMaxDepth: sum('treedepth__', (x) => (x >= maxDepth ? 1 : 0)),
+    atMaxDepth: sum("treedepth__", (x) => (x >= maxDepth ? 1 : 0)),
     maxDepth,
     ebfmi: pooledEbfmi(energy),
   };

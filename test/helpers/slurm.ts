@@ -21,7 +21,8 @@ export function slurmSkipReason(): string | undefined {
   const missing = BINARIES.filter((b) => !onPath(b));
   if (!missing.length) return undefined;
   const reason = `Slurm is not installed (missing ${missing.join(", ")}; apt-get install -y --no-install-recommends slurmctld slurmd slurm-client munge)`;
-  if (process.env.CI && process.env.CI !== "false") throw new Error(`CI must run the Slurm tests, but ${reason}. .ci/run installs the packages.`);
+  if (process.env.CI && process.env.CI !== "false")
+    throw new Error(`CI must run the Slurm tests, but ${reason}. .ci/run installs the packages.`);
   return reason;
 }
 

@@ -8,18 +8,18 @@
  *   `make test` runs): pruned trees whose prebuilt prophet_model.bin we sample as shipped.
  * A missing reference toolset is a set-up failure, never a skip.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import path from 'node:path';
-import { z } from 'zod';
-import { compileModel } from '../../src/cmdstan/compile.js';
-import { locateCmdStan, type CmdStanInstall } from '../../src/cmdstan/locate.js';
-import type { RunnableModel } from '../../src/cmdstan/run.js';
-import { REPO_ROOT, testCmdStan } from './cmdstan.js';
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { compileModel } from "../../src/cmdstan/compile.js";
+import { locateCmdStan, type CmdStanInstall } from "../../src/cmdstan/locate.js";
+import type { RunnableModel } from "../../src/cmdstan/run.js";
+import { REPO_ROOT, testCmdStan } from "./cmdstan.js";
 
-export const REFERENCE_DIR = path.join(REPO_ROOT, '.cmdstan', 'reference');
-export const REFERENCE_VERSIONS = ['2.33.1', '2.37.0'] as const;
+export const REFERENCE_DIR = path.join(REPO_ROOT, ".cmdstan", "reference");
+export const REFERENCE_VERSIONS = ["2.33.1", "2.37.0"] as const;
 /** Data for prophet.stan (its data block, checked against each release's `stanc --info`). */
-export const PROPHET_DATA = path.join(REPO_ROOT, 'test', 'models', 'prophet.data.json');
+export const PROPHET_DATA = path.join(REPO_ROOT, "test", "models", "prophet.data.json");
 
 export interface Toolset {
   version: string;
@@ -43,19 +43,22 @@ const manifestSchema = z.object({
 /** Path of a provisioned reference tree (a symlink into the unpacked wheel); throws with the command that provisions it. */
 export function referenceTree(version: string): string {
   const tree = path.join(REFERENCE_DIR, `cmdstan-${version}`);
-  if (!existsSync(path.join(tree, '.provisioned')))
-    throw new Error(`reference CmdStan ${version} is not provisioned at ${tree}: run \`make test\` (or bash scripts/provision-reference-cmdstans.sh)`);
+  if (!existsSync(path.join(tree, ".provisioned")))
+    throw new Error(
+      `reference CmdStan ${version} is not provisioned at ${tree}: run \`make test\` (or bash scripts/provision-reference-cmdstans.sh)`,
+    );
   return tree;
 }
 
 async function referenceToolset(version: string): Promise<Toolset> {
   const tree = referenceTree(version);
-  const file = path.join(tree, 'toolset.json');
-  const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const file = path.join(tree, "toolset.json");
+  const parsed = manifestSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  if (!parsed.success)
+    throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const m = parsed.data;
   if (m.version !== version) throw new Error(`${file}: version ${m.version}, expected ${version}`);
-  const install = await locateCmdStan({ explicit: tree, purpose: 'tools' });
+  const install = await locateCmdStan({ explicit: tree, purpose: "tools" });
   const real = realpathSync(tree); // the manifest's paths are relative to the tree inside the wheel
   return {
     version,
@@ -68,9 +71,15 @@ async function referenceToolset(version: string): Promise<Toolset> {
 
 async function fullToolset(): Promise<Toolset> {
   const install = await testCmdStan();
-  const stanFile = path.resolve(realpathSync(referenceTree('2.37.0')), '..', 'prophet.stan');
+  const stanFile = path.resolve(realpathSync(referenceTree("2.37.0")), "..", "prophet.stan");
   const compiled = await compileModel(install, stanFile);
-  return { version: install.version, install, model: { name: 'prophet', exe: compiled.exe }, stanFile, prebuilt: false };
+  return {
+    version: install.version,
+    install,
+    model: { name: "prophet", exe: compiled.exe },
+    stanFile,
+    prebuilt: false,
+  };
 }
 
 let cached: Promise<Toolset[]> | undefined;

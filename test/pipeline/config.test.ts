@@ -20,7 +20,15 @@ describe("study config", () => {
   const base = {
     inference_model_path: path.join(ROOT, "stan", "h_m01.stan"),
     sim_model_path: path.join(ROOT, "stan", "h_m01_sim.stan"),
-    study_design_config: { factors: [6, 3], K: 3, D: 2, R: 10, M_per_cell: 20, min_alts_per_problem: 2, max_alts_per_problem: 4 },
+    study_design_config: {
+      factors: [6, 3],
+      K: 3,
+      D: 2,
+      R: 10,
+      M_per_cell: 20,
+      min_alts_per_problem: 2,
+      max_alts_per_problem: 4,
+    },
   };
   const errorOf = async (value: unknown): Promise<string> => {
     const file = await write(`c${Math.random().toString(36).slice(2)}.json`, value);
@@ -40,7 +48,15 @@ describe("study config", () => {
 
   it("reads the shipped configs with SPEC section 4 defaults", async () => {
     const c = await loadStudyConfig(path.join(ROOT, "configs", "h_m01_parameter_recovery_config.json"));
-    expect(c).toMatchObject({ n_iterations: 20, n_mcmc_chains: 4, n_mcmc_samples: 2000, warmup: 1000, adapt_delta: 0.95, max_treedepth: 12, keep_csv: false });
+    expect(c).toMatchObject({
+      n_iterations: 20,
+      n_mcmc_chains: 4,
+      n_mcmc_samples: 2000,
+      warmup: 1000,
+      adapt_delta: 0.95,
+      max_treedepth: 12,
+      keep_csv: false,
+    });
     expect(c.inference_model_path).toBe(path.join(ROOT, "stan", "h_m01.stan"));
     expect(iterationSeeds(c, 1)).toEqual({ sim: 12345, fit: 54321 });
     expect(iterationSeeds(c, 20)).toEqual({ sim: 12364, fit: 54340 });
@@ -70,7 +86,9 @@ describe("study config", () => {
   });
 
   it("rejects a bad design config key inside study_design_config", async () => {
-    expect(await errorOf({ ...base, study_design_config: { ...base.study_design_config, factors: [6, "3"] } })).toMatch(/study_design_config\.factors/);
+    expect(await errorOf({ ...base, study_design_config: { ...base.study_design_config, factors: [6, "3"] } })).toMatch(
+      /study_design_config\.factors/,
+    );
   });
 
   it("requires a design", async () => {
@@ -90,16 +108,28 @@ describe("study config", () => {
       sim_only_keys: ["gamma_size_mean", "gamma_size_sd", "menu_size", "mean_menu_size"],
     });
     expect(size.inference_model_path).toBe(path.join(ROOT, "stan", "h_m01_size.stan"));
-    for (const name of ["h_m01_size_parameter_recovery_config.json", "h_m01_size_parameter_recovery_smoke_config.json", "h_m01_size_null_calibration_config.json", "h_m01_size_null_calibration_smoke_config.json"]) {
+    for (const name of [
+      "h_m01_size_parameter_recovery_config.json",
+      "h_m01_size_parameter_recovery_smoke_config.json",
+      "h_m01_size_null_calibration_config.json",
+      "h_m01_size_null_calibration_smoke_config.json",
+    ]) {
       const c = await loadStudyConfig(path.join(ROOT, "configs", name));
       expect(c.alpha_var, name).toBe("alpha_cell");
     }
-    expect((await loadStudyConfig(path.join(ROOT, "configs", "h_m01_size_null_calibration_config.json"))).sim_overrides).toEqual({ gamma_size_sd: 0 });
+    expect(
+      (await loadStudyConfig(path.join(ROOT, "configs", "h_m01_size_null_calibration_config.json"))).sim_overrides,
+    ).toEqual({ gamma_size_sd: 0 });
   });
 
   it("ignores every key beginning with _, at the top and in study_design_config", async () => {
     const c = await loadStudyConfig(
-      await write("notes.json", { ...base, _comment: ["a", "b"], _todo: 3, study_design_config: { ...base.study_design_config, _comment: "x" } }),
+      await write("notes.json", {
+        ...base,
+        _comment: ["a", "b"],
+        _todo: 3,
+        study_design_config: { ...base.study_design_config, _comment: "x" },
+      }),
     );
     expect(c).not.toHaveProperty("_comment");
     expect(await errorOf({ ...base, comment: "no underscore" })).toMatch(/unknown key "comment"/);
@@ -110,7 +140,9 @@ describe("study config", () => {
     expect(c.study_design_path).toBeUndefined();
     const designFile = await write("design.json", "{}");
     const { study_design_config: _d, ...noDesign } = base;
-    const p = await loadStudyConfig(await write("path.json", { ...noDesign, study_design_path: designFile, study_design_config: null }));
+    const p = await loadStudyConfig(
+      await write("path.json", { ...noDesign, study_design_path: designFile, study_design_config: null }),
+    );
     expect(p.study_design_path).toBe(designFile);
     expect(p.study_design_config).toBeUndefined();
   });
@@ -123,11 +155,17 @@ describe("study config", () => {
   it("refuses bad naming keys, naming the key", async () => {
     expect(await errorOf({ ...base, alpha_var: "alpha cell" })).toMatch(/alpha_var: must be a Stan variable name/);
     expect(await errorOf({ ...base, alpha_var: 3 })).toMatch(/alpha_var: must be a Stan variable name/);
-    expect(await errorOf({ ...base, extra_scalar_params: "gamma_size" })).toMatch(/extra_scalar_params: must be a list of Stan variable names/);
-    expect(await errorOf({ ...base, extra_scalar_params: ["gamma_size", "sigma_cell"] })).toMatch(/extra_scalar_params\[1\]: names sigma_cell, which is already tracked/);
+    expect(await errorOf({ ...base, extra_scalar_params: "gamma_size" })).toMatch(
+      /extra_scalar_params: must be a list of Stan variable names/,
+    );
+    expect(await errorOf({ ...base, extra_scalar_params: ["gamma_size", "sigma_cell"] })).toMatch(
+      /extra_scalar_params\[1\]: names sigma_cell, which is already tracked/,
+    );
     expect(await errorOf({ ...base, alpha_var: "delta" })).toMatch(/alpha_var: names delta, which is already tracked/);
     expect(await errorOf({ ...base, sim_only_keys: [3] })).toMatch(/sim_only_keys\[0\]/);
-    expect(await errorOf({ ...base, sim_overrides: { gamma_size_sd: "0" } })).toMatch(/sim_overrides\.gamma_size_sd: must be a number/);
+    expect(await errorOf({ ...base, sim_overrides: { gamma_size_sd: "0" } })).toMatch(
+      /sim_overrides\.gamma_size_sd: must be a number/,
+    );
     expect(await errorOf({ ...base, sim_overrides: [1] })).toMatch(/sim_overrides: must be an object of numbers/);
   });
 

@@ -42,7 +42,16 @@ describe("checkModelPair (real stanc)", () => {
     const { result } = await check(SIZE_CONFIG, { sim_overrides: { gamma_size_sd: 0 } });
     const pair = result as Awaited<ReturnType<typeof checkModelPair>>;
     expect(pair.simData.gamma_size_sd).toBe(0);
-    expect(pair.simReads).toEqual(["gamma0", "gamma", "gamma_size", "sigma_cell", "alpha_cell", "delta", "upsilon", "y"]);
+    expect(pair.simReads).toEqual([
+      "gamma0",
+      "gamma",
+      "gamma_size",
+      "sigma_cell",
+      "alpha_cell",
+      "delta",
+      "upsilon",
+      "y",
+    ]);
     expect(pair.fitInts).toEqual(expect.arrayContaining(["J", "cell", "I", "y", "M_per_cell"]));
     expect(pair.fitInts).not.toContain("s");
     const h = (await check(H_M01_CONFIG)).result as Awaited<ReturnType<typeof checkModelPair>>;
@@ -55,7 +64,9 @@ describe("checkModelPair (real stanc)", () => {
     await writeFile(file, src.replace(/alpha_cell/g, "alpha_c"));
     const { config, result } = await check(SIZE_CONFIG, { inference_model_path: file });
     const text = message(result);
-    expect(text).toContain(`${config.source}: inference_model_path: the inference model ${file} does not fit this study:`);
+    expect(text).toContain(
+      `${config.source}: inference_model_path: the inference model ${file} does not fit this study:`,
+    );
     expect(text).toContain("- it does not output alpha_cell (config alpha_var), a vector of J");
     expect(text).not.toContain("sim_model_path");
   });
@@ -63,12 +74,18 @@ describe("checkModelPair (real stanc)", () => {
   it("refuses data the fit does not get, saying why", async () => {
     // sim_only_keys removes s, which h_m01_size needs.
     const removed = message((await check(SIZE_CONFIG, { sim_only_keys: ["s", "menu_size"] })).result);
-    expect(removed).toMatch(/inference model .*h_m01_size\.stan does not fit this study:\n {2}- it declares data s, which the fit does not get \(sim_only_keys removes it from the fit's data\)/);
+    expect(removed).toMatch(
+      /inference model .*h_m01_size\.stan does not fit this study:\n {2}- it declares data s, which the fit does not get \(sim_only_keys removes it from the fit's data\)/,
+    );
     // A design without menu_sizes has no s at all, for either model.
     const plain = { factors: [3, 2], R: 12, M_per_cell: 10 };
     const noSizes = message((await check(SIZE_CONFIG, { study_design_config: plain })).result);
-    expect(noSizes).toContain("it declares data s, which the fit does not get (the design makes it only when study_design_config.menu_sizes is given)");
-    expect(noSizes).toMatch(/sim_model_path: the simulator .*h_m01_size_sim\.stan does not fit this study:[^]*it declares data gamma_size_mean, which the simulation does not get/);
+    expect(noSizes).toContain(
+      "it declares data s, which the fit does not get (the design makes it only when study_design_config.menu_sizes is given)",
+    );
+    expect(noSizes).toMatch(
+      /sim_model_path: the simulator .*h_m01_size_sim\.stan does not fit this study:[^]*it declares data gamma_size_mean, which the simulation does not get/,
+    );
   });
 
   it("refuses sim_overrides the simulator does not declare as a scalar", async () => {

@@ -65,15 +65,20 @@ describe("recover (real CmdStan)", () => {
       expect(summaryText.trimEnd().split("\n").at(-1)).toBe(`# Quantiles: ${rule}`);
       const rows = parseSummaryCsv(summaryText, "posterior_summary.csv");
       const names = rows.map((r) => r.name);
-      for (const n of ["gamma0", "gamma[7]", "sigma_cell", "alpha[18]", "delta[2]", "log_lik[360]"]) expect(names).toContain(n);
+      for (const n of ["gamma0", "gamma[7]", "sigma_cell", "alpha[18]", "delta[2]", "log_lik[360]"])
+        expect(names).toContain(n);
       expect(await readFile(path.join(dir, "diagnostics.txt"), "utf8")).toMatch(/divergen/i);
       // CSVs are removed after summarising unless keep_csv.
       expect((await readdir(path.join(dir, "fit"))).filter((f) => f.endsWith(".csv"))).toEqual([]);
     }
     const all = JSON.parse(await readFile(path.join(smokeOut, "all_true_parameters.json"), "utf8"));
     expect(all).toHaveLength(3);
-    const stats = JSON.parse(await readFile(path.join(smokeOut, "recovery_summary", "recovery_statistics.json"), "utf8"));
-    expect(Object.keys(stats)).toEqual(trackedParameters({ alphaVar: "alpha", extraScalars: [] }, { P: 7, J: 18, K: 3 }).map((t) => t.key));
+    const stats = JSON.parse(
+      await readFile(path.join(smokeOut, "recovery_summary", "recovery_statistics.json"), "utf8"),
+    );
+    expect(Object.keys(stats)).toEqual(
+      trackedParameters({ alphaVar: "alpha", extraScalars: [] }, { P: 7, J: 18, K: 3 }).map((t) => t.key),
+    );
     for (const s of Object.values(stats) as Record<string, number>[]) {
       for (const k of ["bias", "rmse", "coverage", "ci_width"]) expect(Number.isFinite(s[k])).toBe(true);
     }
@@ -82,7 +87,8 @@ describe("recover (real CmdStan)", () => {
       expect(buf.subarray(1, 4).toString()).toBe("PNG");
     }
     const report = await readFile(path.join(smokeOut, "recovery_summary", "report.md"), "utf8");
-    for (const needle of ["divergences", "gamma0", "sigma_cell", "delta[1]", "alpha[18]", "regression_recovery.png"]) expect(report).toContain(needle);
+    for (const needle of ["divergences", "gamma0", "sigma_cell", "delta[1]", "alpha[18]", "regression_recovery.png"])
+      expect(report).toContain(needle);
     expect(report).toContain(`| quantile_rule | ${rule} |`);
     expect(result.terminalTables).toContain("gamma[7]");
 
@@ -104,7 +110,11 @@ describe("recover (real CmdStan)", () => {
     const out = path.join(tmp, "resume");
     // Kill the whole process group (node and its CmdStan children) as a crash would.
     // --cores 2: with more cores all three iterations would run at once and might all finish.
-    const child = execa(CLI[0], [CLI[1], "recover", "--config", SMOKE, "--output", out, "--cores", "2"], { detached: true, reject: false, stdio: "ignore" });
+    const child = execa(CLI[0], [CLI[1], "recover", "--config", SMOKE, "--output", out, "--cores", "2"], {
+      detached: true,
+      reject: false,
+      stdio: "ignore",
+    });
     try {
       await waitFor(() => existsSync(path.join(out, "iteration_1", "iteration.json")), 10 * 60_000);
     } finally {
@@ -162,7 +172,9 @@ describe("recover (real CmdStan)", () => {
     const config = await loadStudyConfig(SMOKE, { output_dir: path.join(dir, "out"), inference_model_path: file });
     const err = await runStudy(config, quiet).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toMatch(/inference_model_path: the inference model .*no_sigma\.stan does not fit this study:\n  - it does not output sigma_cell, a scalar/);
+    expect((err as Error).message).toMatch(
+      /inference_model_path: the inference model .*no_sigma\.stan does not fit this study:\n  - it does not output sigma_cell, a scalar/,
+    );
     expect(existsSync(path.join(dir, "out", "iteration_1"))).toBe(false);
   });
 
@@ -172,7 +184,10 @@ describe("recover (real CmdStan)", () => {
     const src = await readFile(path.join(ROOT, "stan", "h_m01.stan"), "utf8");
     const file = path.join(dir, "h_m01_picky.stan");
     // Rejects the data of every simulation whose first choice is not the first alternative.
-    await writeFile(file, src.replace(/transformed data \{\n/, 'transformed data {\n  if (y[1] != 1) reject("picky: y[1] = ", y[1]);\n'));
+    await writeFile(
+      file,
+      src.replace(/transformed data \{\n/, 'transformed data {\n  if (y[1] != 1) reject("picky: y[1] = ", y[1]);\n'),
+    );
     const config = await loadStudyConfig(SMOKE, {
       output_dir: path.join(dir, "out"),
       inference_model_path: file,
@@ -192,7 +207,9 @@ describe("recover (real CmdStan)", () => {
         expect(existsSync(path.join(it, "error.txt"))).toBe(false);
       } else {
         expect(record.status).toBe("failed");
-        expect(await readFile(path.join(it, "error.txt"), "utf8")).toMatch(new RegExp(`iteration ${i} failed.*picky: y\\[1\\] = ${y1}`, "s"));
+        expect(await readFile(path.join(it, "error.txt"), "utf8")).toMatch(
+          new RegExp(`iteration ${i} failed.*picky: y\\[1\\] = ${y1}`, "s"),
+        );
       }
     }
     const all = JSON.parse(await readFile(path.join(dir, "out", "all_true_parameters.json"), "utf8"));
@@ -230,6 +247,9 @@ describe("recover (real CmdStan)", () => {
     expect(r.stderr).toMatch(/every iteration failed/);
     expect(r.stderr).toMatch(/timed out/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
-    for (const i of [1, 2]) expect(await readFile(path.join(dir, "out", `iteration_${i}`, "error.txt"), "utf8")).toMatch(/timed out after 1000 ms/);
+    for (const i of [1, 2])
+      expect(await readFile(path.join(dir, "out", `iteration_${i}`, "error.txt"), "utf8")).toMatch(
+        /timed out after 1000 ms/,
+      );
   });
 });

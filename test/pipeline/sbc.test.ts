@@ -20,9 +20,27 @@ const SMOKE = path.join(ROOT, "configs", "h_m01_sbc_smoke_config.json");
 const SBC_MODEL = path.join(ROOT, "stan", "h_m01_sbc.stan");
 const CLI = [path.join(ROOT, "node_modules", ".bin", "tsx"), path.join(ROOT, "src", "cli.ts")];
 const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream };
-const SMOKE_PARAMS = ["gamma0", "gamma[1]", "gamma[2]", "gamma[3]", "sigma_cell", ...[1, 2, 3, 4, 5, 6].map((j) => `alpha[${j}]`), "delta[1]", "delta[2]"];
+const SMOKE_PARAMS = [
+  "gamma0",
+  "gamma[1]",
+  "gamma[2]",
+  "gamma[3]",
+  "sigma_cell",
+  ...[1, 2, 3, 4, 5, 6].map((j) => `alpha[${j}]`),
+  "delta[1]",
+  "delta[2]",
+];
 /** A tiny design: 2 cells, 4 problems each, so the posterior stays close to the prior. */
-const TINY_DESIGN = { factors: [2], K: 3, D: 2, R: 4, M_per_cell: 4, min_alts_per_problem: 2, max_alts_per_problem: 3, design_name: "sbc_test_tiny" };
+const TINY_DESIGN = {
+  factors: [2],
+  K: 3,
+  D: 2,
+  R: 4,
+  M_per_cell: 4,
+  min_alts_per_problem: 2,
+  max_alts_per_problem: 3,
+  design_name: "sbc_test_tiny",
+};
 
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<void> {
   const t0 = Date.now();
@@ -50,7 +68,8 @@ describe("sbc (real CmdStan)", () => {
     await writeFile(file, edited);
     return file;
   };
-  const config = (name: string, overrides: Partial<SbcConfigInput>) => loadSbcConfig(SMOKE, { output_dir: path.join(tmp, name), ...overrides });
+  const config = (name: string, overrides: Partial<SbcConfigInput>) =>
+    loadSbcConfig(SMOKE, { output_dir: path.join(tmp, name), ...overrides });
 
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -68,9 +87,25 @@ describe("sbc (real CmdStan)", () => {
     expect(result.failures).toEqual([]);
 
     const info = await readJson(smokeOut, "config_info.json");
-    expect(info).toMatchObject({ n_sbc_sims: 20, n_mcmc_samples: 300, thin: 3, iter_warmup: 200, J: 6, P: 3, K: 3, tracked_parameters: SMOKE_PARAMS });
+    expect(info).toMatchObject({
+      n_sbc_sims: 20,
+      n_mcmc_samples: 300,
+      thin: 3,
+      iter_warmup: 200,
+      J: 6,
+      P: 3,
+      K: 3,
+      tracked_parameters: SMOKE_PARAMS,
+    });
     const summary = await readJson(smokeOut, "sbc_results", "sbc_summary.json");
-    expect(summary).toMatchObject({ n_simulations: 20, n_mcmc_samples: 300, thin: 3, n_failed: 0, max_rank: 100, original_max_rank: 100 });
+    expect(summary).toMatchObject({
+      n_simulations: 20,
+      n_mcmc_samples: 300,
+      thin: 3,
+      n_failed: 0,
+      max_rank: 100,
+      original_max_rank: 100,
+    });
     expect(Object.keys(summary.chi2_tests)).toEqual(SMOKE_PARAMS);
     expect(Object.keys(summary.ks_tests)).toEqual(SMOKE_PARAMS);
     for (const name of SMOKE_PARAMS) {
@@ -107,19 +142,37 @@ describe("sbc (real CmdStan)", () => {
       expect(result.health.max_rhat).toBeGreaterThan(0.9);
       // Posterior summaries for the first 10 simulations, as the original; CSVs removed.
       expect(existsSync(path.join(smokeOut, `simulation_${i}`, "posterior_summary.csv"))).toBe(i <= 10);
-      expect((await readdir(path.join(smokeOut, `simulation_${i}`, "fit"))).filter((f) => f.endsWith(".csv"))).toEqual([]);
+      expect((await readdir(path.join(smokeOut, `simulation_${i}`, "fit"))).filter((f) => f.endsWith(".csv"))).toEqual(
+        [],
+      );
     }
-    const health = (await readFile(path.join(smokeOut, "sbc_results", "sampler_health.csv"), "utf8")).trim().split("\n");
-    expect(health[0]).toBe("simulation,status,divergences,transitions,treedepth_hits,min_ebfmi,max_rhat,max_rhat_variable");
+    const health = (await readFile(path.join(smokeOut, "sbc_results", "sampler_health.csv"), "utf8"))
+      .trim()
+      .split("\n");
+    expect(health[0]).toBe(
+      "simulation,status,divergences,transitions,treedepth_hits,min_ebfmi,max_rhat,max_rhat_variable",
+    );
     expect(health).toHaveLength(21);
 
     for (const group of ["regression", "alpha", "delta"]) {
       for (const kind of ["ranks", "ecdf_diff"]) {
-        expect(readFileSync(path.join(smokeOut, "sbc_results", `${group}_${kind}.png`)).subarray(1, 4).toString()).toBe("PNG");
+        expect(
+          readFileSync(path.join(smokeOut, "sbc_results", `${group}_${kind}.png`))
+            .subarray(1, 4)
+            .toString(),
+        ).toBe("PNG");
       }
     }
     const report = await readFile(path.join(smokeOut, "sbc_results", "report.md"), "utf8");
-    for (const needle of ["## Configuration", "## Sampler health", "## Rank uniformity", "Parameters outside their simultaneous 95% band", "alpha[6]", "regression_ecdf_diff.png", "20 of 20 simulations were fitted"]) {
+    for (const needle of [
+      "## Configuration",
+      "## Sampler health",
+      "## Rank uniformity",
+      "Parameters outside their simultaneous 95% band",
+      "alpha[6]",
+      "regression_ecdf_diff.png",
+      "20 of 20 simulations were fitted",
+    ]) {
       expect(report).toContain(needle);
     }
     expect(result.terminalTables).toContain("delta[2]");
@@ -134,36 +187,58 @@ describe("sbc (real CmdStan)", () => {
   it("resumes after the process is killed mid-run and ends with the same summary", async () => {
     const out = path.join(tmp, "resume");
     // Kill the whole process group (node and its CmdStan children) as a crash would.
-    const child = execa(CLI[0], [CLI[1], "sbc", "--config", SMOKE, "--output", out, "--cores", "2"], { detached: true, reject: false, stdio: "ignore" });
+    const child = execa(CLI[0], [CLI[1], "sbc", "--config", SMOKE, "--output", out, "--cores", "2"], {
+      detached: true,
+      reject: false,
+      stdio: "ignore",
+    });
     try {
       await waitFor(() => existsSync(path.join(out, "simulation_3", "simulation.json")), 10 * 60_000);
     } finally {
       process.kill(-child.pid!, "SIGKILL");
     }
     await child;
-    const finished = Array.from({ length: 20 }, (_, k) => k + 1).filter((i) => existsSync(path.join(out, `simulation_${i}`, "simulation.json")));
+    const finished = Array.from({ length: 20 }, (_, k) => k + 1).filter((i) =>
+      existsSync(path.join(out, `simulation_${i}`, "simulation.json")),
+    );
     expect(finished.length).toBeLessThan(20);
     const kept = await readFile(path.join(out, "simulation_3", "simulation.json"), "utf8");
 
     const result = await runSbc(await loadSbcConfig(SMOKE, { output_dir: out }), quiet);
     expect(result.resumed).toBe(finished.length);
     expect(await readFile(path.join(out, "simulation_3", "simulation.json"), "utf8")).toBe(kept);
-    expect(await readJson(out, "sbc_results", "sbc_summary.json")).toEqual(await readJson(smokeOut, "sbc_results", "sbc_summary.json"));
-    expect(await readFile(path.join(out, "sbc_results", "ranks.csv"), "utf8")).toBe(await readFile(path.join(smokeOut, "sbc_results", "ranks.csv"), "utf8"));
+    expect(await readJson(out, "sbc_results", "sbc_summary.json")).toEqual(
+      await readJson(smokeOut, "sbc_results", "sbc_summary.json"),
+    );
+    expect(await readFile(path.join(out, "sbc_results", "ranks.csv"), "utf8")).toBe(
+      await readFile(path.join(smokeOut, "sbc_results", "ranks.csv"), "utf8"),
+    );
   });
 
   it("flags a miscalibrated model: the fit's priors twice as wide as the simulator's leave the ECDF bands", async () => {
     // The truth is drawn with h_m01's priors; the fit uses priors twice as wide for the
     // population parameters. With little data the posteriors are too wide: ranks pile up in the middle.
     const wide = await variant("h_m01_sbc_wide_prior", [
-      ["  gamma0 ~ normal(2.5, 0.5);\n  gamma ~ normal(0, 0.5);\n  sigma_cell ~ normal(0, 0.3);", "  gamma0 ~ normal(2.5, 1.0);\n  gamma ~ normal(0, 1.0);\n  sigma_cell ~ normal(0, 0.6);"],
+      [
+        "  gamma0 ~ normal(2.5, 0.5);\n  gamma ~ normal(0, 0.5);\n  sigma_cell ~ normal(0, 0.3);",
+        "  gamma0 ~ normal(2.5, 1.0);\n  gamma ~ normal(0, 1.0);\n  sigma_cell ~ normal(0, 0.6);",
+      ],
     ]);
-    const common = { study_design_config: TINY_DESIGN, n_sbc_sims: 100, n_mcmc_samples: 300, iter_warmup: 150, thin: 3 };
+    const common = {
+      study_design_config: TINY_DESIGN,
+      n_sbc_sims: 100,
+      n_mcmc_samples: 300,
+      iter_warmup: 150,
+      thin: 3,
+    };
     const miscalibrated = await runSbc(await config("wide", { ...common, sbc_model_path: wide }), quiet);
     const calibrated = await runSbc(await config("calibrated", { ...common, sbc_model_path: SBC_MODEL }), quiet);
     const flagged = miscalibrated.statistics!.outsideBand;
     const regression = ["gamma0", "gamma[1]", "sigma_cell"];
-    expect(flagged.filter((p) => regression.includes(p)).length, `flagged: ${flagged.join(", ")}`).toBeGreaterThanOrEqual(2);
+    expect(
+      flagged.filter((p) => regression.includes(p)).length,
+      `flagged: ${flagged.join(", ")}`,
+    ).toBeGreaterThanOrEqual(2);
     expect(flagged.length).toBeGreaterThan(calibrated.statistics!.outsideBand.length);
     // The ranks pile up in the middle: the ECDF runs below the uniform CDF early and above it late.
     const g0 = miscalibrated.statistics!.parameters.find((p) => p.variable === "gamma0")!;
@@ -180,16 +255,24 @@ describe("sbc (real CmdStan)", () => {
   it("keeps failed fits as failed records, counts them, and goes on", async () => {
     // Rejects every simulation whose true gamma0 exceeds 2.5 (about half of them).
     const picky = await variant("h_m01_sbc_picky", [
-      ["\n  // For the likelihood (see h_m01_loglik)", '\n  if (pars_true[1] > 2.5) reject("picky: true gamma0 = ", pars_true[1]);\n  // For the likelihood (see h_m01_loglik)'],
+      [
+        "\n  // For the likelihood (see h_m01_loglik)",
+        '\n  if (pars_true[1] > 2.5) reject("picky: true gamma0 = ", pars_true[1]);\n  // For the likelihood (see h_m01_loglik)',
+      ],
     ]);
-    const result = await runSbc(await config("picky", { sbc_model_path: picky, n_sbc_sims: 8, study_design_config: TINY_DESIGN }), quiet);
+    const result = await runSbc(
+      await config("picky", { sbc_model_path: picky, n_sbc_sims: 8, study_design_config: TINY_DESIGN }),
+      quiet,
+    );
     const out = path.join(tmp, "picky");
     const failed: number[] = [];
     for (let i = 1; i <= 8; i++) {
       const record = await readJson(out, `simulation_${i}`, "simulation.json");
       if (record.status === "failed") {
         failed.push(i);
-        expect(await readFile(path.join(out, `simulation_${i}`, "error.txt"), "utf8")).toMatch(new RegExp(`simulation ${i} failed: .*picky: true gamma0 = `, "s"));
+        expect(await readFile(path.join(out, `simulation_${i}`, "error.txt"), "utf8")).toMatch(
+          new RegExp(`simulation ${i} failed: .*picky: true gamma0 = `, "s"),
+        );
       } else {
         expect((await readJson(out, `simulation_${i}`, "result.json")).truth.gamma0).toBeLessThanOrEqual(2.5);
       }
@@ -199,7 +282,11 @@ describe("sbc (real CmdStan)", () => {
     expect(result.failures.map((f) => f.simulation)).toEqual(failed);
     expect(result.nSuccessful).toBe(8 - failed.length);
     const summary = await readJson(out, "sbc_results", "sbc_summary.json");
-    expect(summary).toMatchObject({ n_simulations: 8 - failed.length, n_simulations_requested: 8, n_failed: failed.length });
+    expect(summary).toMatchObject({
+      n_simulations: 8 - failed.length,
+      n_simulations_requested: 8,
+      n_failed: failed.length,
+    });
     expect(summary.failures.map((f: { simulation: number }) => f.simulation)).toEqual(failed);
     const health = await readFile(path.join(out, "sbc_results", "sampler_health.csv"), "utf8");
     for (const i of failed) expect(health).toContain(`\n${i},failed,`);
@@ -213,7 +300,9 @@ describe("sbc (real CmdStan)", () => {
     // A one-second limit per chain: no fit of 5000 + 10000 iterations on the smoke design
     // finishes in time (they take 5 s and more on these machines).
     const slow = { n_sbc_sims: 1, n_mcmc_samples: 10000, iter_warmup: 5000 };
-    await expect(runSbc(await config("retry", { ...slow, chain_timeout_s: 1 }), quiet)).rejects.toThrow(/every simulation failed.*timed out/s);
+    await expect(runSbc(await config("retry", { ...slow, chain_timeout_s: 1 }), quiet)).rejects.toThrow(
+      /every simulation failed.*timed out/s,
+    );
     const record = await readFile(path.join(out, "simulation_1", "simulation.json"), "utf8");
     expect(JSON.parse(record).status).toBe("failed");
     // Without --retry-failed the failures are kept (and the run still has nothing to report).
@@ -225,11 +314,16 @@ describe("sbc (real CmdStan)", () => {
   });
 
   it("refuses, before any simulation, a model that is not an SBC model or whose outputs have the wrong length", async () => {
-    const inference = await loadSbcConfig(SMOKE, { output_dir: path.join(tmp, "refused"), sbc_model_path: path.join(ROOT, "stan", "h_m01.stan") });
+    const inference = await loadSbcConfig(SMOKE, {
+      output_dir: path.join(tmp, "refused"),
+      sbc_model_path: path.join(ROOT, "stan", "h_m01.stan"),
+    });
     const err = await runSbc(inference, quiet).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     const message = (err as Error).message;
-    expect(message).toContain(`sbc_model_path: the SBC model ${path.join(ROOT, "stan", "h_m01.stan")} does not fit this study:`);
+    expect(message).toContain(
+      `sbc_model_path: the SBC model ${path.join(ROOT, "stan", "h_m01.stan")} does not fit this study:`,
+    );
     expect(message).toMatch(/it does not output pars_ in generated quantities/);
     expect(message).toMatch(/it does not output ranks_ in generated quantities/);
     expect(message).toMatch(/it declares data y; an SBC model simulates y/);
@@ -237,13 +331,23 @@ describe("sbc (real CmdStan)", () => {
     // pars_ and ranks_ without delta: one entry short on every design.
     const short = await variant("h_m01_sbc_short", [
       ["int n_pars = 1 + P + 1 + J + K - 1;", "int n_pars = 1 + P + 1 + J;"],
-      ["append_row(append_row(append_row(gamma0_t, gamma_t), append_row(sigma_cell_t, alpha_t)), delta_t)", "append_row(append_row(gamma0_t, gamma_t), append_row(sigma_cell_t, alpha_t))"],
-      ["append_row(append_row(append_row(gamma0, gamma), append_row(sigma_cell, alpha)), delta)", "append_row(append_row(gamma0, gamma), append_row(sigma_cell, alpha))"],
+      [
+        "append_row(append_row(append_row(gamma0_t, gamma_t), append_row(sigma_cell_t, alpha_t)), delta_t)",
+        "append_row(append_row(gamma0_t, gamma_t), append_row(sigma_cell_t, alpha_t))",
+      ],
+      [
+        "append_row(append_row(append_row(gamma0, gamma), append_row(sigma_cell, alpha)), delta)",
+        "append_row(append_row(gamma0, gamma), append_row(sigma_cell, alpha))",
+      ],
     ]);
     const out = path.join(tmp, "short");
-    const err2 = await runSbc(await loadSbcConfig(SMOKE, { output_dir: out, sbc_model_path: short }), quiet).catch((e: unknown) => e);
+    const err2 = await runSbc(await loadSbcConfig(SMOKE, { output_dir: out, sbc_model_path: short }), quiet).catch(
+      (e: unknown) => e,
+    );
     expect(err2).toBeInstanceOf(InputError);
-    expect((err2 as Error).message).toMatch(/its output pars_ has 11 entries on this design, expected 13: gamma0, gamma\[1\], .*delta\[2\]/);
+    expect((err2 as Error).message).toMatch(
+      /its output pars_ has 11 entries on this design, expected 13: gamma0, gamma\[1\], .*delta\[2\]/,
+    );
     expect((err2 as Error).message).toMatch(/its output ranks_ has 11 entries/);
     expect(existsSync(path.join(out, "simulation_1"))).toBe(false);
   });

@@ -33,7 +33,17 @@ describe("SBC config", () => {
 
   it("reads the default config: Report 12's settings, CmdStan's sampler defaults, simulation i seeded 123 + i - 1", async () => {
     const c = await loadSbcConfig(path.join(ROOT, "configs", "h_m01_sbc_config.json"));
-    expect(c).toMatchObject({ n_sbc_sims: 100, n_mcmc_samples: 1000, n_mcmc_chains: 1, thin: 3, iterSampling: 1000, iterWarmup: 500, maxTreedepthUsed: 10, seed: 123, alpha_var: "alpha" });
+    expect(c).toMatchObject({
+      n_sbc_sims: 100,
+      n_mcmc_samples: 1000,
+      n_mcmc_chains: 1,
+      thin: 3,
+      iterSampling: 1000,
+      iterWarmup: 500,
+      maxTreedepthUsed: 10,
+      seed: 123,
+      alpha_var: "alpha",
+    });
     expect(c.adapt_delta).toBeUndefined();
     expect(c.max_treedepth).toBeUndefined();
     expect(c.sbc_model_path).toBe(path.join(ROOT, "stan", "h_m01_sbc.stan"));
@@ -44,7 +54,15 @@ describe("SBC config", () => {
 
   it("accepts the original tool's config as it is (note keys, study_design_path null, no seed)", async () => {
     const c = await loadSbcConfig(path.join(ORIGINAL, "h_m01_size_sbc_config.json"));
-    expect(c).toMatchObject({ alpha_var: "alpha_cell", extra_params_after_gamma: ["gamma_size"], iterWarmup: 1000, adapt_delta: 0.9, max_treedepth: 12, maxTreedepthUsed: 12, seed: 123 });
+    expect(c).toMatchObject({
+      alpha_var: "alpha_cell",
+      extra_params_after_gamma: ["gamma_size"],
+      iterWarmup: 1000,
+      adapt_delta: 0.9,
+      max_treedepth: 12,
+      maxTreedepthUsed: 12,
+      seed: 123,
+    });
     expect(c.study_design_path).toBeUndefined();
   });
 
@@ -57,11 +75,19 @@ describe("SBC config", () => {
     expect(await errorOf({ ...base, n_sims: 5 })).toMatch(/unknown key "n_sims"/);
     expect(await errorOf({ ...base, thin: 0 })).toMatch(/thin: must be a positive integer/);
     expect(await errorOf({ ...base, adapt_delta: 1.2 })).toMatch(/adapt_delta/);
-    expect(await errorOf({ ...base, n_mcmc_samples: 2, n_mcmc_chains: 4 })).toMatch(/n_mcmc_samples: \(2\) must be at least n_mcmc_chains \(4\)/);
-    expect(await errorOf({ ...base, extra_params_after_gamma: ["gamma0"] })).toMatch(/extra_params_after_gamma\[0\]: names gamma0, which is already tracked/);
+    expect(await errorOf({ ...base, n_mcmc_samples: 2, n_mcmc_chains: 4 })).toMatch(
+      /n_mcmc_samples: \(2\) must be at least n_mcmc_chains \(4\)/,
+    );
+    expect(await errorOf({ ...base, extra_params_after_gamma: ["gamma0"] })).toMatch(
+      /extra_params_after_gamma\[0\]: names gamma0, which is already tracked/,
+    );
     expect(await errorOf({ study_design_config: { factors: [2, 2] } })).toMatch(/sbc_model_path: is required/);
-    expect(await errorOf({ ...base, study_design_config: { factors: [2, 2], K: 1 } })).toMatch(/study_design_config\.K/);
-    expect(await errorOf({ ...base, sbc_model_path: path.join(dir, "missing.stan") })).toMatch(/sbc_model_path: file not found/);
+    expect(await errorOf({ ...base, study_design_config: { factors: [2, 2], K: 1 } })).toMatch(
+      /study_design_config\.K/,
+    );
+    expect(await errorOf({ ...base, sbc_model_path: path.join(dir, "missing.stan") })).toMatch(
+      /sbc_model_path: file not found/,
+    );
     expect(await errorOf("{ not json")).toMatch(/not valid JSON/);
   });
 

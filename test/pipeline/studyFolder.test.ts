@@ -16,14 +16,18 @@ describe("study folder manifest", () => {
     const hash = await claimStudyFolder(dir, { seed: 1, model: "a" }, path.join(dir, "iteration_1"));
     expect(await claimStudyFolder(dir, { seed: 1, model: "a" }, path.join(dir, "iteration_1"))).toBe(hash);
     expect(await readManifestFingerprint(dir)).toEqual({ seed: 1, model: "a" });
-    await expect(claimStudyFolder(dir, { seed: 2, model: "a" }, path.join(dir, "iteration_1"))).rejects.toThrow(/differs in: seed\)/);
+    await expect(claimStudyFolder(dir, { seed: 2, model: "a" }, path.join(dir, "iteration_1"))).rejects.toThrow(
+      /differs in: seed\)/,
+    );
   });
 
   it("a damaged manifest is refused with its file named", async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "cr-folder-"));
     const file = path.join(dir, MANIFEST_FILE);
     await writeFile(file, '{"fingerprint": {"seed": 1');
-    await expect(claimStudyFolder(dir, { seed: 1 }, path.join(dir, "iteration_1"))).rejects.toThrow(`${file}: not valid JSON`);
+    await expect(claimStudyFolder(dir, { seed: 1 }, path.join(dir, "iteration_1"))).rejects.toThrow(
+      `${file}: not valid JSON`,
+    );
     await writeFile(file, '{"tool": "cmdstan-recover"}');
     await expect(readManifestFingerprint(dir)).rejects.toThrow(`${file}: not a study manifest`);
   });

@@ -30,14 +30,23 @@ describe("swapping the model (real CmdStan)", () => {
 
   it("runs the h_m01_size smoke config: keys as the original, names as the model", async () => {
     const out = path.join(tmp, "size");
-    const config = await loadStudyConfig(path.join(CONFIGS, "h_m01_size_parameter_recovery_smoke_config.json"), { output_dir: out });
+    const config = await loadStudyConfig(path.join(CONFIGS, "h_m01_size_parameter_recovery_smoke_config.json"), {
+      output_dir: out,
+    });
     const result = await runStudy(config, quiet);
     expect(result.nSuccessful).toBe(config.n_iterations);
 
     const stats = await readJson(out, "recovery_summary", "recovery_statistics.json");
     expect(Object.keys(stats)).toEqual([
-      "gamma0", "gamma_1", "gamma_2", "gamma_3", "gamma_size", "sigma_cell",
-      ...Array.from({ length: 6 }, (_, j) => `alpha_${j + 1}`), "delta_1", "delta_2",
+      "gamma0",
+      "gamma_1",
+      "gamma_2",
+      "gamma_3",
+      "gamma_size",
+      "sigma_cell",
+      ...Array.from({ length: 6 }, (_, j) => `alpha_${j + 1}`),
+      "delta_1",
+      "delta_2",
     ]);
     const truth = await readJson(out, "iteration_1", "true_parameters.json");
     expect(Object.keys(truth)).toEqual(["gamma0", "gamma", "sigma_cell", "alpha", "delta", "upsilon", "extras"]);
@@ -46,14 +55,35 @@ describe("swapping the model (real CmdStan)", () => {
     expect(Number.isFinite(truth.extras.gamma_size)).toBe(true);
     // The fit's data: the design without the hyperparameters and sim_only_keys, plus y.
     const data = await readJson(out, "iteration_1", "data.json");
-    expect(Object.keys(data)).toEqual(["J", "K", "D", "R", "P", "w", "M_total", "cell", "I", "M_per_cell", "X", "s", "y"]);
+    expect(Object.keys(data)).toEqual([
+      "J",
+      "K",
+      "D",
+      "R",
+      "P",
+      "w",
+      "M_total",
+      "cell",
+      "I",
+      "M_per_cell",
+      "X",
+      "s",
+      "y",
+    ]);
     const simData = await readJson(out, "sim_data.json");
     expect(simData).toMatchObject({ mean_menu_size: 5, gamma_size_mean: 0, gamma_size_sd: 0.5 });
     const info = await readJson(out, "config_info.json");
-    expect(info).toMatchObject({ alpha_var: "alpha_cell", extra_scalar_params: ["gamma_size"], J: 6, P: 3, M_total: 360 });
+    expect(info).toMatchObject({
+      alpha_var: "alpha_cell",
+      extra_scalar_params: ["gamma_size"],
+      J: 6,
+      P: 3,
+      M_total: 360,
+    });
 
     const report = await readFile(path.join(out, "recovery_summary", "report.md"), "utf8");
-    for (const needle of ["| alpha_cell[3] |", "| gamma_size |", "### Cell-level sensitivities (alpha_cell)"]) expect(report).toContain(needle);
+    for (const needle of ["| alpha_cell[3] |", "| gamma_size |", "### Cell-level sensitivities (alpha_cell)"])
+      expect(report).toContain(needle);
     expect(report).not.toMatch(/\| alpha\[/);
     expect(result.terminalTables).toMatch(/\ngamma_size +-?\d/);
   });
@@ -78,11 +108,21 @@ describe("swapping the model (real CmdStan)", () => {
 
   it("runs a config in the original tool's format unchanged (manual design without X, null path, note keys)", async () => {
     const out = path.join(tmp, "original");
-    const config = await loadStudyConfig(path.join(REPO_ROOT, "test", "fixtures", "original-configs", "h_m01_parameter_recovery_smoke_config.json"), { output_dir: out });
+    const config = await loadStudyConfig(
+      path.join(REPO_ROOT, "test", "fixtures", "original-configs", "h_m01_parameter_recovery_smoke_config.json"),
+      { output_dir: out },
+    );
     const result = await runStudy(config, quiet);
     expect(result.nSuccessful).toBe(2);
     const design = await readJson(out, "study_design.json");
-    expect(design.X).toEqual([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 1]]);
+    expect(design.X).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 1, 0],
+      [1, 1, 0],
+      [0, 0, 1],
+      [1, 0, 1],
+    ]);
     expect(Object.keys(result.statistics)).toContain("gamma_3");
   });
 
@@ -97,7 +137,9 @@ describe("swapping the model (real CmdStan)", () => {
     });
     const err = await runStudy(config, quiet).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toContain(`inference model ${file} does not fit this study:\n  - it does not output alpha_cell (config alpha_var)`);
+    expect((err as Error).message).toContain(
+      `inference model ${file} does not fit this study:\n  - it does not output alpha_cell (config alpha_var)`,
+    );
     // Nothing was compiled into the output or sampled.
     expect(existsSync(out) ? await readdir(out) : []).toEqual([]);
   });

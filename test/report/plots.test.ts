@@ -2,11 +2,7 @@ import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  computeRecoveryStatistics,
-  type RecoveryIteration,
-  type SummaryRow,
-} from "../../src/analysis/recovery.js";
+import { computeRecoveryStatistics, type RecoveryIteration, type SummaryRow } from "../../src/analysis/recovery.js";
 import { recoveryPlotSpecs, writeRecoveryPlots } from "../../src/report/plots.js";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -26,7 +22,15 @@ function iterations(n = 6): RecoveryIteration[] {
     const gamma = Array.from({ length: 7 }, (_, p) => 0.5 * wobble(p));
     const alpha = Array.from({ length: 18 }, (_, j) => 12 + 4 * wobble(j + 10));
     const d1 = 0.3 + 0.05 * i;
-    const truth = { gamma0: 2.5 + 0.2 * wobble(-1), gamma, sigma_cell: 0.2 + 0.02 * i, alpha, delta: [d1, 1 - d1], upsilon: [0, d1, 1], extras: {} };
+    const truth = {
+      gamma0: 2.5 + 0.2 * wobble(-1),
+      gamma,
+      sigma_cell: 0.2 + 0.02 * i,
+      alpha,
+      delta: [d1, 1 - d1],
+      upsilon: [0, d1, 1],
+      extras: {},
+    };
     const summary: SummaryRow[] = [];
     const add = (name: string, t: number, sd: number, j: number) => {
       const mean = t + sd * wobble(j + 40);
@@ -63,7 +67,11 @@ describe("recovery plots", () => {
     expect(files).toEqual(
       ["regression_recovery.png", "alpha_recovery.png", "delta_recovery.png"].map((f) => path.join(out, f)),
     );
-    expect((await readdir(out)).sort()).toEqual(["alpha_recovery.png", "delta_recovery.png", "regression_recovery.png"]);
+    expect((await readdir(out)).sort()).toEqual([
+      "alpha_recovery.png",
+      "delta_recovery.png",
+      "regression_recovery.png",
+    ]);
   });
 
   it("produces valid PNGs with dimensions that follow the panel grids", async () => {
@@ -109,15 +117,24 @@ describe("recovery plots", () => {
       truth: { ...it.truth, extras: { gamma_size: 0.1 * it.iteration } },
       summary: [
         ...it.summary.map((r) => ({ ...r, name: r.name.replace(/^alpha\[/, "alpha_cell[") })),
-        { name: "gamma_size", mean: 0.1 * it.iteration + 0.02, q5: 0.1 * it.iteration - 0.2, q95: 0.1 * it.iteration + 0.2 },
+        {
+          name: "gamma_size",
+          mean: 0.1 * it.iteration + 0.02,
+          q5: 0.1 * it.iteration - 0.2,
+          q95: 0.1 * it.iteration + 0.2,
+        },
       ],
     }));
-    const specs = recoveryPlotSpecs(sized, computeRecoveryStatistics(sized, sizedNames), sizedNames) as unknown as Record<
-      string,
-      { title: { text: string }; concat: Array<{ title: { text: string } }> }
-    >;
+    const specs = recoveryPlotSpecs(
+      sized,
+      computeRecoveryStatistics(sized, sizedNames),
+      sizedNames,
+    ) as unknown as Record<string, { title: { text: string }; concat: Array<{ title: { text: string } }> }>;
     expect(specs.regression.concat.map((p) => p.title.text)).toEqual([
-      "gamma0", ...Array.from({ length: 7 }, (_, p) => `gamma[${p + 1}]`), "gamma_size", "sigma_cell",
+      "gamma0",
+      ...Array.from({ length: 7 }, (_, p) => `gamma[${p + 1}]`),
+      "gamma_size",
+      "sigma_cell",
     ]);
     expect(specs.alpha.concat[2].title.text).toBe("alpha_cell[3]");
     expect(specs.alpha.title.text).toBe("Recovery of the cell-level sensitivities alpha_cell");

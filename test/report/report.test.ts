@@ -121,7 +121,7 @@ describe("Python-compatible rounding", () => {
     expect(pyFixed(0.625, 2)).toBe("0.62");
     expect(pyFixed(1.005, 2)).toBe("1.00");
     expect(pyFixed(-0.001, 2)).toBe("-0.00");
-    expect(pyFixed(100 * 3 / 68000, 4)).toBe("0.0044");
+    expect(pyFixed((100 * 3) / 68000, 4)).toBe("0.0044");
     expect(pyFixed(12345.5, 0)).toBe("12346");
   });
 
@@ -183,7 +183,9 @@ describe("renderReport", () => {
   });
 
   it("renders the divergence table sorted by iteration, with totals and E-BFMI", () => {
-    expect(md).toContain("| iter | divergences | transitions | E-BFMI ok |\n|---:|---:|---:|---:|\n| 1 | 0 | 8000 | True |");
+    expect(md).toContain(
+      "| iter | divergences | transitions | E-BFMI ok |\n|---:|---:|---:|---:|\n| 1 | 0 | 8000 | True |",
+    );
     expect(md).toContain("| 3 | 1 | 8000 | True |");
     expect(md).toContain("| 9 | 0 | 4000 | False |");
     expect(md).toContain("Total divergences across 9 iterations: 3 out of 68000 transitions (0.0044%).");
@@ -215,8 +217,12 @@ describe("renderReport", () => {
   it("lists failed iterations with their reason and embeds the plots by relative link", () => {
     const failures = md.slice(md.indexOf("## Failed iterations"));
     expect(failures).toContain("2 iteration(s) failed");
-    expect(failures).toContain("- iteration 9 ([error.txt](../iteration_9/error.txt)): `posterior_summary.csv: bad row 4`");
-    expect(failures).toContain("- iteration 10 ([error.txt](../iteration_10/error.txt)): ``stanc failed: line 3: `x` | y``");
+    expect(failures).toContain(
+      "- iteration 9 ([error.txt](../iteration_9/error.txt)): `posterior_summary.csv: bad row 4`",
+    );
+    expect(failures).toContain(
+      "- iteration 10 ([error.txt](../iteration_10/error.txt)): ``stanc failed: line 3: `x` | y``",
+    );
     expect(failures.indexOf("iteration 9")).toBeLessThan(failures.indexOf("iteration 10"));
     expect(md).toContain("![regression recovery](regression_recovery.png)");
     expect(md).toContain("![alpha recovery](alpha_recovery.png)");

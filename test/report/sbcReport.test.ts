@@ -11,12 +11,23 @@ const uniform = () => Array.from({ length: 40 }, () => rng.int(0, L));
 const piledUp = Array.from({ length: 40 }, () => Math.min(L, Math.max(0, Math.round(50 + rng.normal() * 8))));
 const names = ["gamma0", "gamma[1]", "sigma_cell", "alpha[1]", "delta[1]"];
 const statistics = sbcStatistics(names, [uniform(), piledUp, uniform(), uniform(), uniform()], L, 100);
-const healthy: SamplerHealth = { divergences: 0, transitions: 300, treedepthHits: 0, maxTreedepth: 10, ebfmi: [0.9], maxRhat: 1.004, maxRhatVariable: "beta[1,1,1]" };
+const healthy: SamplerHealth = {
+  divergences: 0,
+  transitions: 300,
+  treedepthHits: 0,
+  maxTreedepth: 10,
+  ebfmi: [0.9],
+  maxRhat: 1.004,
+  maxRhatVariable: "beta[1,1,1]",
+};
 
 function input(over: Partial<SbcReportInput> = {}): SbcReportInput {
   return {
     model: "h_m01_sbc.stan",
-    config: [["n_sbc_sims", 42], ["thin", 3]],
+    config: [
+      ["n_sbc_sims", 42],
+      ["thin", 3],
+    ],
     wallSeconds: 75,
     nRequested: 42,
     failures: [
@@ -25,7 +36,8 @@ function input(over: Partial<SbcReportInput> = {}): SbcReportInput {
     ],
     health: Array.from({ length: 40 }, (_, k) => ({
       simulation: k + 1,
-      health: k === 4 ? { ...healthy, divergences: 3, ebfmi: [0.21], maxRhat: 1.07, maxRhatVariable: "alpha[2]" } : healthy,
+      health:
+        k === 4 ? { ...healthy, divergences: 3, ebfmi: [0.21], maxRhat: 1.07, maxRhatVariable: "alpha[2]" } : healthy,
     })),
     statistics,
     plots: ["regression_ranks.png", "regression_ecdf_diff.png"],
@@ -37,7 +49,9 @@ describe("SBC report", () => {
   it("counts and lists failed fits, sorted, each with its error.txt", () => {
     const md = renderSbcReport(input());
     expect(md).toContain("40 of 42 simulations were fitted; **2 failed**");
-    expect(md.indexOf("simulation 3 ([error.txt](../simulation_3/error.txt))")).toBeLessThan(md.indexOf("simulation 7 ([error.txt](../simulation_7/error.txt))"));
+    expect(md.indexOf("simulation 3 ([error.txt](../simulation_3/error.txt))")).toBeLessThan(
+      md.indexOf("simulation 7 ([error.txt](../simulation_7/error.txt))"),
+    );
     expect(md).toContain("`simulation 7 failed: h_m01_sbc chain 1 exited with code 70. Rejecting initial value`");
     expect(md).toContain("--retry-failed");
   });

@@ -13,7 +13,14 @@ import { sample } from "../../src/cmdstan/run.js";
 import { readStanCsv, readStanFit, type StanCsv } from "../../src/cmdstan/stanCsv.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { summarizeFit } from "../../src/analysis/summary.js";
-import { STAN_INT_KEYS, fitData, generateStudyDesign, menuSizes, simulationData, type StudyDesign } from "../../src/design/studyDesign.js";
+import {
+  STAN_INT_KEYS,
+  fitData,
+  generateStudyDesign,
+  menuSizes,
+  simulationData,
+  type StudyDesign,
+} from "../../src/design/studyDesign.js";
 import { REPO_ROOT, compileTestModel, testCmdStan, firstDraw as values } from "../helpers/cmdstan.js";
 import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
@@ -28,7 +35,15 @@ describe("h_m01 models (real CmdStan)", () => {
   async function simulate(design: StudyDesign, seed: number, name: string): Promise<StanCsv> {
     const dataFile = path.join(dir, `${name}-sim.json`);
     await writeFile(dataFile, json(simulationData(design)));
-    const r = await sample(sim, { chains: 1, numSamples: 1, algorithm: "fixed_param", seed, dataFile, outputDir: dir, outputPrefix: `${name}-sim` });
+    const r = await sample(sim, {
+      chains: 1,
+      numSamples: 1,
+      algorithm: "fixed_param",
+      seed,
+      dataFile,
+      outputDir: dir,
+      outputPrefix: `${name}-sim`,
+    });
     return readStanCsv(r.csvFiles[0]);
   }
 
@@ -97,7 +112,7 @@ describe("h_m01 models (real CmdStan)", () => {
       outputPrefix: "informative-fit",
     });
     const fit = await readStanFit(run.csvFiles, { variables: ["gamma0"] });
-    const [g0] = summarizeFit(fit, { quantileRule: 'order-statistic' }); // only the mean is read
+    const [g0] = summarizeFit(fit, { quantileRule: "order-statistic" }); // only the mean is read
     expect(g0.name).toBe("gamma0");
     // Moved at least half of the way from the prior mean 2.5 toward the truth (~1.2).
     expect(truth).toBeLessThan(1.4);
@@ -135,7 +150,15 @@ describe("h_m01 models (real CmdStan)", () => {
       c.edit(data);
       const dataFile = path.join(dir, `${c.name}.json`);
       await writeFile(dataFile, json(data));
-      const err = await sample(inference, { chains: 1, numWarmup: 10, numSamples: 10, seed: 1, dataFile, outputDir: dir, outputPrefix: c.name }).catch((e: unknown) => e);
+      const err = await sample(inference, {
+        chains: 1,
+        numWarmup: 10,
+        numSamples: 10,
+        seed: 1,
+        dataFile,
+        outputDir: dir,
+        outputPrefix: c.name,
+      }).catch((e: unknown) => e);
       expect(err, c.name).toBeInstanceOf(CmdStanRunError);
       expect((err as Error).message, c.name).toMatch(c.message);
     }
@@ -155,12 +178,33 @@ describe("h_m01 models (real CmdStan)", () => {
     const betaVar = simCsv.variables.find((v) => v.name === "beta")!;
     expect(betaVar.dims).toEqual([18, 3, 2]);
     // columnNames are row-major over [j, k, d]: rebuild beta[j][k][d].
-    const beta = Array.from({ length: 18 }, (_, j) => Array.from({ length: 3 }, (_, k) => Array.from({ length: 2 }, (_, d) => betaFlat[j * 6 + k * 2 + d])));
-    const base = { ...fitData(design, values(simCsv, "y")), gamma, sigma_cell: sigma, z_alpha: z, beta, delta: values(simCsv, "delta") };
-    for (const [name, g0] of [["truth", gamma0], ["huge-alpha", 7.5]] as const) {
+    const beta = Array.from({ length: 18 }, (_, j) =>
+      Array.from({ length: 3 }, (_, k) => Array.from({ length: 2 }, (_, d) => betaFlat[j * 6 + k * 2 + d])),
+    );
+    const base = {
+      ...fitData(design, values(simCsv, "y")),
+      gamma,
+      sigma_cell: sigma,
+      z_alpha: z,
+      beta,
+      delta: values(simCsv, "delta"),
+    };
+    for (const [name, g0] of [
+      ["truth", gamma0],
+      ["huge-alpha", 7.5],
+    ] as const) {
       const dataFile = path.join(dir, `check-${name}.json`);
       await writeFile(dataFile, json({ ...base, gamma0: g0 }));
-      const r = await sample(check, { chains: 1, numSamples: 1, algorithm: "fixed_param", seed: 1, sigFigs: 18, dataFile, outputDir: dir, outputPrefix: `check-${name}` });
+      const r = await sample(check, {
+        chains: 1,
+        numSamples: 1,
+        algorithm: "fixed_param",
+        seed: 1,
+        sigFigs: 18,
+        dataFile,
+        outputDir: dir,
+        outputPrefix: `check-${name}`,
+      });
       const csv = await readStanCsv(r.csvFiles[0]);
       const llPair = values(csv, "ll_pair")[0];
       expect(Number.isFinite(llPair)).toBe(true);

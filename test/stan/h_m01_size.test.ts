@@ -13,7 +13,14 @@ import { CmdStanRunError } from "../../src/cmdstan/errors.js";
 import { sample } from "../../src/cmdstan/run.js";
 import { readStanCsv, type StanCsv } from "../../src/cmdstan/stanCsv.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
-import { STAN_INT_KEYS, fitData, generateStudyDesign, menuSizes, simulationData, type DesignConfig } from "../../src/design/studyDesign.js";
+import {
+  STAN_INT_KEYS,
+  fitData,
+  generateStudyDesign,
+  menuSizes,
+  simulationData,
+  type DesignConfig,
+} from "../../src/design/studyDesign.js";
 import { REPO_ROOT, compileTestModel, testCmdStan, firstDraw as values } from "../helpers/cmdstan.js";
 
 /** The design of the h_m01_size configs, with fewer problems per cell. */
@@ -29,7 +36,15 @@ describe("h_m01_size models (real CmdStan)", () => {
   async function simulate(data: Record<string, unknown>, seed: number, name: string): Promise<StanCsv> {
     const dataFile = path.join(dir, `${name}-sim.json`);
     await writeFile(dataFile, json(data));
-    const r = await sample(sim, { chains: 1, numSamples: 1, algorithm: "fixed_param", seed, dataFile, outputDir: dir, outputPrefix: `${name}-sim` });
+    const r = await sample(sim, {
+      chains: 1,
+      numSamples: 1,
+      algorithm: "fixed_param",
+      seed,
+      dataFile,
+      outputDir: dir,
+      outputPrefix: `${name}-sim`,
+    });
     return readStanCsv(r.csvFiles[0]);
   }
 
@@ -88,12 +103,23 @@ describe("h_m01_size models (real CmdStan)", () => {
   });
 
   it("inference: rejects an s that is not the centred menu size, naming the problem", async () => {
-    const data = fitData(design, menuSizes(design).map(() => 1));
+    const data = fitData(
+      design,
+      menuSizes(design).map(() => 1),
+    );
     const s = [...(data.s as number[])];
     s[4] += 0.25;
     const dataFile = path.join(dir, "bad-s.json");
     await writeFile(dataFile, json({ ...data, s }));
-    const err = await sample(inference, { chains: 1, numWarmup: 10, numSamples: 10, seed: 1, dataFile, outputDir: dir, outputPrefix: "bad-s" }).catch((e: unknown) => e);
+    const err = await sample(inference, {
+      chains: 1,
+      numWarmup: 10,
+      numSamples: 10,
+      seed: 1,
+      dataFile,
+      outputDir: dir,
+      outputPrefix: "bad-s",
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CmdStanRunError);
     expect((err as Error).message).toMatch(/h_m01_size: s\[5\] = .* but N_m - mean menu size = /);
   });
@@ -105,9 +131,13 @@ describe("h_m01_size models (real CmdStan)", () => {
     const gamma = values(simCsv, "gamma");
     const sigma = values(simCsv, "sigma_cell")[0];
     const logAlpha = values(simCsv, "log_alpha_cell");
-    const z = design.X.map((row, j) => (logAlpha[j] - gamma0 - row.reduce((acc, x, p) => acc + x * gamma[p], 0)) / sigma);
+    const z = design.X.map(
+      (row, j) => (logAlpha[j] - gamma0 - row.reduce((acc, x, p) => acc + x * gamma[p], 0)) / sigma,
+    );
     const betaFlat = values(simCsv, "beta");
-    const beta = Array.from({ length: 6 }, (_, j) => Array.from({ length: 3 }, (_, k) => Array.from({ length: 2 }, (_, d) => betaFlat[j * 6 + k * 2 + d])));
+    const beta = Array.from({ length: 6 }, (_, j) =>
+      Array.from({ length: 3 }, (_, k) => Array.from({ length: 2 }, (_, d) => betaFlat[j * 6 + k * 2 + d])),
+    );
     const base = {
       ...fitData(design, values(simCsv, "y")),
       gamma,
@@ -118,10 +148,22 @@ describe("h_m01_size models (real CmdStan)", () => {
       delta: values(simCsv, "delta"),
     };
     // The truth, and a huge alpha that takes the likelihood's exact log_sum_exp fallback.
-    for (const [name, g0] of [["truth", gamma0], ["huge-alpha", 7.5]] as const) {
+    for (const [name, g0] of [
+      ["truth", gamma0],
+      ["huge-alpha", 7.5],
+    ] as const) {
       const dataFile = path.join(dir, `check-${name}.json`);
       await writeFile(dataFile, json({ ...base, gamma0: g0 }));
-      const r = await sample(check, { chains: 1, numSamples: 1, algorithm: "fixed_param", seed: 1, sigFigs: 18, dataFile, outputDir: dir, outputPrefix: `check-${name}` });
+      const r = await sample(check, {
+        chains: 1,
+        numSamples: 1,
+        algorithm: "fixed_param",
+        seed: 1,
+        sigFigs: 18,
+        dataFile,
+        outputDir: dir,
+        outputPrefix: `check-${name}`,
+      });
       const csv = await readStanCsv(r.csvFiles[0]);
       const ll = values(csv, "ll_grouped")[0];
       expect(Number.isFinite(ll)).toBe(true);
@@ -133,9 +175,14 @@ describe("h_m01_size models (real CmdStan)", () => {
   });
 
   it("shares h_m01's functions block, and the check model shares h_m01_size's blocks verbatim", async () => {
-    const block = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
+    const block = (text: string, from: string, to: string) =>
+      text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
     const read = (...p: string[]) => readFile(path.join(REPO_ROOT, ...p), "utf8");
-    const [h, size, check] = await Promise.all([read("stan", "h_m01.stan"), read("stan", "h_m01_size.stan"), read("test", "models", "h_m01_size_logdensity_check.stan")]);
+    const [h, size, check] = await Promise.all([
+      read("stan", "h_m01.stan"),
+      read("stan", "h_m01_size.stan"),
+      read("test", "models", "h_m01_size_logdensity_check.stan"),
+    ]);
     const functions = (t: string) => block(t, "functions {", "\ndata {");
     const transformedData = (t: string) => block(t, "transformed data {", "\n}\n");
     expect(functions(size).length).toBeGreaterThan(500);

@@ -24,7 +24,9 @@ const read = (...p: string[]) => readFile(path.join(REPO_ROOT, ...p), "utf8");
 function block(text: string, name: string): string {
   const start = text.indexOf(`\n${name} {`);
   if (start < 0) throw new Error(`no ${name} block`);
-  const next = text.slice(start + 1).search(/\n(functions|data|transformed data|parameters|transformed parameters|model|generated quantities) \{/);
+  const next = text
+    .slice(start + 1)
+    .search(/\n(functions|data|transformed data|parameters|transformed parameters|model|generated quantities) \{/);
   return next < 0 ? text.slice(start) : text.slice(start, start + 1 + next);
 }
 /** The variables drawn by _rng calls, in order (a "_t" suffix for truths dropped). */
@@ -39,7 +41,12 @@ const SIZE_DESIGN: DesignConfig = { factors: [3, 2], K: 3, D: 2, R: 12, M_per_ce
 
 describe("SBC models", () => {
   it("share the inference models' functions, parameters, priors and likelihood verbatim", async () => {
-    const [h, hSbc, size, sizeSbc] = await Promise.all([read("stan", "h_m01.stan"), read("stan", "h_m01_sbc.stan"), read("stan", "h_m01_size.stan"), read("stan", "h_m01_size_sbc.stan")]);
+    const [h, hSbc, size, sizeSbc] = await Promise.all([
+      read("stan", "h_m01.stan"),
+      read("stan", "h_m01_sbc.stan"),
+      read("stan", "h_m01_size.stan"),
+      read("stan", "h_m01_size_sbc.stan"),
+    ]);
     const functions = (t: string) => t.slice(t.indexOf("functions {"), t.indexOf("\ndata {"));
     expect(functions(h).length).toBeGreaterThan(500);
     expect(functions(hSbc)).toBe(functions(h));
@@ -54,10 +61,23 @@ describe("SBC models", () => {
   });
 
   it("draw the truth in the simulators' order (SPEC sections 2 and 9)", async () => {
-    const [hSbc, sizeSbc, sizeSim] = await Promise.all([read("stan", "h_m01_sbc.stan"), read("stan", "h_m01_size_sbc.stan"), read("stan", "h_m01_size_sim.stan")]);
+    const [hSbc, sizeSbc, sizeSim] = await Promise.all([
+      read("stan", "h_m01_sbc.stan"),
+      read("stan", "h_m01_size_sbc.stan"),
+      read("stan", "h_m01_size_sim.stan"),
+    ]);
     // "h" is the normal draw whose absolute value is sigma_cell.
     expect(drawOrder(block(hSbc, "transformed data"))).toEqual(["gamma0", "gamma", "h", "z", "beta", "delta", "y"]);
-    expect(drawOrder(block(sizeSbc, "transformed data"))).toEqual(["gamma0", "gamma", "gamma_size", "h", "z", "beta", "delta", "y"]);
+    expect(drawOrder(block(sizeSbc, "transformed data"))).toEqual([
+      "gamma0",
+      "gamma",
+      "gamma_size",
+      "h",
+      "z",
+      "beta",
+      "delta",
+      "y",
+    ]);
     expect(drawOrder(block(sizeSbc, "transformed data"))).toEqual(drawOrder(block(sizeSim, "generated quantities")));
     expect(drawOrder(block(hSbc, "generated quantities"))).toEqual([]);
   });
@@ -86,7 +106,15 @@ describe("SBC models", () => {
     });
 
     async function truth(model: CompiledModel, dataFile: string, seed: number) {
-      const r = await sample(model, { chains: 1, numSamples: 1, algorithm: "fixed_param", seed, dataFile, outputDir: dir, outputPrefix: `truth-${model.name}-${seed}` });
+      const r = await sample(model, {
+        chains: 1,
+        numSamples: 1,
+        algorithm: "fixed_param",
+        seed,
+        dataFile,
+        outputDir: dir,
+        outputPrefix: `truth-${model.name}-${seed}`,
+      });
       return firstDraw(await readStanCsv(r.csvFiles[0]), "pars_");
     }
 
@@ -105,7 +133,9 @@ describe("SBC models", () => {
 
       const sizeFile = await writeData("size", sbcData(sizeDesign));
       const s = await truth(sizeSbc, sizeFile, 7);
-      expect(s).toHaveLength(trackedParameters({ alphaVar: "alpha_cell", extraScalars: ["gamma_size"] }, sizeDesign).length);
+      expect(s).toHaveLength(
+        trackedParameters({ alphaVar: "alpha_cell", extraScalars: ["gamma_size"] }, sizeDesign).length,
+      );
       expect(s).toHaveLength(1 + 3 + 1 + 1 + 6 + 2);
     });
 
@@ -126,12 +156,21 @@ describe("SBC models", () => {
       expect(sg).toBeGreaterThan(0.43);
       expect(sg).toBeLessThan(0.57);
       const [ms] = meanSd(truths.map((t) => t[8]));
-      expect(Math.abs(ms - 0.3 * Math.sqrt(2 / Math.PI))).toBeLessThan(4 * (0.3 * 0.6 / Math.sqrt(80)));
+      expect(Math.abs(ms - 0.3 * Math.sqrt(2 / Math.PI))).toBeLessThan(4 * ((0.3 * 0.6) / Math.sqrt(80)));
     });
 
     it("ranks_ is 1 exactly where the draw exceeds its truth", async () => {
       const dataFile = await writeData("fit", sbcData(sizeDesign));
-      const r = await sample(sizeSbc, { chains: 1, numWarmup: 150, numSamples: 200, seed: 5, dataFile, outputDir: dir, outputPrefix: "fit", sigFigs: 15 });
+      const r = await sample(sizeSbc, {
+        chains: 1,
+        numWarmup: 150,
+        numSamples: 200,
+        seed: 5,
+        dataFile,
+        outputDir: dir,
+        outputPrefix: "fit",
+        sigFigs: 15,
+      });
       const fit = await readStanFit(r.csvFiles);
       const tracked = trackedParameters({ alphaVar: "alpha_cell", extraScalars: ["gamma_size"] }, sizeDesign);
       const csv = fit.chains[0];

@@ -55,7 +55,7 @@ function median(xs: number[]): number {
 export function formatReplicateList(indices: number[]): string {
   const sorted = [...new Set(indices)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let k = 0; k < sorted.length; ) {
+  for (let k = 0; k < sorted.length;) {
     let end = k;
     while (end + 1 < sorted.length && sorted[end + 1] === sorted[end] + 1) end++;
     parts.push(end > k ? `${sorted[k]}-${sorted[end]}` : `${sorted[k]}`);

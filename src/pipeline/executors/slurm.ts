@@ -18,7 +18,16 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { arrayTaskStates, isActiveState, jobDetails, neverStarts, scancel, SlurmError, slurmVersion, type ArrayTaskState } from "../../slurm/commands.js";
+import {
+  arrayTaskStates,
+  isActiveState,
+  jobDetails,
+  neverStarts,
+  scancel,
+  SlurmError,
+  slurmVersion,
+  type ArrayTaskState,
+} from "../../slurm/commands.js";
 import { verifyReplicate, writeFileAtomic, type ReplicateRecord } from "../files.js";
 import type { ExecutorHooks, ReplicateExecutor, ReplicateStudy } from "../replicates.js";
 import { writeStudyRecipe } from "../studyRecipe.js";
@@ -38,7 +47,12 @@ export function slurmExecutor(options: SlurmOptions): ReplicateExecutor {
   return { name: "slurm", run: (study, todo, hooks) => runOnSlurm(study, todo, hooks, options) };
 }
 
-async function runOnSlurm(study: ReplicateStudy<unknown>, todo: number[], hooks: ExecutorHooks, options: SlurmOptions): Promise<void> {
+async function runOnSlurm(
+  study: ReplicateStudy<unknown>,
+  todo: number[],
+  hooks: ExecutorHooks,
+  options: SlurmOptions,
+): Promise<void> {
   if (!todo.length) return;
   const version = await slurmVersion();
   const worker = workerCommand();
@@ -47,7 +61,12 @@ async function runOnSlurm(study: ReplicateStudy<unknown>, todo: number[], hooks:
   const measured = measuredSeconds(hooks.finishedBefore);
   const timeLimit = options.time ? slurmTimeMinutes(options.time) : undefined;
   warnIfLongerThanLimit(study, measured, timeLimit, hooks.log);
-  const size = chooseBatchSize({ todo: todo.length, requested: options.batch_size, measuredSeconds: measured, timeLimitMinutes: timeLimit });
+  const size = chooseBatchSize({
+    todo: todo.length,
+    requested: options.batch_size,
+    measuredSeconds: measured,
+    timeLimitMinutes: timeLimit,
+  });
   const job = await submitArray(study, batchReplicates(todo, size), options, worker);
   hooks.log(
     `[${study.command}] Slurm job ${job.jobId} (${version}): ${todo.length} ${study.unit}(s) in ${job.batches.length} array task(s) ` +
@@ -61,10 +80,17 @@ function measuredSeconds(finished: ReadonlyMap<number, ReplicateRecord>): number
   return [...finished.values()].filter((r) => r.status === "ok").map((r) => r.seconds);
 }
 
-function warnIfLongerThanLimit(study: ReplicateStudy<unknown>, measured: number[], limitMinutes: number | undefined, log: (l: string) => void): void {
+function warnIfLongerThanLimit(
+  study: ReplicateStudy<unknown>,
+  measured: number[],
+  limitMinutes: number | undefined,
+  log: (l: string) => void,
+): void {
   const longest = Math.max(0, ...measured);
   if (limitMinutes !== undefined && longest > limitMinutes * 60) {
-    log(`[${study.command}] warning: a finished ${study.unit} took ${Math.round(longest)} s, more than the task time limit (${limitMinutes} min): tasks may be killed by it`);
+    log(
+      `[${study.command}] warning: a finished ${study.unit} took ${Math.round(longest)} s, more than the task time limit (${limitMinutes} min): tasks may be killed by it`,
+    );
   }
 }
 
@@ -99,7 +125,8 @@ class ArrayWatch {
     try {
       while (this.outstanding.size && !signal.aborted) {
         await this.collectRecords();
-        if (this.outstanding.size && Date.now() - this.lastSqueue >= this.options.poll_seconds * 1000) await this.checkTasks();
+        if (this.outstanding.size && Date.now() - this.lastSqueue >= this.options.poll_seconds * 1000)
+          await this.checkTasks();
         await sleep(RECORD_POLL_MS, undefined, { signal }).catch(() => {});
       }
       if (signal.aborted) await this.waitUntilStopped();
@@ -132,7 +159,8 @@ class ArrayWatch {
       tasks = await arrayTaskStates(this.job.jobId);
     } catch (err) {
       // A busy controller may not answer; the next poll asks again.
-      if (!this.squeueTrouble) this.hooks.log(`\n[${this.study.command}] squeue did not answer (${(err as Error).message}); retrying`);
+      if (!this.squeueTrouble)
+        this.hooks.log(`\n[${this.study.command}] squeue did not answer (${(err as Error).message}); retrying`);
       this.squeueTrouble = true;
       return;
     }
@@ -169,7 +197,10 @@ class ArrayWatch {
     const running = all.filter((t) => t.state === "RUNNING").length;
     const pending = all.filter((t) => t.state === "PENDING");
     const why = pending.length && pending[0].reason !== "None" ? ` (${pending[0].reason})` : "";
-    this.hooks.progress.remote(running * this.job.cpusPerTask, `slurm job ${this.job.jobId}: ${running} task(s) running, ${pending.length} pending${why}`);
+    this.hooks.progress.remote(
+      running * this.job.cpusPerTask,
+      `slurm job ${this.job.jobId}: ${running} task(s) running, ${pending.length} pending${why}`,
+    );
   }
 
   /** A task ended: the replicates of its batch without a record are unfinished. */
@@ -188,7 +219,9 @@ class ArrayWatch {
       this.unfinished.push({ replicate: i, state });
       this.hooks.onRecord(i, unfinishedRecord(i, this.hooks.fingerprint));
     }
-    this.hooks.log(`\n[${this.study.command}] Slurm task ${this.job.jobId}_${t} ended ${state}: ${this.study.unit}(s) ${formatReplicateList(missing)} not finished`);
+    this.hooks.log(
+      `\n[${this.study.command}] Slurm task ${this.job.jobId}_${t} ended ${state}: ${this.study.unit}(s) ${formatReplicateList(missing)} not finished`,
+    );
   }
 
   /** Slurm's state and reason for a task, and the end of its log. */
@@ -196,7 +229,11 @@ class ArrayWatch {
     const id = `${this.job.jobId}_${t}`;
     const details = await jobDetails(id).catch(() => undefined);
     const facts = details
-      ? [`reason ${details.Reason ?? "?"}`, `exit code ${details.ExitCode ?? "?"}`, `ran ${details.RunTime ?? "?"} of limit ${details.TimeLimit ?? "?"}`]
+      ? [
+          `reason ${details.Reason ?? "?"}`,
+          `exit code ${details.ExitCode ?? "?"}`,
+          `ran ${details.RunTime ?? "?"} of limit ${details.TimeLimit ?? "?"}`,
+        ]
       : [];
     const log = taskLogFile(this.job, t);
     const tail = await logTail(log);
@@ -212,7 +249,9 @@ class ArrayWatch {
     const byState = new Map<string, number>();
     for (const u of this.unfinished) byState.set(u.state, (byState.get(u.state) ?? 0) + 1);
     const states = [...byState].map(([s, n]) => `${s} ${n}`).join(", ");
-    const hint = byState.has("TIMEOUT") ? " (raise --time, or lower --batch-size, for tasks that hit their time limit)" : "";
+    const hint = byState.has("TIMEOUT")
+      ? " (raise --time, or lower --batch-size, for tasks that hit their time limit)"
+      : "";
     this.hooks.log(
       `\n[${this.study.command}] ${this.unfinished.length} ${this.study.unit}(s) not finished on Slurm (${states}); ` +
         `run the same command again to redo them${hint}. Reasons in their error.txt.`,
@@ -222,9 +261,13 @@ class ArrayWatch {
   private async cancel(): Promise<void> {
     try {
       await scancel(this.job.jobId);
-      this.hooks.log(`\n[${this.study.command}] cancelled Slurm job ${this.job.jobId} (scancel); finished ${this.study.unit}s are kept`);
+      this.hooks.log(
+        `\n[${this.study.command}] cancelled Slurm job ${this.job.jobId} (scancel); finished ${this.study.unit}s are kept`,
+      );
     } catch (err) {
-      this.hooks.log(`\n[${this.study.command}] could not cancel Slurm job ${this.job.jobId}: ${(err as Error).message}; cancel it yourself: scancel ${this.job.jobId}`);
+      this.hooks.log(
+        `\n[${this.study.command}] could not cancel Slurm job ${this.job.jobId}: ${(err as Error).message}; cancel it yourself: scancel ${this.job.jobId}`,
+      );
     }
   }
 
@@ -236,7 +279,9 @@ class ArrayWatch {
       if (![...(tasks?.values() ?? [])].some((t) => isActiveState(t.state))) return;
       await sleep(RECORD_POLL_MS);
     }
-    this.hooks.log(`\n[${this.study.command}] Slurm job ${this.job.jobId} still has tasks stopping after ${CANCEL_WAIT_MS / 1000} s`);
+    this.hooks.log(
+      `\n[${this.study.command}] Slurm job ${this.job.jobId} still has tasks stopping after ${CANCEL_WAIT_MS / 1000} s`,
+    );
   }
 }
 
@@ -247,6 +292,7 @@ function unfinishedRecord(i: number, fingerprint: string): ReplicateRecord {
 
 async function logTail(file: string): Promise<string> {
   const text = await readFile(file, "utf8").catch(() => undefined);
-  if (text === undefined) return "(no log here: the task may never have started, or its node does not share this filesystem)";
+  if (text === undefined)
+    return "(no log here: the task may never have started, or its node does not share this filesystem)";
   return text.trimEnd().split("\n").slice(-LOG_TAIL_LINES).join("\n") || "(empty log)";
 }

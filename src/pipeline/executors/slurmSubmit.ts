@@ -69,13 +69,20 @@ export async function refuseWhileEarlierJobsActive(outputDir: string): Promise<v
 /** The command a task runs: this very tool, so a task fits exactly as a local run does. */
 export function workerCommand(): string[] {
   const cli = path.join(projectRoot(), "dist", "cli.js");
-  if (!existsSync(cli)) throw new InputError(`the Slurm executor runs tasks with ${cli}, which is missing: run \`make build\` first`);
+  if (!existsSync(cli))
+    throw new InputError(`the Slurm executor runs tasks with ${cli}, which is missing: run \`make build\` first`);
   return [process.execPath, cli];
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function renderTaskScript(args: { study: ReplicateStudy<unknown>; batches: number[][]; cpusPerTask: number; worker: string[]; sbatchArgs: string[] }): string {
+export function renderTaskScript(args: {
+  study: ReplicateStudy<unknown>;
+  batches: number[][];
+  cpusPerTask: number;
+  worker: string[];
+  sbatchArgs: string[];
+}): string {
   const { study, batches } = args;
   const lines = batches.map((b, t) => `  ${quote(formatReplicateList(b))}  # array index ${t}`);
   return [
@@ -93,7 +100,14 @@ export function renderTaskScript(args: { study: ReplicateStudy<unknown>; batches
 }
 
 /** sbatch's arguments: the executor's own first, then the user's settings and extra arguments. */
-export function sbatchArguments(args: { tasks: number; cpusPerTask: number; logPattern: string; chdir: string; jobName: string; options: SlurmOptions }): string[] {
+export function sbatchArguments(args: {
+  tasks: number;
+  cpusPerTask: number;
+  logPattern: string;
+  chdir: string;
+  jobName: string;
+  options: SlurmOptions;
+}): string[] {
   const { options: o } = args;
   const throttle = o.max_concurrent ? `%${o.max_concurrent}` : "";
   return [
@@ -113,7 +127,12 @@ export function sbatchArguments(args: { tasks: number; cpusPerTask: number; logP
 }
 
 /** Write the script, submit the array, record the submission. */
-export async function submitArray(study: ReplicateStudy<unknown>, batches: number[][], options: SlurmOptions, worker: string[]): Promise<ArrayJob> {
+export async function submitArray(
+  study: ReplicateStudy<unknown>,
+  batches: number[][],
+  options: SlurmOptions,
+  worker: string[],
+): Promise<ArrayJob> {
   const folder = slurmFolder(study.outputDir);
   const logDir = path.join(folder, "logs");
   await mkdir(logDir, { recursive: true });
@@ -138,7 +157,10 @@ export async function submitArray(study: ReplicateStudy<unknown>, batches: numbe
     );
   });
   const replicates = formatReplicateList(batches.flat());
-  await writeJsonAtomic(path.join(folder, "jobs.json"), [...jobs, { job_id: jobId, submitted: new Date().toISOString(), script, replicates, batches }]);
+  await writeJsonAtomic(path.join(folder, "jobs.json"), [
+    ...jobs,
+    { job_id: jobId, submitted: new Date().toISOString(), script, replicates, batches },
+  ]);
   return { jobId, batches, cpusPerTask, script, logDir };
 }
 

@@ -83,7 +83,8 @@ export const studyConfigSchema = z
 
 export type StudyConfigInput = z.input<typeof studyConfigSchema>;
 
-export interface StudyConfig extends Omit<z.output<typeof studyConfigSchema>, keyof ResolvedConfigCommon>, ResolvedConfigCommon {
+export interface StudyConfig
+  extends Omit<z.output<typeof studyConfigSchema>, keyof ResolvedConfigCommon>, ResolvedConfigCommon {
   /** Warmup actually used. */
   warmup: number;
 }
@@ -130,7 +131,11 @@ export function iterationSeeds(config: Pick<StudyConfig, "seed">, i: number): { 
  * with a different fingerprint is refused. `cores`, `output_dir`, `keep_csv` and `n_iterations`
  * do not change any finished iteration's numbers, so they may differ between starts.
  */
-export function resultFingerprint(c: StudyConfig, modelHashes: { inference: string; sim: string }, designHash: string): Record<string, unknown> {
+export function resultFingerprint(
+  c: StudyConfig,
+  modelHashes: { inference: string; sim: string },
+  designHash: string,
+): Record<string, unknown> {
   // n_iterations is left out: iteration i depends only on i, so a study can be extended.
   return {
     n_mcmc_samples: c.n_mcmc_samples,

@@ -97,7 +97,8 @@ export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: 
       timeoutMs,
     });
     const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: ctx.models.simReads });
-    if (simCsv.numDraws !== 1) throw new Error(`the simulator wrote ${simCsv.numDraws} draws in ${simCsv.file}, expected 1`);
+    if (simCsv.numDraws !== 1)
+      throw new Error(`the simulator wrote ${simCsv.numDraws} draws in ${simCsv.file}, expected 1`);
 
     // 2. True parameters.
     const truth = truthFromSimulation(simCsv, config);
@@ -145,7 +146,8 @@ export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: 
       const fit = await readStanFit(fitRun.csvFiles, { requireMethod: "sample" });
       const tracked = trackedVariables(parameterNames(config)).map((v) => v.name);
       const missing = tracked.filter((name) => !fit.variables.some((v) => v.name === name));
-      if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
+      if (missing.length)
+        throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
       const quantileRule = quantileRuleFor(ctx.install.version); // as that CmdStan's stansummary
       return formatSummaryCsv(summarizeFit(fit, { quantileRule }), quantileRule);
     });

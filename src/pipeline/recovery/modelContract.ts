@@ -53,14 +53,20 @@ function describeTracked(v: TrackedVariable): string {
 function outputProblems(info: ModelInfo, wanted: TrackedVariable[], names: ParameterNames): string[] {
   const declared: Declared = { ...info.parameters, ...info.transformedParameters, ...info.generatedQuantities };
   const origin = (name: string) =>
-    name === names.alphaVar ? " (config alpha_var)" : names.extraScalars.includes(name) ? " (config extra_scalar_params)" : "";
+    name === names.alphaVar
+      ? " (config alpha_var)"
+      : names.extraScalars.includes(name)
+        ? " (config extra_scalar_params)"
+        : "";
   const problems: string[] = [];
   for (const v of wanted) {
     const d = declared[v.name];
     const dims = v.shape === "scalar" ? 0 : 1;
     if (!d) problems.push(`it does not output ${v.name}${origin(v.name)}, ${describeTracked(v)}`);
     else if (d.dimensions !== dims) {
-      problems.push(`its output ${v.name}${origin(v.name)} has ${d.dimensions} dimension(s), expected ${describeTracked(v)}`);
+      problems.push(
+        `its output ${v.name}${origin(v.name)} has ${d.dimensions} dimension(s), expected ${describeTracked(v)}`,
+      );
     }
   }
   return problems;
@@ -69,26 +75,36 @@ function outputProblems(info: ModelInfo, wanted: TrackedVariable[], names: Param
 /** Why a data key a model declares is absent from the data it is given. */
 function whyAbsent(key: string, config: StudyConfig, forFit: boolean): string {
   if (forFit && config.sim_only_keys.includes(key)) return "sim_only_keys removes it from the fit's data";
-  if (forFit && (SIM_HYPERPARAMETER_KEYS as readonly string[]).includes(key)) return "simulator hyperparameters are removed from the fit's data";
+  if (forFit && (SIM_HYPERPARAMETER_KEYS as readonly string[]).includes(key))
+    return "simulator hyperparameters are removed from the fit's data";
   if (([...SIZE_COVARIATE_DATA_KEYS, ...MENU_SIZE_HYPERPARAMETER_KEYS] as readonly string[]).includes(key)) {
     return "the design makes it only when study_design_config.menu_sizes is given";
   }
-  return forFit ? "neither the design nor the simulator's y provides it" : "the design does not make it; sim_overrides can supply a scalar";
+  return forFit
+    ? "neither the design nor the simulator's y provides it"
+    : "the design does not make it; sim_overrides can supply a scalar";
 }
 
 function dataProblems(inputs: Declared, data: Record<string, unknown>, config: StudyConfig, forFit: boolean): string[] {
   return Object.keys(inputs)
     .filter((k) => !(k in data))
-    .map((k) => `it declares data ${k}, which ${forFit ? "the fit" : "the simulation"} does not get (${whyAbsent(k, config, forFit)})`);
+    .map(
+      (k) =>
+        `it declares data ${k}, which ${forFit ? "the fit" : "the simulation"} does not get (${whyAbsent(k, config, forFit)})`,
+    );
 }
 
 function overrideProblems(inputs: Declared, overrides: Record<string, number>): string[] {
   const problems: string[] = [];
   for (const [k, v] of Object.entries(overrides)) {
     const d = inputs[k];
-    if (!d) problems.push(`sim_overrides.${k}: the simulator declares no data ${k} (its data: ${Object.keys(inputs).join(", ")})`);
+    if (!d)
+      problems.push(
+        `sim_overrides.${k}: the simulator declares no data ${k} (its data: ${Object.keys(inputs).join(", ")})`,
+      );
     else if (d.dimensions !== 0) problems.push(`sim_overrides.${k}: the simulator's ${k} is not a scalar`);
-    else if (d.type === "int" && !Number.isInteger(v)) problems.push(`sim_overrides.${k}: the simulator declares ${k} int, got ${v}`);
+    else if (d.type === "int" && !Number.isInteger(v))
+      problems.push(`sim_overrides.${k}: the simulator declares ${k} int, got ${v}`);
   }
   return problems;
 }
@@ -96,7 +112,11 @@ function overrideProblems(inputs: Declared, overrides: Record<string, number>): 
 const intKeys = (inputs: Declared) => Object.keys(inputs).filter((k) => inputs[k].type === "int");
 
 /** Check both models against the config and the design; throws one InputError listing every problem. */
-export async function checkModelPair(install: CmdStanInstall, config: StudyConfig, design: StudyDesign): Promise<ModelPair> {
+export async function checkModelPair(
+  install: CmdStanInstall,
+  config: StudyConfig,
+  design: StudyDesign,
+): Promise<ModelPair> {
   const names = parameterNames(config);
   const [inference, sim] = await Promise.all([
     readModelInfo(install, config.inference_model_path),
@@ -104,11 +124,18 @@ export async function checkModelPair(install: CmdStanInstall, config: StudyConfi
   ]);
   const simData = { ...simulationData(design), ...config.sim_overrides };
   // Only the keys of the fit's data matter here; a placeholder y stands for the simulated one.
-  const fitKeys = fitData(design, design.cell.map(() => 1), config.sim_only_keys);
+  const fitKeys = fitData(
+    design,
+    design.cell.map(() => 1),
+    config.sim_only_keys,
+  );
   const tracked = trackedVariables(names);
   const y: TrackedVariable = { name: "y", shape: "vector", length: "M_total" };
 
-  const inferenceProblems = [...outputProblems(inference, tracked, names), ...dataProblems(inference.inputs, fitKeys, config, true)];
+  const inferenceProblems = [
+    ...outputProblems(inference, tracked, names),
+    ...dataProblems(inference.inputs, fitKeys, config, true),
+  ];
   const simProblems = [
     ...outputProblems(sim, [...tracked, y], names),
     ...dataProblems(sim.inputs, simData, config, false),
@@ -116,10 +143,14 @@ export async function checkModelPair(install: CmdStanInstall, config: StudyConfi
   ];
   const paragraphs: string[] = [];
   if (inferenceProblems.length) {
-    paragraphs.push(`inference_model_path: the inference model ${config.inference_model_path} does not fit this study:\n  - ${inferenceProblems.join("\n  - ")}`);
+    paragraphs.push(
+      `inference_model_path: the inference model ${config.inference_model_path} does not fit this study:\n  - ${inferenceProblems.join("\n  - ")}`,
+    );
   }
   if (simProblems.length) {
-    paragraphs.push(`sim_model_path: the simulator ${config.sim_model_path} does not fit this study:\n  - ${simProblems.join("\n  - ")}`);
+    paragraphs.push(
+      `sim_model_path: the simulator ${config.sim_model_path} does not fit this study:\n  - ${simProblems.join("\n  - ")}`,
+    );
   }
   if (paragraphs.length) throw new InputError(`${config.source}: ${paragraphs.join(`\n${config.source}: `)}`);
 

@@ -12,7 +12,14 @@ import { toStanJson } from "../../cmdstan/stanJson.js";
 import { serializeStudyDesign } from "../../design/studyDesignFile.js";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
 import { selectExecutor } from "../executors/select.js";
-import { defaultCores, runReplicates, type ReplicateExecutor, type ReplicateStudy, type RunReplicatesOptions, type StudyKind } from "../replicates.js";
+import {
+  defaultCores,
+  runReplicates,
+  type ReplicateExecutor,
+  type ReplicateStudy,
+  type RunReplicatesOptions,
+  type StudyKind,
+} from "../replicates.js";
 import { compileAll, designHash, prepareDesign } from "../studySetup.js";
 import { parseStudyConfig, portableStudyConfig, resultFingerprint, type StudyConfig } from "./config.js";
 import { iterationDir, RECORD_FILE, runIteration, type IterationContext } from "./iteration.js";
@@ -44,8 +51,14 @@ export async function prepareRecoveryStudy(
   const design = await prepareDesign(config);
   const models = await checkModelPair(install, config, design);
   const names = `${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)}`;
-  log(opts.cachedModelsOnly ? `[recover] using the compiled ${names}` : `[recover] compiling ${names} (cached when unchanged)`);
-  const [inference, sim] = await compileAll(install, [config.inference_model_path, config.sim_model_path], { cachedOnly: opts.cachedModelsOnly });
+  log(
+    opts.cachedModelsOnly
+      ? `[recover] using the compiled ${names}`
+      : `[recover] compiling ${names} (cached when unchanged)`,
+  );
+  const [inference, sim] = await compileAll(install, [config.inference_model_path, config.sim_model_path], {
+    cachedOnly: opts.cachedModelsOnly,
+  });
 
   const out = config.output_dir;
   const simDataFile = path.join(out, "sim_data.json");

@@ -6,7 +6,12 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { computeRecoveryStatistics, parseTrueParameters, type RecoveryIteration, type RecoveryStatistics } from "../../analysis/recovery.js";
+import {
+  computeRecoveryStatistics,
+  parseTrueParameters,
+  type RecoveryIteration,
+  type RecoveryStatistics,
+} from "../../analysis/recovery.js";
 import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
 import { parseDiagnose } from "../../cmdstan/diagnose.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
@@ -44,7 +49,8 @@ export async function summarizeStudy(args: {
     const dir = iterationDir(out, i);
     const record = records.get(i)!;
     const diagFile = path.join(dir, "diagnostics.txt");
-    if (existsSync(diagFile)) diagnostics.push({ iteration: i, reading: parseDiagnose(await readFile(diagFile, "utf8"), defaultTransitions) });
+    if (existsSync(diagFile))
+      diagnostics.push({ iteration: i, reading: parseDiagnose(await readFile(diagFile, "utf8"), defaultTransitions) });
     if (record.status === "failed") {
       failures.push({ iteration: i, reason: (await readFile(path.join(dir, "error.txt"), "utf8")).trim() });
       continue;
@@ -58,12 +64,17 @@ export async function summarizeStudy(args: {
     });
   }
 
-  await writeJsonAtomic(path.join(out, "all_true_parameters.json"), iterations.map((it) => it.truth));
+  await writeJsonAtomic(
+    path.join(out, "all_true_parameters.json"),
+    iterations.map((it) => it.truth),
+  );
   const summaryDir = path.join(out, "recovery_summary");
   const names = parameterNames(config);
   const statistics = iterations.length ? computeRecoveryStatistics(iterations, names) : {};
   await writeJsonAtomic(path.join(summaryDir, "recovery_statistics.json"), statistics);
-  const plots = iterations.length ? plotLinks(summaryDir, await writeRecoveryPlots(summaryDir, iterations, statistics, names)) : [];
+  const plots = iterations.length
+    ? plotLinks(summaryDir, await writeRecoveryPlots(summaryDir, iterations, statistics, names))
+    : [];
 
   const input: ReportInput = {
     config: {
@@ -93,5 +104,11 @@ export async function summarizeStudy(args: {
     plots,
   };
   const reportFile = await writeReport(summaryDir, input);
-  return { statistics, nSuccessful: iterations.length, failures, reportFile, terminalTables: renderTerminalTables(input) };
+  return {
+    statistics,
+    nSuccessful: iterations.length,
+    failures,
+    reportFile,
+    terminalTables: renderTerminalTables(input),
+  };
 }

@@ -55,7 +55,9 @@ export const sbcConfigSchema = z
     /** The model's per-cell sensitivity vector (h_m01: alpha; h_m01_size: alpha_cell). */
     alpha_var: stanName.default("alpha"),
     /** Scalars tracked after gamma (h_m01_size: ["gamma_size"]). */
-    extra_params_after_gamma: z.array(stanName, { invalid_type_error: "must be a list of Stan variable names" }).default([]),
+    extra_params_after_gamma: z
+      .array(stanName, { invalid_type_error: "must be a list of Stan variable names" })
+      .default([]),
     seed: z.number({ invalid_type_error: "must be a non-negative integer" }).int().min(0).default(DEFAULT_SBC_SEED),
     /** Cores shared by all fits; default: all cores of the machine. */
     cores: posInt("a positive integer").optional(),
@@ -73,13 +75,18 @@ export const sbcConfigSchema = z
     checkDesignSource(c, ctx);
     checkTrackedNames(c.alpha_var, c.extra_params_after_gamma, "extra_params_after_gamma", ctx);
     if (c.n_mcmc_samples < c.n_mcmc_chains) {
-      ctx.addIssue({ code: "custom", path: ["n_mcmc_samples"], message: `(${c.n_mcmc_samples}) must be at least n_mcmc_chains (${c.n_mcmc_chains}): it is the draws over all chains` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["n_mcmc_samples"],
+        message: `(${c.n_mcmc_samples}) must be at least n_mcmc_chains (${c.n_mcmc_chains}): it is the draws over all chains`,
+      });
     }
   });
 
 export type SbcConfigInput = z.input<typeof sbcConfigSchema>;
 
-export interface SbcConfig extends Omit<z.output<typeof sbcConfigSchema>, keyof ResolvedConfigCommon>, ResolvedConfigCommon {
+export interface SbcConfig
+  extends Omit<z.output<typeof sbcConfigSchema>, keyof ResolvedConfigCommon>, ResolvedConfigCommon {
   /** Draws per chain after warmup, and warmup iterations per chain. */
   iterSampling: number;
   iterWarmup: number;
@@ -110,7 +117,10 @@ export async function loadSbcConfig(file: string, overrides: Partial<SbcConfigIn
 
 /** The config a cluster task rebuilds this study from (see configFile.ts). */
 export function portableSbcConfig(c: SbcConfig, cmdstanPath: string): Record<string, unknown> {
-  return portableConfig(c, cmdstanPath, { drop: ["iterSampling", "iterWarmup", "maxTreedepthUsed"], put: { iter_warmup: c.iterWarmup } });
+  return portableConfig(c, cmdstanPath, {
+    drop: ["iterSampling", "iterWarmup", "maxTreedepthUsed"],
+    put: { iter_warmup: c.iterWarmup },
+  });
 }
 
 /** The sampler seed of simulation i (1-based); it also draws the truth. */

@@ -46,20 +46,31 @@ export function sbcData(design: StudyDesign): Record<string, unknown> {
 }
 
 function refuse(config: SbcConfig, problems: string[]): never {
-  throw new InputError(`${config.source}: sbc_model_path: the SBC model ${config.sbc_model_path} does not fit this study:\n  - ${problems.join("\n  - ")}`);
+  throw new InputError(
+    `${config.source}: sbc_model_path: the SBC model ${config.sbc_model_path} does not fit this study:\n  - ${problems.join("\n  - ")}`,
+  );
 }
 
 /** Check the model's declarations against the config and the design (stanc only). */
-export async function checkSbcModel(install: CmdStanInstall, config: SbcConfig, design: StudyDesign): Promise<SbcModelInfo> {
+export async function checkSbcModel(
+  install: CmdStanInstall,
+  config: SbcConfig,
+  design: StudyDesign,
+): Promise<SbcModelInfo> {
   const info = await readModelInfo(install, config.sbc_model_path);
   const data = sbcData(design);
   const problems: string[] = [];
   for (const name of SBC_OUTPUTS) {
     const d = info.generatedQuantities[name];
-    if (!d) problems.push(`it does not output ${name} in generated quantities (a vector with one entry per tracked scalar)`);
-    else if (d.dimensions !== 1) problems.push(`its output ${name} has ${d.dimensions} dimension(s), expected a vector (one entry per tracked scalar)`);
+    if (!d)
+      problems.push(`it does not output ${name} in generated quantities (a vector with one entry per tracked scalar)`);
+    else if (d.dimensions !== 1)
+      problems.push(
+        `its output ${name} has ${d.dimensions} dimension(s), expected a vector (one entry per tracked scalar)`,
+      );
   }
-  if (info.inputs.y) problems.push("it declares data y; an SBC model simulates y in transformed data from a truth drawn from the prior");
+  if (info.inputs.y)
+    problems.push("it declares data y; an SBC model simulates y in transformed data from a truth drawn from the prior");
   for (const key of Object.keys(info.inputs).filter((k) => k !== "y" && !(k in data))) {
     const why = (SIZE_COVARIATE_DATA_KEYS as readonly string[]).includes(key)
       ? "the design makes it only when study_design_config.menu_sizes is given"
@@ -79,19 +90,35 @@ export async function checkSbcModel(install: CmdStanInstall, config: SbcConfig, 
  * model rejects this seed's truth, say) is not a contract problem: that simulation will fail and
  * be reported, and the lengths are checked again in every simulation.
  */
-export async function checkSbcOutputLengths(model: CompiledModel, config: SbcConfig, dataText: string, tracked: readonly TrackedParameter[]): Promise<void> {
+export async function checkSbcOutputLengths(
+  model: CompiledModel,
+  config: SbcConfig,
+  dataText: string,
+  tracked: readonly TrackedParameter[],
+): Promise<void> {
   // In a scratch folder: the study's folder is not claimed yet.
   const dir = await mkdtemp(path.join(os.tmpdir(), "cmdstan-recover-sbc-check-"));
   try {
     const dataFile = path.join(dir, "data.json");
     await writeFile(dataFile, dataText);
-    const run = await sample(model, { chains: 1, numSamples: 1, algorithm: "fixed_param", seed: config.seed, dataFile, outputDir: dir, outputPrefix: "check", refresh: 1 });
+    const run = await sample(model, {
+      chains: 1,
+      numSamples: 1,
+      algorithm: "fixed_param",
+      seed: config.seed,
+      dataFile,
+      outputDir: dir,
+      outputPrefix: "check",
+      refresh: 1,
+    });
     const csv = await readStanCsv(run.csvFiles[0], { variables: [...SBC_OUTPUTS] });
     const problems = SBC_OUTPUTS.flatMap((name) => {
       const n = csv.variables.find((v) => v.name === name)?.columnNames.length ?? 0;
       return n === tracked.length
         ? []
-        : [`its output ${name} has ${n} entries on this design, expected ${tracked.length}: ${tracked.map((t) => t.variable).join(", ")}`];
+        : [
+            `its output ${name} has ${n} entries on this design, expected ${tracked.length}: ${tracked.map((t) => t.variable).join(", ")}`,
+          ];
     });
     if (problems.length) refuse(config, problems);
   } catch (err) {

@@ -85,16 +85,24 @@ function healthJson(h: SamplerHealth): SimulationResult["health"] {
 }
 
 /** The truth (pars_, constant over draws) and the ranks (from ranks_ after thinning), by tracked scalar. */
-function truthAndRanks(fit: StanFit, tracked: readonly TrackedParameter[], thin: number): Pick<SimulationResult, "truth" | "ranks"> {
+function truthAndRanks(
+  fit: StanFit,
+  tracked: readonly TrackedParameter[],
+  thin: number,
+): Pick<SimulationResult, "truth" | "ranks"> {
   for (const name of SBC_OUTPUTS) {
     const n = fit.variables.find((v) => v.name === name)?.columnNames.length ?? 0;
-    if (n !== tracked.length) throw new Error(`${fit.files[0]}: ${name} has ${n} entries, expected ${tracked.length} (one per tracked scalar)`);
+    if (n !== tracked.length)
+      throw new Error(`${fit.files[0]}: ${name} has ${n} entries, expected ${tracked.length} (one per tracked scalar)`);
   }
   const truth: Record<string, number> = {};
   const ranks: Record<string, number> = {};
   tracked.forEach((t, k) => {
     const pars = pooledDraws(fit.chains.map((c) => c.draws[`pars_.${k + 1}`]));
-    if (pars.some((x) => x !== pars[0])) throw new Error(`${fit.files[0]}: pars_[${k + 1}] (${t.variable}) changes between draws; the truth must be drawn in transformed data`);
+    if (pars.some((x) => x !== pars[0]))
+      throw new Error(
+        `${fit.files[0]}: pars_[${k + 1}] (${t.variable}) changes between draws; the truth must be drawn in transformed data`,
+      );
     truth[t.variable] = pars[0];
     ranks[t.variable] = rankFromIndicators(pooledDraws(fit.chains.map((c) => c.draws[`ranks_.${k + 1}`])), thin);
   });
@@ -130,14 +138,20 @@ export async function runSimulation(ctx: SimulationContext, env: ReplicateEnv, i
     const result: SimulationResult = {
       simulation: i,
       seed,
-      max_rank: keptDrawCount(fit.chains.reduce((n, c) => n + c.numDraws, 0), config.thin),
+      max_rank: keptDrawCount(
+        fit.chains.reduce((n, c) => n + c.numDraws, 0),
+        config.thin,
+      ),
       ...truthAndRanks(fit, ctx.tracked, config.thin),
       health: healthJson(samplerHealth(fit, config.maxTreedepthUsed, rhatVariables)),
     };
     await out.put(RESULT_FILE, `${JSON.stringify(result, null, 2)}\n`);
     if (i <= SUMMARIZED_SIMULATIONS) {
       const { quantileRule } = ctx;
-      await out.put("posterior_summary.csv", formatSummaryCsv(summarizeFit(fit, { variables: rhatVariables, quantileRule }), quantileRule));
+      await out.put(
+        "posterior_summary.csv",
+        formatSummaryCsv(summarizeFit(fit, { variables: rhatVariables, quantileRule }), quantileRule),
+      );
     }
     out.lap("summarize");
     if (!config.keep_csv) for (const f of run.csvFiles) await rm(f, { force: true });

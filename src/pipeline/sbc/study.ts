@@ -14,7 +14,13 @@ import { toStanJson } from "../../cmdstan/stanJson.js";
 import { serializeStudyDesign } from "../../design/studyDesignFile.js";
 import { writeFileAtomic, writeJsonAtomic } from "../files.js";
 import { selectExecutor } from "../executors/select.js";
-import { defaultCores, runReplicates, type ReplicateStudy, type RunReplicatesOptions, type StudyKind } from "../replicates.js";
+import {
+  defaultCores,
+  runReplicates,
+  type ReplicateStudy,
+  type RunReplicatesOptions,
+  type StudyKind,
+} from "../replicates.js";
 import { compileAll, designHash, prepareDesign } from "../studySetup.js";
 import { parseSbcConfig, portableSbcConfig, sbcFingerprint, type SbcConfig } from "./config.js";
 import { checkSbcModel, checkSbcOutputLengths, sbcData } from "./modelContract.js";
@@ -43,14 +49,24 @@ export async function prepareSbcStudy(
   const name = path.basename(config.sbc_model_path);
   log(opts.cachedModelsOnly ? `[sbc] using the compiled ${name}` : `[sbc] compiling ${name} (cached when unchanged)`);
   const [model] = await compileAll(install, [config.sbc_model_path], { cachedOnly: opts.cachedModelsOnly });
-  const tracked = trackedParameters({ alphaVar: config.alpha_var, extraScalars: config.extra_params_after_gamma }, design);
+  const tracked = trackedParameters(
+    { alphaVar: config.alpha_var, extraScalars: config.extra_params_after_gamma },
+    design,
+  );
 
   const out = config.output_dir;
   const dataFile = path.join(out, "sbc_data.json");
   const dataText = toStanJson(sbcData(design), { ints: modelInfo.ints });
   await checkSbcOutputLengths(model, config, dataText, tracked);
 
-  const ctx: SimulationContext = { config, model, modelInfo, tracked, dataFile, quantileRule: quantileRuleFor(install.version) };
+  const ctx: SimulationContext = {
+    config,
+    model,
+    modelInfo,
+    tracked,
+    dataFile,
+    quantileRule: quantileRuleFor(install.version),
+  };
   return {
     command: "sbc",
     unit: "simulation",

@@ -38,9 +38,11 @@ export interface SbcSummary {
 async function readResult(dir: string, tracked: readonly TrackedParameter[]): Promise<SimulationResult> {
   const file = path.join(dir, RESULT_FILE);
   const parsed = simulationResultSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
-  if (!parsed.success) throw new InputError(`${file}: ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
+  if (!parsed.success)
+    throw new InputError(`${file}: ${parsed.error.issues[0].path.join(".")}: ${parsed.error.issues[0].message}`);
   const missing = tracked.filter((t) => !(t.variable in parsed.data.ranks) || !(t.variable in parsed.data.truth));
-  if (missing.length) throw new InputError(`${file}: no rank or truth for ${missing.map((t) => t.variable).join(", ")}`);
+  if (missing.length)
+    throw new InputError(`${file}: no rank or truth for ${missing.map((t) => t.variable).join(", ")}`);
   return parsed.data;
 }
 
@@ -61,26 +63,74 @@ function csv(header: string[], rows: (string | number | null)[][]): string {
 }
 
 /** ranks / truths as CSV (simulation, then one column per tracked scalar) and JSON (one object per simulation). */
-async function writeTable(dir: string, name: string, names: string[], results: SimulationResult[], get: (r: SimulationResult) => Record<string, number>): Promise<void> {
-  await writeFileAtomic(path.join(dir, `${name}.csv`), csv(["simulation", ...names], results.map((r) => [r.simulation, ...names.map((n) => get(r)[n])])));
-  await writeJsonAtomic(path.join(dir, `${name}.json`), results.map((r) => ({ simulation: r.simulation, ...Object.fromEntries(names.map((n) => [n, get(r)[n]])) })));
-}
-
-async function writeHealthCsv(dir: string, records: Map<number, ReplicateRecord>, results: Map<number, SimulationResult>): Promise<void> {
-  const rows = [...records.keys()].sort((a, b) => a - b).map((i) => {
-    const h = results.get(i)?.health;
-    if (!h) return [i, "failed", null, null, null, null, null, null];
-    const ebfmi = h.ebfmi.filter((e): e is number => e !== null);
-    return [i, "ok", h.divergences, h.transitions, h.treedepth_hits, ebfmi.length ? Math.min(...ebfmi) : null, h.max_rhat, h.max_rhat_variable];
-  });
+async function writeTable(
+  dir: string,
+  name: string,
+  names: string[],
+  results: SimulationResult[],
+  get: (r: SimulationResult) => Record<string, number>,
+): Promise<void> {
   await writeFileAtomic(
-    path.join(dir, "sampler_health.csv"),
-    csv(["simulation", "status", "divergences", "transitions", "treedepth_hits", "min_ebfmi", "max_rhat", "max_rhat_variable"], rows),
+    path.join(dir, `${name}.csv`),
+    csv(
+      ["simulation", ...names],
+      results.map((r) => [r.simulation, ...names.map((n) => get(r)[n])]),
+    ),
+  );
+  await writeJsonAtomic(
+    path.join(dir, `${name}.json`),
+    results.map((r) => ({ simulation: r.simulation, ...Object.fromEntries(names.map((n) => [n, get(r)[n]])) })),
   );
 }
 
-function summaryJson(config: SbcConfig, stats: SbcStatistics | null, failures: SbcSummary["failures"], health: SamplerHealth[]) {
-  const byName = <T>(f: (p: SbcStatistics["parameters"][number]) => T) => Object.fromEntries((stats?.parameters ?? []).map((p) => [p.variable, f(p)]));
+async function writeHealthCsv(
+  dir: string,
+  records: Map<number, ReplicateRecord>,
+  results: Map<number, SimulationResult>,
+): Promise<void> {
+  const rows = [...records.keys()]
+    .sort((a, b) => a - b)
+    .map((i) => {
+      const h = results.get(i)?.health;
+      if (!h) return [i, "failed", null, null, null, null, null, null];
+      const ebfmi = h.ebfmi.filter((e): e is number => e !== null);
+      return [
+        i,
+        "ok",
+        h.divergences,
+        h.transitions,
+        h.treedepth_hits,
+        ebfmi.length ? Math.min(...ebfmi) : null,
+        h.max_rhat,
+        h.max_rhat_variable,
+      ];
+    });
+  await writeFileAtomic(
+    path.join(dir, "sampler_health.csv"),
+    csv(
+      [
+        "simulation",
+        "status",
+        "divergences",
+        "transitions",
+        "treedepth_hits",
+        "min_ebfmi",
+        "max_rhat",
+        "max_rhat_variable",
+      ],
+      rows,
+    ),
+  );
+}
+
+function summaryJson(
+  config: SbcConfig,
+  stats: SbcStatistics | null,
+  failures: SbcSummary["failures"],
+  health: SamplerHealth[],
+) {
+  const byName = <T>(f: (p: SbcStatistics["parameters"][number]) => T) =>
+    Object.fromEntries((stats?.parameters ?? []).map((p) => [p.variable, f(p)]));
   return {
     // The original's keys.
     n_simulations: stats?.n ?? 0,
@@ -93,7 +143,9 @@ function summaryJson(config: SbcConfig, stats: SbcStatistics | null, failures: S
     n_failed: failures.length,
     failures,
     max_rank: stats?.maxRank ?? null,
-    chi2_bins: stats ? stats.parameters[0].histogram.map((b) => ({ from: b.from, to: b.to, expected: b.expected })) : [],
+    chi2_bins: stats
+      ? stats.parameters[0].histogram.map((b) => ({ from: b.from, to: b.to, expected: b.expected }))
+      : [],
     chi2_df: stats?.parameters[0]?.chi2.df ?? null,
     ecdf_band: stats
       ? {
@@ -106,10 +158,18 @@ function summaryJson(config: SbcConfig, stats: SbcStatistics | null, failures: S
           upper_counts: stats.band.upper,
         }
       : null,
-    ecdf_tests: byName((p) => ({ max_deviation: p.maxEcdfDeviation, outside_band: p.pointsOutsideBand.length > 0, eval_points_outside: p.pointsOutsideBand })),
+    ecdf_tests: byName((p) => ({
+      max_deviation: p.maxEcdfDeviation,
+      outside_band: p.pointsOutsideBand.length > 0,
+      eval_points_outside: p.pointsOutsideBand,
+    })),
     parameters_outside_band: stats?.outsideBand ?? [],
     original_max_rank: stats?.originalMaxRank ?? null,
-    original_chi2_tests: byName((p) => ({ chi2_statistic: p.originalChi2.statistic, p_value: p.originalChi2.pValue, dropped_ranks: p.originalChi2.dropped })),
+    original_chi2_tests: byName((p) => ({
+      chi2_statistic: p.originalChi2.statistic,
+      p_value: p.originalChi2.pValue,
+      dropped_ranks: p.originalChi2.dropped,
+    })),
     sampler_health: {
       divergences: health.reduce((s, h) => s + h.divergences, 0),
       transitions: health.reduce((s, h) => s + h.transitions, 0),
@@ -132,15 +192,24 @@ export async function summarizeSbc(args: {
   const failures: SbcSummary["failures"] = [];
   for (const i of [...records.keys()].sort((a, b) => a - b)) {
     const dir = simulationDir(config.output_dir, i);
-    if (records.get(i)!.status === "failed") failures.push({ simulation: i, reason: (await readFile(path.join(dir, "error.txt"), "utf8")).trim() });
+    if (records.get(i)!.status === "failed")
+      failures.push({ simulation: i, reason: (await readFile(path.join(dir, "error.txt"), "utf8")).trim() });
     else results.set(i, await readResult(dir, tracked));
   }
   const ok = [...results.values()];
   const names = tracked.map((t) => t.variable);
   const maxRanks = new Set(ok.map((r) => r.max_rank));
-  if (maxRanks.size > 1) throw new InputError(`${config.output_dir}: simulations have different numbers of kept draws (${[...maxRanks].join(", ")})`);
+  if (maxRanks.size > 1)
+    throw new InputError(
+      `${config.output_dir}: simulations have different numbers of kept draws (${[...maxRanks].join(", ")})`,
+    );
   const statistics = ok.length
-    ? sbcStatistics(names, names.map((n) => ok.map((r) => r.ranks[n])), ok[0].max_rank, originalMaxRank(config.n_mcmc_samples, config.thin))
+    ? sbcStatistics(
+        names,
+        names.map((n) => ok.map((r) => r.ranks[n])),
+        ok[0].max_rank,
+        originalMaxRank(config.n_mcmc_samples, config.thin),
+      )
     : null;
 
   const out = path.join(config.output_dir, RESULTS_DIR);
