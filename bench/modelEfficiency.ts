@@ -79,17 +79,19 @@ class Interleaver {
     for (const m of models) this.waiting.set(m, []);
   }
   gate(model: string): CoreScheduler {
-    const self = this;
+    const wait = () =>
+      new Promise<void>((resolve) => {
+        this.waiting.get(model)!.push(resolve);
+        this.asked++;
+        if (this.asked === this.models.length * this.chainsPerModel) this.releaseAll();
+      });
+    const core = this.core;
     return new (class extends CoreScheduler {
       override async run<T>(task: () => Promise<T>, cores = 1): Promise<T> {
-        await new Promise<void>((resolve) => {
-          self.waiting.get(model)!.push(resolve);
-          self.asked++;
-          if (self.asked === self.models.length * self.chainsPerModel) self.releaseAll();
-        });
-        return self.core.run(task, cores);
+        await wait();
+        return core.run(task, cores);
       }
-    })(self.core.capacity);
+    })(core.capacity);
   }
   private releaseAll(): void {
     // Resolved in this order, so the continuations queue on the core scheduler in this order.

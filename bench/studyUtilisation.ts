@@ -151,9 +151,7 @@ export async function processIntervals(dir: string, kind: "sim" | "fit", iterati
   return out;
 }
 
-export async function readIterations(
-  outDir: string,
-): Promise<{
+export async function readIterations(outDir: string): Promise<{
   iterations: IterationJson[];
   chains: Interval[];
   files: Map<number, { summary?: number; diagnostics?: number; record?: number }>;

@@ -629,7 +629,7 @@ function rhatCore(x: Mat): number {
 /** Shared validity rule: NaN unless every chain has >= 4 draws, no NaN, not all equal. */
 function invalid(chains: Float64Array[], n: number): boolean {
   if (n < 4) return true;
-  let first = chains[0][0];
+  const first = chains[0][0];
   let constant = true;
   for (const c of chains) {
     for (let i = 0; i < c.length; i++) {

@@ -215,7 +215,7 @@ function scanPlainNumber(row: Uint8Array, p: number, n: number): number {
  */
 function asciiBytes(text: string, fileBytes?: Uint8Array): Uint8Array {
   if (fileBytes && isAscii(fileBytes)) return fileBytes;
-  return Buffer.from(text.replace(/[^\x00-\x7f]/g, "\x7f"), "latin1");
+  return Buffer.from(text.replace(/[\x80-\uffff]/g, "\x7f"), "latin1");
 }
 
 const COLUMN_NAME = /^[A-Za-z][A-Za-z0-9_]*(?:\.[1-9][0-9]*)*$/;

@@ -387,7 +387,7 @@ describe("summary CSV", () => {
   const rows: VariableSummaryRow[] = [
     {
       name: "gamma0",
-      mean: 2.5123456789012345,
+      mean: 2.5123456789012346,
       mcse: 0.001,
       sd: 0.1 + 0.2,
       q5: -1e-300,

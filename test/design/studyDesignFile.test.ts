@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
-import { generateStudyDesign, type DesignConfig, type StudyDesign } from "../../src/design/studyDesign.js";
+import { generateStudyDesign, type StudyDesign } from "../../src/design/studyDesign.js";
 import {
   loadStudyDesign,
   parseStudyDesign,

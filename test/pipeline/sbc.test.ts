@@ -12,7 +12,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InputError } from "../../src/cmdstan/errors.js";
 import { loadSbcConfig, type SbcConfigInput } from "../../src/pipeline/sbc/config.js";
-import { runSbc, type SbcResult } from "../../src/pipeline/sbc/study.js";
+import { runSbc } from "../../src/pipeline/sbc/study.js";
 import { testCmdStan } from "../helpers/cmdstan.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
