@@ -5,7 +5,7 @@
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { UserFacingError } from "./cmdstan/errors.js";
+import { UserFacingError } from "./util/errors.js";
 import { compileCommand } from "./cli/compile.js";
 import { designCommand } from "./cli/design.js";
 import { diagnoseCommand } from "./cli/diagnose.js";

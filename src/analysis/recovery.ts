@@ -11,7 +11,7 @@
  */
 import * as dfd from "danfojs-node";
 import { z } from "zod";
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 import {
   canonicalVariableName,
   trackedParameters,

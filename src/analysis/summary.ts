@@ -35,7 +35,7 @@
  */
 import { parse as parseCsv } from "csv-parse/sync";
 import { z } from "zod";
-import { StanCsvError } from "../cmdstan/errors.js";
+import { StanCsvError } from "../util/errors.js";
 import { bracketName, parseStanNumber, type StanFit } from "../cmdstan/stanCsv.js";
 
 export interface DrawSummary {

@@ -10,7 +10,7 @@
  * `gamma_size`, `alpha_2` whatever alpha_var is) and the model's own name (`gamma[3]`,
  * `alpha_cell[2]`), which reports and plots show and summaries are matched by.
  */
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 
 /** The config's naming of the model family's outputs. */
 export interface ParameterNames {

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
-import { InputError, UserFacingError } from "../cmdstan/errors.js";
+import { InputError, UserFacingError } from "../util/errors.js";
 import { generateStudyDesign, parseDesignConfig, type StudyDesign } from "../design/studyDesign.js";
 import { writeStudyDesign } from "../design/studyDesignFile.js";
 import { parseJsonOf } from "../util/jsonText.js";

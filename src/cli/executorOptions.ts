@@ -4,7 +4,7 @@
  * config's own rules, and an error names the option.
  */
 import type { Argv } from "yargs";
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 import {
   EXECUTORS,
   slurmFieldSchemas,

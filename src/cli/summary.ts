@@ -21,7 +21,7 @@ import {
   type QuantileRule,
   type VariableSummaryRow,
 } from "../analysis/summary.js";
-import { CmdStanNotFoundError, InputError, StanCsvError } from "../cmdstan/errors.js";
+import { CmdStanNotFoundError, InputError, StanCsvError } from "../util/errors.js";
 import { locateCmdStan } from "../cmdstan/locate.js";
 import { readStanFit, type StanFit } from "../cmdstan/stanCsv.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";

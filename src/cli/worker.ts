@@ -5,7 +5,7 @@
  * SIGTERM (Slurm's time limit, scancel) and SIGINT stop it; finished replicates are kept.
  */
 import type { CommandModule } from "yargs";
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 import { parseReplicateList } from "../pipeline/executors/batches.js";
 import { runWorker } from "../pipeline/worker.js";
 

@@ -21,7 +21,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile, copyFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { CompileError } from "./errors.js";
+import { CompileError } from "../util/errors.js";
 import { projectRoot, type CmdStanInstall } from "./locate.js";
 
 export interface CompiledModel {

@@ -5,7 +5,7 @@
 import { access } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
-import { CmdStanRunError } from "./errors.js";
+import { CmdStanRunError } from "../util/errors.js";
 
 export interface DiagnoseReading {
   divergences: number;

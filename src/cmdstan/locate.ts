@@ -22,7 +22,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
-import { CmdStanNotFoundError } from "./errors.js";
+import { CmdStanNotFoundError } from "../util/errors.js";
 
 export type CmdStanSource = "option" | "env" | "home" | "conda" | "provisioned";
 

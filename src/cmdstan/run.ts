@@ -11,7 +11,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import type { CompiledModel } from "./compile.js";
-import { CmdStanRunError, UserFacingError } from "./errors.js";
+import { CmdStanRunError, UserFacingError } from "../util/errors.js";
 import type { CoreScheduler } from "./scheduler.js";
 
 /** What the runner needs of a model: its name (for file names and messages) and executable. */

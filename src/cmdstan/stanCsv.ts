@@ -15,7 +15,7 @@
 import { Buffer, isAscii } from "node:buffer";
 import { readFile } from "node:fs/promises";
 import { parse as parseCsv } from "csv-parse/sync";
-import { StanCsvError } from "./errors.js";
+import { StanCsvError } from "../util/errors.js";
 
 export interface StanCsvConfig {
   stanVersion: string;

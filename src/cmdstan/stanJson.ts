@@ -16,7 +16,7 @@
  *   (0-based indices, as in the JavaScript value).
  */
 import { writeFileAtomic } from "../util/atomicWrite.js";
-import { InputError } from "./errors.js";
+import { InputError } from "../util/errors.js";
 
 export interface StanJsonOptions {
   /** Keys whose every value must be a 32-bit integer (Stan `int` data). */

@@ -11,7 +11,7 @@
  *
  * Manual mode: an explicit J x P matrix, validated for shape and finiteness.
  */
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 
 export interface DesignMatrix {
   J: number;

@@ -21,7 +21,7 @@
  * configs can be reused as they are. Keys beginning with "_" are notes and are ignored.
  */
 import { z } from "zod";
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 import { manualColumnLabels, MAX_CELLS, treatmentDesign, validateFactorial } from "./factorial.js";
 import { Rng } from "./rng.js";
 import { dropNoteKeys } from "../util/noteKeys.js";

@@ -15,7 +15,7 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { z } from "zod";
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
 import { manualColumnLabels, treatmentDesign, validateFactorial } from "./factorial.js";
 import {

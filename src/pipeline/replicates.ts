@@ -12,7 +12,7 @@
 import { readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { UserFacingError } from "../cmdstan/errors.js";
+import { UserFacingError } from "../util/errors.js";
 import type { ChainProgress } from "../cmdstan/run.js";
 import type { CoreScheduler } from "../cmdstan/scheduler.js";
 import { localExecutor } from "./executors/local.js";

@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 import { parseJsonOf } from "../util/jsonText.js";
 import { sha256, writeJsonAtomic } from "./files.js";
 

@@ -7,7 +7,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 import { formatZodError } from "../design/studyDesign.js";
 import { writeJsonAtomic } from "./files.js";
 import type { StudyRecipe } from "./replicates.js";

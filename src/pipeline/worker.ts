@@ -7,7 +7,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { InputError, UserFacingError } from "../cmdstan/errors.js";
+import { InputError, UserFacingError } from "../util/errors.js";
 import { formatReplicateList } from "./executors/batches.js";
 import { runHere } from "./executors/local.js";
 import type { ReplicateStudy } from "./replicates.js";

@@ -18,7 +18,7 @@ import {
   type ParameterNames,
   type TrackedParameter,
 } from "../analysis/trackedParameters.js";
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
 
 /** What parseDiagnose (src/cmdstan/diagnose.ts) returns for one iteration's diagnostics.txt. */

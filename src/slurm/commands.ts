@@ -10,7 +10,7 @@
  */
 import { execa } from "execa";
 import { z } from "zod";
-import { UserFacingError } from "../cmdstan/errors.js";
+import { UserFacingError } from "../util/errors.js";
 
 export class SlurmError extends UserFacingError {}
 

@@ -1,5 +1,5 @@
 /** JSON read from a file the tool keeps (manifests, job lists): a parse error names the file. */
-import { InputError } from "../cmdstan/errors.js";
+import { InputError } from "./errors.js";
 
 export function parseJsonOf(file: string, text: string): unknown {
   try {

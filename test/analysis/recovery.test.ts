@@ -16,7 +16,7 @@ import {
   trackedParameters,
   type ParameterNames,
 } from "../../src/analysis/trackedParameters.js";
-import { InputError } from "../../src/cmdstan/errors.js";
+import { InputError } from "../../src/util/errors.js";
 
 const H_M01: ParameterNames = { alphaVar: "alpha", extraScalars: [] };
 const SIZE: ParameterNames = { alphaVar: "alpha_cell", extraScalars: ["gamma_size"] };

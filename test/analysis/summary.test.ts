@@ -19,7 +19,7 @@ import {
   summarizeFit,
   type VariableSummaryRow,
 } from "../../src/analysis/summary.js";
-import { StanCsvError } from "../../src/cmdstan/errors.js";
+import { StanCsvError } from "../../src/util/errors.js";
 import { sample } from "../../src/cmdstan/run.js";
 import { bracketName, readStanFit, type StanFit } from "../../src/cmdstan/stanCsv.js";
 import { arvizDiagnostics, requirePython } from "../helpers/arviz.js";

@@ -5,7 +5,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileModel, makeEnvironment, modelCacheKey } from "../../src/cmdstan/compile.js";
-import { CompileError } from "../../src/cmdstan/errors.js";
+import { CompileError } from "../../src/util/errors.js";
 import type { CmdStanInstall } from "../../src/cmdstan/locate.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { STAN_INT_KEYS, fitData, generateStudyDesign } from "../../src/design/studyDesign.js";

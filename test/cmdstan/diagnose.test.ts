@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDiagnose, runDiagnose } from "../../src/cmdstan/diagnose.js";
-import { CmdStanRunError } from "../../src/cmdstan/errors.js";
+import { CmdStanRunError } from "../../src/util/errors.js";
 import { sample } from "../../src/cmdstan/run.js";
 import { compareVersions } from "../../src/cmdstan/locate.js";
 import { compileTestModel, CSV_FIXTURES, testCmdStan } from "../helpers/cmdstan.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CmdStanNotFoundError } from "../../src/cmdstan/errors.js";
+import { CmdStanNotFoundError } from "../../src/util/errors.js";
 import { compareVersions, locateCmdStan, versionedFolders, type CmdStanInstall } from "../../src/cmdstan/locate.js";
 import { REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 import { referenceTree } from "../helpers/toolsets.js";

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompiledModel } from "../../src/cmdstan/compile.js";
-import { CmdStanRunError } from "../../src/cmdstan/errors.js";
+import { CmdStanRunError } from "../../src/util/errors.js";
 import { generateQuantities, sample, sampleArgs } from "../../src/cmdstan/run.js";
 import { readStanCsv } from "../../src/cmdstan/stanCsv.js";
 import { compileTestModel } from "../helpers/cmdstan.js";

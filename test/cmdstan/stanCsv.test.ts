@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { StanCsvError } from "../../src/cmdstan/errors.js";
+import { StanCsvError } from "../../src/util/errors.js";
 import type { CompiledModel } from "../../src/cmdstan/compile.js";
 import { sample, type SampleOptions } from "../../src/cmdstan/run.js";
 import { bracketName, parseStanCsvText, readStanCsv, readStanFit, type StanCsv } from "../../src/cmdstan/stanCsv.js";

@@ -15,8 +15,8 @@ import type { StanCsv } from "../../src/cmdstan/stanCsv.js";
 /** Root of this repository (the folder holding package.json). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** The shared real CmdStan CSV fixtures (a sibling of the repository). */
-export const CSV_FIXTURES = path.resolve(REPO_ROOT, "..", "shared", "fixtures", "cmdstan-csv");
+/** Real CmdStan CSV files (test/fixtures/cmdstan-csv; its README says where they came from). */
+export const CSV_FIXTURES = path.resolve(REPO_ROOT, "test", "fixtures", "cmdstan-csv");
 
 let cached: Promise<CmdStanInstall> | undefined;
 

@@ -1,6 +1,6 @@
 /** Assertion helpers for user-facing errors. */
 import { expect } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
+import { InputError } from "../../src/util/errors.js";
 
 /** The message of the InputError that `f` throws; fails the test if it throws nothing or something else. */
 export function inputErrorMessage(f: () => unknown): string {

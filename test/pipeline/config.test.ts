@@ -3,7 +3,7 @@ import { mkdtemp, writeFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import { iterationSeeds, loadStudyConfig } from "../../src/pipeline/recovery/config.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import type { CmdStanInstall } from "../../src/cmdstan/locate.js";
 import { generateStudyDesign } from "../../src/design/studyDesign.js";
 import { loadStudyConfig, type StudyConfigInput } from "../../src/pipeline/recovery/config.js";

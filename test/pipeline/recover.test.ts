@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import { loadStudyConfig } from "../../src/pipeline/recovery/config.js";
 import { runStudy } from "../../src/pipeline/recovery/study.js";
 import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../src/analysis/summary.js";

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import { loadSbcConfig, type SbcConfigInput } from "../../src/pipeline/sbc/config.js";
 import { runSbc } from "../../src/pipeline/sbc/study.js";
 import { testCmdStan } from "../helpers/cmdstan.js";

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import { loadSbcConfig, sbcFingerprint, simulationSeed } from "../../src/pipeline/sbc/config.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");

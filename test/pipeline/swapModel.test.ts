@@ -9,7 +9,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InputError } from "../../src/cmdstan/errors.js";
+import { InputError } from "../../src/util/errors.js";
 import { loadStudyConfig } from "../../src/pipeline/recovery/config.js";
 import { runStudy } from "../../src/pipeline/recovery/study.js";
 import { REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";

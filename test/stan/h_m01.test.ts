@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileModel, type CompiledModel } from "../../src/cmdstan/compile.js";
-import { CmdStanRunError } from "../../src/cmdstan/errors.js";
+import { CmdStanRunError } from "../../src/util/errors.js";
 import { sample } from "../../src/cmdstan/run.js";
 import { readStanCsv, readStanFit, type StanCsv } from "../../src/cmdstan/stanCsv.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";

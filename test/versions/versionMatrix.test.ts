@@ -33,7 +33,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quantile, quantileBy, quantileRuleFor, summarizeChains } from "../../src/analysis/summary.js";
 import { parseDiagnose, runDiagnose } from "../../src/cmdstan/diagnose.js";
-import { CmdStanRunError, StanCsvError } from "../../src/cmdstan/errors.js";
+import { CmdStanRunError, StanCsvError } from "../../src/util/errors.js";
 import { compareVersions, locateCmdStan } from "../../src/cmdstan/locate.js";
 import { readModelInfo } from "../../src/cmdstan/modelInfo.js";
 import { generateQuantities, sample } from "../../src/cmdstan/run.js";

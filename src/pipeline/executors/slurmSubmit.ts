@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { InputError } from "../../cmdstan/errors.js";
+import { InputError } from "../../util/errors.js";
 import { projectRoot } from "../../cmdstan/locate.js";
 import { formatZodError } from "../../design/studyDesign.js";
 import { arrayTaskStates, isActiveState, sbatch, SlurmError } from "../../slurm/commands.js";

@@ -13,7 +13,7 @@
  * The check also says which data keys each model declares as int, for the Stan JSON writer.
  */
 import { readModelInfo, type ModelInfo } from "../../cmdstan/modelInfo.js";
-import { InputError } from "../../cmdstan/errors.js";
+import { InputError } from "../../util/errors.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { trackedVariables, type ParameterNames, type TrackedVariable } from "../../analysis/trackedParameters.js";
 import {

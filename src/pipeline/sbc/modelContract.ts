@@ -14,7 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TrackedParameter } from "../../analysis/trackedParameters.js";
 import type { CompiledModel } from "../../cmdstan/compile.js";
-import { CmdStanRunError, InputError } from "../../cmdstan/errors.js";
+import { CmdStanRunError, InputError } from "../../util/errors.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { readModelInfo, type ModelInfo } from "../../cmdstan/modelInfo.js";
 import { sample } from "../../cmdstan/run.js";

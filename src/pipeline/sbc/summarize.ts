@@ -15,7 +15,7 @@ import { sbcStatistics, type SbcStatistics } from "../../analysis/sbc.js";
 import { originalMaxRank } from "../../analysis/rankUniformity.js";
 import type { SamplerHealth } from "../../analysis/samplerHealth.js";
 import type { TrackedParameter } from "../../analysis/trackedParameters.js";
-import { InputError } from "../../cmdstan/errors.js";
+import { InputError } from "../../util/errors.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
 import { plotLinks } from "../../report/report.js";
