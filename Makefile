@@ -30,7 +30,8 @@ pyenv: $(PY_STAMP)
 
 dist/cli.js: $(NODE_STAMP) tsconfig.json $(shell find src -type f 2>/dev/null)
 	npx tsc -p tsconfig.json
-	@mkdir -p dist/report && cp -r src/report/templates dist/report/
+	@# Report templates live beside their study kind's report module (src/studies/<kind>/templates).
+	@cd src && find . -name '*.hbs' -exec install -D -m 644 {} ../dist/{} \;
 	@chmod +x dist/cli.js && touch dist/cli.js
 
 build: dist/cli.js

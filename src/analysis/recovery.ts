@@ -18,7 +18,7 @@ import {
   type ParameterNames,
   type TrackedParameter,
 } from "./trackedParameters.js";
-import { parseJsonOf } from "../util/jsonText.js";
+import { parseJsonOf } from "../util/jsonFile.js";
 
 /**
  * `iteration_i/true_parameters.json`, as written by the recovery loop: `alpha` holds the values

@@ -1,7 +1,15 @@
-/** Options and helpers shared by the CLI commands. */
+/** Options and helpers shared by the CLI commands, and the exit statuses. */
 import type { Argv } from "yargs";
 import { locateCmdStan, type CmdStanInstall, type CmdStanPurpose } from "../cmdstan/locate.js";
 import { executorOverrides, withExecutorOptions, type ExecutorArgs } from "./executorOptions.js";
+
+/**
+ * How a command exits: 0 done (for a study: every replicate finished); 1 an error (nothing run,
+ * or every replicate failed); 2 a command line that does not parse; 3 a study that ran to the end
+ * with replicates that failed or did not finish (its outputs use the others); 130 interrupted
+ * (finished replicates are kept; the same command resumes).
+ */
+export const EXIT_STATUS = { ok: 0, error: 1, usage: 2, incomplete: 3, interrupted: 130 } as const;
 
 export interface CmdStanArgs {
   cmdstan?: string;
@@ -86,16 +94,4 @@ export async function runInterruptibly<T>(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-}
-
-/** Run (or resume) a study interruptibly, then print its tables and where its outputs are. */
-export async function runStudyCommand(
-  place: StudyPlace,
-  run: (signal: AbortSignal) => Promise<{ terminalTables: string; reportFile: string; outputDir: string }>,
-): Promise<void> {
-  await runInterruptibly(place, async (signal) => {
-    const result = await run(signal);
-    process.stdout.write(`\n${result.terminalTables}\n`);
-    process.stdout.write(`Report: ${result.reportFile}\nOutputs: ${result.outputDir}\n`);
-  });
 }

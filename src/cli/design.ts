@@ -10,7 +10,7 @@ import type { ArgumentsCamelCase, Argv, CommandModule } from "yargs";
 import { InputError, UserFacingError } from "../util/errors.js";
 import { generateStudyDesign, parseDesignConfig, type StudyDesign } from "../design/studyDesign.js";
 import { writeStudyDesign } from "../design/studyDesignFile.js";
-import { parseJsonOf } from "../util/jsonText.js";
+import { parseJsonOf } from "../util/jsonFile.js";
 
 export const DEFAULT_DESIGN_SEED = 12345;
 

@@ -7,7 +7,7 @@
 import type { CommandModule } from "yargs";
 import { InputError } from "../util/errors.js";
 import { parseReplicateList } from "../pipeline/executors/batches.js";
-import { runWorker } from "../pipeline/worker.js";
+import { runWorker } from "../studies/worker.js";
 
 interface WorkerArgs {
   "study-dir": string;

@@ -22,7 +22,8 @@ import { mkdir, readFile, rename, rm, writeFile, copyFile } from "node:fs/promis
 import path from "node:path";
 import { execa } from "execa";
 import { CompileError } from "../util/errors.js";
-import { projectRoot, type CmdStanInstall } from "./locate.js";
+import { projectRoot } from "../util/projectRoot.js";
+import type { CmdStanInstall } from "./locate.js";
 
 export interface CompiledModel {
   /** Model name: the .stan file's basename without extension. */

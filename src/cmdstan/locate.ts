@@ -20,9 +20,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { CmdStanNotFoundError } from "../util/errors.js";
+import { projectRoot } from "../util/projectRoot.js";
 
 export type CmdStanSource = "option" | "env" | "home" | "conda" | "provisioned";
 
@@ -74,17 +74,6 @@ export const SUPPORTED_CMDSTAN = {
     "2.37.0": "tools, file formats, sampling a prebuilt model through the runner",
   },
 } as const;
-
-/** Root of this project (the folder holding package.json), from this module's location. */
-export function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, "package.json"))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error("cmdstan-recover: cannot find the project root");
-    dir = parent;
-  }
-  return dir;
-}
 
 export const INSTALL_HELP = [
   "Install CmdStan in one of these ways, then run the command again:",

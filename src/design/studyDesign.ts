@@ -25,6 +25,7 @@ import { InputError } from "../util/errors.js";
 import { manualColumnLabels, MAX_CELLS, treatmentDesign, validateFactorial } from "./factorial.js";
 import { Rng } from "./rng.js";
 import { dropNoteKeys } from "../util/noteKeys.js";
+import { formatZodError } from "../util/zodText.js";
 
 export interface SimHyperparameters {
   gamma0_mean: number;
@@ -325,27 +326,6 @@ export function sizeCovariateData(
   const menu_size = I.map((row) => row.reduce((a, b) => a + b, 0));
   const mean_menu_size = menu_size.reduce((a, b) => a + b, 0) / menu_size.length;
   return { menu_size, mean_menu_size, s: menu_size.map((n) => n - mean_menu_size), ...hyper };
-}
-
-/** "X[3][1]" from ["X", 3, 1]. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let s = "";
-  for (const p of path) s += typeof p === "number" ? `[${p}]` : s === "" ? p : `.${p}`;
-  return s === "" ? "(top level)" : s;
-}
-
-/** Turns zod issues into one line: "source: key: message; key2: message2". */
-export function formatZodError(err: z.ZodError, source: string, maxIssues = 6): string {
-  const parts = err.issues.slice(0, maxIssues).map((i) => {
-    if (i.code === z.ZodIssueCode.unrecognized_keys) {
-      const where = i.path.length ? `${formatPath(i.path)}: ` : "";
-      return `${where}unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => JSON.stringify(k)).join(", ")}`;
-    }
-    const msg = i.message === "Required" ? "is required" : i.message;
-    return `${formatPath(i.path)}: ${msg}`;
-  });
-  const more = err.issues.length > maxIssues ? `; (and ${err.issues.length - maxIssues} more)` : "";
-  return `${source}: ${parts.join("; ")}${more}`;
 }
 
 /** Validates a design config; throws InputError naming `source` and each bad key. */

@@ -12,7 +12,6 @@
  * numbers in JavaScript's shortest round-trip form. Two designs from the same config and seed
  * give byte-identical files apart from `_metadata.timestamp`.
  */
-import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { z } from "zod";
 import { InputError } from "../util/errors.js";
@@ -21,7 +20,6 @@ import { manualColumnLabels, treatmentDesign, validateFactorial } from "./factor
 import {
   DEFAULT_MENU_SIZE_HYPERPARAMETERS,
   DEFAULT_SIM_HYPERPARAMETERS,
-  formatPath,
   SIM_HYPERPARAMETER_KEYS,
   SIZE_COVARIATE_DATA_KEYS,
   simulationData,
@@ -30,7 +28,8 @@ import {
   type StudyDesign,
   type StudyDesignMetadata,
 } from "./studyDesign.js";
-import { parseJsonOf } from "../util/jsonText.js";
+import { parseJsonOf, readJsonFile } from "../util/jsonFile.js";
+import { joinIssues, zodIssues } from "../util/zodText.js";
 
 // ---------------------------------------------------------------- writing
 
@@ -169,29 +168,18 @@ export const studyDesignFileSchema = z
   )
   .strict();
 
-const MAX_REPORTED = 6;
+type DesignFile = z.infer<typeof studyDesignFileSchema>;
+type FileMetadata = NonNullable<DesignFile["_metadata"]>;
 
+/** Every problem found in a design file, reported together in one message. */
 class Issues {
   readonly list: string[] = [];
   add(path: string, message: string): void {
     this.list.push(`${path}: ${message}`);
   }
   throwIfAny(source: string): void {
-    if (this.list.length === 0) return;
-    const shown = this.list.slice(0, MAX_REPORTED).join("; ");
-    const more = this.list.length > MAX_REPORTED ? `; (and ${this.list.length - MAX_REPORTED} more)` : "";
-    throw new InputError(`${source}: ${shown}${more}`);
+    if (this.list.length > 0) throw new InputError(joinIssues(source, this.list));
   }
-}
-
-function zodIssues(err: z.ZodError): string[] {
-  return err.issues.map((i) => {
-    if (i.code === z.ZodIssueCode.unrecognized_keys) {
-      const where = i.path.length ? formatPath(i.path) : "(top level)";
-      return `${where}: unknown key${i.keys.length > 1 ? "s" : ""} ${i.keys.map((k) => JSON.stringify(k)).join(", ")}`;
-    }
-    return `${formatPath(i.path)}: ${i.message === "Required" ? "is required" : i.message}`;
-  });
 }
 
 /**
@@ -206,14 +194,36 @@ function zodIssues(err: z.ZodError): string[] {
  */
 export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
   const parsed = studyDesignFileSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError(joinIssues(source, zodIssues(parsed.error)));
+  const d = parsed.data;
+  const meta = d._metadata ?? {};
   const issues = new Issues();
-  if (!parsed.success) {
-    for (const m of zodIssues(parsed.error)) issues.list.push(m);
-    issues.throwIfAny(source);
-  }
-  const d = parsed.data!;
-  const { J, R, D, P, M_total } = d;
+  checkShapes(d, issues);
+  const sizes = checkMenus(d, issues);
+  checkCellCounts(d, issues);
+  const coding = checkFactorialMetadata(d, meta, issues);
+  checkMenuBounds(d.R, meta, sizes, issues);
+  const sizeCovariate = checkSizeCovariate(d, sizes, issues);
+  const feature_params = featureParams(meta, issues);
+  issues.throwIfAny(source);
 
+  const hyper = { ...DEFAULT_SIM_HYPERPARAMETERS };
+  for (const k of SIM_HYPERPARAMETER_KEYS) {
+    const v = d[k];
+    if (v !== undefined) hyper[k] = v;
+  }
+  const { J, K, D, R, P, M_total, w, cell, I, M_per_cell, X } = d;
+  return {
+    ...{ J, K, D, R, P, M_total, w, cell, I, M_per_cell, X },
+    ...hyper,
+    ...(sizeCovariate ? { sizeCovariate } : {}),
+    _metadata: designMetadata(meta, { source, P, sizes, feature_params, coding }),
+  };
+}
+
+/** w is R x D, X is J x P, M_per_cell has J entries summing to M_total, cell and I have M_total. */
+function checkShapes(d: DesignFile, issues: Issues): void {
+  const { J, R, D, P, M_total } = d;
   if (d.w.length !== R) issues.add("w", `has ${d.w.length} rows, expected R = ${R}`);
   d.w.forEach((row, r) => {
     if (row.length !== D) issues.add(`w[${r}]`, `has ${row.length} entries, expected D = ${D}`);
@@ -227,149 +237,161 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
   if (sum !== M_total) issues.add("M_total", `is ${M_total} but M_per_cell sums to ${sum}`);
   if (d.cell.length !== M_total) issues.add("cell", `has ${d.cell.length} entries, expected M_total = ${M_total}`);
   if (d.I.length !== M_total) issues.add("I", `has ${d.I.length} rows, expected M_total = ${M_total}`);
+}
 
-  const counts = new Array<number>(J).fill(0);
-  d.cell.forEach((c, m) => {
-    if (c < 1 || c > J) issues.add(`cell[${m}]`, `(problem ${m + 1}) is ${c}, outside 1..J = 1..${J}`);
-    else counts[c - 1]++;
-  });
-  const sizes: number[] = [];
-  d.I.forEach((row, m) => {
-    if (row.length !== R) issues.add(`I[${m}]`, `(problem ${m + 1}) has ${row.length} entries, expected R = ${R}`);
+/** Each I row has R entries in {0, 1} and a menu of at least 2; returns the menu sizes. */
+function checkMenus(d: DesignFile, issues: Issues): number[] {
+  return d.I.map((row, m) => {
+    if (row.length !== d.R) issues.add(`I[${m}]`, `(problem ${m + 1}) has ${row.length} entries, expected R = ${d.R}`);
     let n = 0;
     row.forEach((v, r) => {
       if (v !== 0 && v !== 1) issues.add(`I[${m}][${r}]`, `is ${v}, must be 0 or 1`);
       else n += v;
     });
-    sizes.push(n);
-    if (n < 2)
-      issues.add(
-        `I[${m}]`,
-        `(problem ${m + 1}) has a menu of ${n} alternative${n === 1 ? "" : "s"}, at least 2 needed`,
-      );
+    if (n < 2) {
+      const menu = `a menu of ${n} alternative${n === 1 ? "" : "s"}`;
+      issues.add(`I[${m}]`, `(problem ${m + 1}) has ${menu}, at least 2 needed`);
+    }
+    return n;
   });
-  if (d.M_per_cell.length === J && d.cell.every((c) => c >= 1 && c <= J)) {
-    counts.forEach((n, j) => {
-      if (n !== d.M_per_cell[j]) {
-        issues.add(
-          "cell",
-          `${n} problem${n === 1 ? " has" : "s have"} cell = ${j + 1} but M_per_cell[${j}] = ${d.M_per_cell[j]}`,
-        );
-      }
-    });
-  }
+}
 
-  // Metadata.
-  const meta = d._metadata ?? {};
-  let labels: string[] | undefined;
-  let levels: number[][] | undefined;
-  if (meta.factors !== undefined) {
-    let fd: ReturnType<typeof treatmentDesign> | undefined;
-    try {
-      validateFactorial(meta.factors, meta.reference_indices);
-      fd = treatmentDesign(meta.factors, {
-        referenceIndices: meta.reference_indices,
-        includeInteractions: meta.include_interactions ?? false,
-      });
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      issues.add("_metadata", e.message);
+/** Every cell index lies in 1..J and each cell holds M_per_cell[j] problems. */
+function checkCellCounts(d: DesignFile, issues: Issues): void {
+  const { J } = d;
+  const counts = new Array<number>(J).fill(0);
+  d.cell.forEach((c, m) => {
+    if (c < 1 || c > J) issues.add(`cell[${m}]`, `(problem ${m + 1}) is ${c}, outside 1..J = 1..${J}`);
+    else counts[c - 1]++;
+  });
+  if (d.M_per_cell.length !== J || !d.cell.every((c) => c >= 1 && c <= J)) return;
+  counts.forEach((n, j) => {
+    if (n !== d.M_per_cell[j]) {
+      const have = `${n} problem${n === 1 ? " has" : "s have"}`;
+      issues.add("cell", `${have} cell = ${j + 1} but M_per_cell[${j}] = ${d.M_per_cell[j]}`);
     }
-    if (fd) {
-      labels = fd.column_labels;
-      levels = fd.cell_levels;
-      if (fd.J !== J)
-        issues.add("_metadata.factors", `${JSON.stringify(meta.factors)} give ${fd.J} cells but J = ${J}`);
-      else if (fd.P !== P) issues.add("P", `is ${P} but the treatment coding of _metadata.factors gives P = ${fd.P}`);
-      else if (d.X.length === J && d.X.every((row) => row.length === P)) {
-        let reported = 0;
-        for (let j = 0; j < J && reported < 3; j++) {
-          for (let p = 0; p < P && reported < 3; p++) {
-            if (d.X[j][p] !== fd.X[j][p]) {
-              issues.add(
-                `X[${j}][${p}]`,
-                `is ${d.X[j][p]} but the treatment coding of _metadata.factors gives ${fd.X[j][p]}`,
-              );
-              reported++;
-            }
-          }
-        }
-      }
-      if (meta.column_labels !== undefined && fd.J === J && fd.P === P) {
-        meta.column_labels.forEach((l, p) => {
-          if (l !== fd!.column_labels[p])
-            issues.add(
-              `_metadata.column_labels[${p}]`,
-              `is ${JSON.stringify(l)}, expected ${JSON.stringify(fd!.column_labels[p])}`,
-            );
-        });
-      }
-      if (meta.cell_levels !== undefined && fd.J === J) {
-        if (meta.cell_levels.length !== J)
-          issues.add("_metadata.cell_levels", `has ${meta.cell_levels.length} entries, expected J = ${J}`);
-        else
-          meta.cell_levels.forEach((lv, j) => {
-            if (JSON.stringify(lv) !== JSON.stringify(fd!.cell_levels[j])) {
-              issues.add(
-                `_metadata.cell_levels[${j}]`,
-                `is ${JSON.stringify(lv)}, expected ${JSON.stringify(fd!.cell_levels[j])}`,
-              );
-            }
-          });
-      }
-    }
-  } else {
+  });
+}
+
+/** The treatment coding the metadata describe, when it matches the data; else issues. */
+interface Coding {
+  labels?: string[];
+  levels?: number[][];
+}
+
+/**
+ * With `_metadata.factors`, X, column_labels and cell_levels must be the factorial's treatment
+ * coding; without it, the factorial-only keys are refused. Returns the coding's labels and levels.
+ */
+function checkFactorialMetadata(d: DesignFile, meta: FileMetadata, issues: Issues): Coding {
+  if (meta.column_labels !== undefined && meta.column_labels.length !== d.P) {
+    issues.add("_metadata.column_labels", `has ${meta.column_labels.length} labels, expected P = ${d.P}`);
+  }
+  if (meta.factors === undefined) {
     for (const k of ["reference_indices", "include_interactions", "cell_levels"] as const) {
       if (meta[k] !== undefined) issues.add(`_metadata.${k}`, "is only meaningful with _metadata.factors");
     }
+    return {};
   }
-  if (meta.column_labels !== undefined && meta.column_labels.length !== P) {
-    issues.add("_metadata.column_labels", `has ${meta.column_labels.length} labels, expected P = ${P}`);
+  let fd: ReturnType<typeof treatmentDesign>;
+  try {
+    validateFactorial(meta.factors, meta.reference_indices);
+    const opts = { referenceIndices: meta.reference_indices, includeInteractions: meta.include_interactions ?? false };
+    fd = treatmentDesign(meta.factors, opts);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    issues.add("_metadata", e.message);
+    return {};
   }
+  if (fd.J !== d.J) {
+    issues.add("_metadata.factors", `${JSON.stringify(meta.factors)} give ${fd.J} cells but J = ${d.J}`);
+  } else if (fd.P !== d.P) {
+    issues.add("P", `is ${d.P} but the treatment coding of _metadata.factors gives P = ${fd.P}`);
+  } else {
+    checkCodingMatches(d, meta, fd, issues);
+  }
+  return { labels: fd.column_labels, levels: fd.cell_levels };
+}
+
+/** X, column_labels and cell_levels against the factorial's coding (up to 3 X entries named). */
+function checkCodingMatches(
+  d: DesignFile,
+  meta: FileMetadata,
+  fd: ReturnType<typeof treatmentDesign>,
+  issues: Issues,
+): void {
+  const coding = "the treatment coding of _metadata.factors";
+  if (d.X.length === d.J && d.X.every((row) => row.length === d.P)) {
+    const wrong = d.X.flatMap((row, j) => row.map((x, p) => ({ j, p, x })).filter(({ p, x }) => x !== fd.X[j][p]));
+    for (const { j, p, x } of wrong.slice(0, 3))
+      issues.add(`X[${j}][${p}]`, `is ${x} but ${coding} gives ${fd.X[j][p]}`);
+  }
+  meta.column_labels?.forEach((l, p) => {
+    const want = fd.column_labels[p];
+    if (l !== want)
+      issues.add(`_metadata.column_labels[${p}]`, `is ${JSON.stringify(l)}, expected ${JSON.stringify(want)}`);
+  });
+  if (meta.cell_levels === undefined) return;
+  if (meta.cell_levels.length !== d.J) {
+    issues.add("_metadata.cell_levels", `has ${meta.cell_levels.length} entries, expected J = ${d.J}`);
+    return;
+  }
+  meta.cell_levels.forEach((lv, j) => {
+    const want = JSON.stringify(fd.cell_levels[j]);
+    if (JSON.stringify(lv) !== want)
+      issues.add(`_metadata.cell_levels[${j}]`, `is ${JSON.stringify(lv)}, expected ${want}`);
+  });
+}
+
+/** min <= max alternatives, and every menu within them (up to 3 menus named). */
+function checkMenuBounds(R: number, meta: FileMetadata, sizes: number[], issues: Issues): void {
   const lo = meta.min_alts_per_problem;
   const hi = meta.max_alts_per_problem;
   if (lo !== undefined && hi !== undefined && hi < lo) {
     issues.add("_metadata.max_alts_per_problem", `(${hi}) is below min_alts_per_problem (${lo})`);
-  } else {
-    const low = Math.min(lo ?? 0, R);
-    const high = Math.min(hi ?? Infinity, R);
-    let reported = 0;
-    sizes.forEach((n, m) => {
-      if (n >= 2 && (n < low || n > high) && reported++ < 3) {
-        issues.add(
-          `I[${m}]`,
-          `(problem ${m + 1}) has a menu of ${n} alternatives, outside _metadata min/max_alts_per_problem ${lo ?? "-"}..${hi ?? "-"}`,
-        );
-      }
-    });
+    return;
   }
-  const sizeCovariate = checkSizeCovariate(d, sizes, issues);
-  const dist = meta.feature_dist ?? "normal";
-  let feature_params: FeatureParams = dist === "normal" ? { loc: 0, scale: 1 } : { low: -1, high: 1 };
-  if (meta.feature_params !== undefined) {
-    const fp = meta.feature_params;
-    const keys = Object.keys(fp).sort().join(",");
-    if (dist === "normal" && keys === "loc,scale" && fp.scale > 0) feature_params = { loc: fp.loc, scale: fp.scale };
-    else if (dist === "uniform" && keys === "high,low" && fp.low < fp.high)
-      feature_params = { low: fp.low, high: fp.high };
-    else {
-      issues.add(
-        "_metadata.feature_params",
-        `${JSON.stringify(fp)} does not fit feature_dist "${dist}" (expected ${dist === "normal" ? "{loc, scale > 0}" : "{low < high}"})`,
-      );
-    }
+  const low = Math.min(lo ?? 0, R);
+  const high = Math.min(hi ?? Infinity, R);
+  const outside = sizes.map((n, m) => ({ n, m })).filter(({ n }) => n >= 2 && (n < low || n > high));
+  for (const { n, m } of outside.slice(0, 3)) {
+    const bounds = `${lo ?? "-"}..${hi ?? "-"}`;
+    issues.add(
+      `I[${m}]`,
+      `(problem ${m + 1}) has a menu of ${n} alternatives, outside _metadata min/max_alts_per_problem ${bounds}`,
+    );
   }
-  issues.throwIfAny(source);
+}
 
-  const menuMin = sizes.reduce((a, b) => Math.min(a, b), Infinity);
-  const menuMax = sizes.reduce((a, b) => Math.max(a, b), 0);
-  const _metadata: StudyDesignMetadata = {
-    design_name: meta.design_name ?? basename(source).replace(/\.json$/i, ""),
+/** The feature distribution's parameters: the metadata's when they fit it, else the defaults. */
+function featureParams(meta: FileMetadata, issues: Issues): FeatureParams {
+  const dist = meta.feature_dist ?? "normal";
+  const fp = meta.feature_params;
+  if (fp === undefined) return dist === "normal" ? { loc: 0, scale: 1 } : { low: -1, high: 1 };
+  const keys = Object.keys(fp).sort().join(",");
+  if (dist === "normal" && keys === "loc,scale" && fp.scale > 0) return { loc: fp.loc, scale: fp.scale };
+  if (dist === "uniform" && keys === "high,low" && fp.low < fp.high) return { low: fp.low, high: fp.high };
+  const expected = dist === "normal" ? "{loc, scale > 0}" : "{low < high}";
+  issues.add(
+    "_metadata.feature_params",
+    `${JSON.stringify(fp)} does not fit feature_dist "${dist}" (expected ${expected})`,
+  );
+  return { loc: 0, scale: 1 };
+}
+
+/** The metadata of the loaded design: the file's, completed from the data and the defaults. */
+function designMetadata(
+  meta: FileMetadata,
+  known: { source: string; P: number; sizes: number[]; feature_params: FeatureParams; coding: Coding },
+): StudyDesignMetadata {
+  const { sizes, coding } = known;
+  return {
+    design_name: meta.design_name ?? basename(known.source).replace(/\.json$/i, ""),
     timestamp: meta.timestamp ?? "",
-    min_alts_per_problem: lo ?? menuMin,
-    max_alts_per_problem: hi ?? menuMax,
-    feature_dist: dist,
-    feature_params,
+    min_alts_per_problem: meta.min_alts_per_problem ?? sizes.reduce((a, b) => Math.min(a, b), Infinity),
+    max_alts_per_problem: meta.max_alts_per_problem ?? sizes.reduce((a, b) => Math.max(a, b), 0),
+    feature_dist: meta.feature_dist ?? "normal",
+    feature_params: known.feature_params,
     ...(meta.factors !== undefined
       ? {
           factors: meta.factors,
@@ -377,32 +399,11 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
           include_interactions: meta.include_interactions ?? false,
         }
       : {}),
-    column_labels: meta.column_labels ?? labels ?? manualColumnLabels(P),
-    ...(levels !== undefined ? { cell_levels: meta.cell_levels ?? levels } : {}),
+    column_labels: meta.column_labels ?? coding.labels ?? manualColumnLabels(known.P),
+    ...(coding.levels !== undefined ? { cell_levels: meta.cell_levels ?? coding.levels } : {}),
     ...(meta.seed !== undefined ? { seed: meta.seed } : {}),
     ...(meta.rng !== undefined ? { rng: meta.rng } : {}),
     ...(meta.menu_sizes !== undefined ? { menu_sizes: meta.menu_sizes } : {}),
-  };
-  const hyper = { ...DEFAULT_SIM_HYPERPARAMETERS };
-  for (const k of SIM_HYPERPARAMETER_KEYS) {
-    const v = d[k];
-    if (v !== undefined) hyper[k] = v;
-  }
-  return {
-    J,
-    K: d.K,
-    D,
-    R,
-    P,
-    M_total,
-    w: d.w,
-    cell: d.cell,
-    I: d.I,
-    M_per_cell: d.M_per_cell,
-    X: d.X,
-    ...hyper,
-    ...(sizeCovariate ? { sizeCovariate } : {}),
-    _metadata,
   };
 }
 
@@ -410,11 +411,7 @@ export function validateStudyDesign(raw: unknown, source: string): StudyDesign {
  * A design with planned menu sizes holds menu_size, mean_menu_size and s together, and they
  * must be what the menus (I) say: N_m, its mean, and N_m minus the mean.
  */
-function checkSizeCovariate(
-  d: z.infer<typeof studyDesignFileSchema>,
-  sizes: number[],
-  issues: Issues,
-): StudyDesign["sizeCovariate"] {
+function checkSizeCovariate(d: DesignFile, sizes: number[], issues: Issues): StudyDesign["sizeCovariate"] {
   const present = SIZE_COVARIATE_DATA_KEYS.filter((k) => d[k] !== undefined);
   if (present.length === 0) {
     for (const k of ["gamma_size_mean", "gamma_size_sd"] as const) {
@@ -462,12 +459,5 @@ export function parseStudyDesign(text: string, source: string): StudyDesign {
 
 /** Reads, parses and checks a study_design.json. */
 export async function loadStudyDesign(file: string): Promise<StudyDesign> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError(`${file}: cannot read the study design (${err.code ?? err.message})`);
-  }
-  return parseStudyDesign(text, file);
+  return validateStudyDesign(await readJsonFile(file, z.unknown(), "the study design file"), file);
 }

@@ -7,7 +7,8 @@
  */
 import path from "node:path";
 import type { ChainProgress } from "../cmdstan/run.js";
-import { writeJsonAtomic } from "./files.js";
+import { compactDuration } from "../report/text.js";
+import { writeJsonAtomic } from "../util/atomicWrite.js";
 
 export interface ProgressSnapshot {
   /** What a replicate is called: "iteration", "simulation". */
@@ -20,15 +21,6 @@ export interface ProgressSnapshot {
   elapsedSeconds: number;
   remainingSeconds: number | null;
   fractionDone: number;
-}
-
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds)) return "?";
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(sec).padStart(2, "0")}s` : `${sec}s`;
 }
 
 export class StudyProgress {
@@ -118,7 +110,7 @@ export class StudyProgress {
     const resumed = s.resumed ? `, ${s.resumed} kept from before` : "";
     return (
       `[${this.labels.command}] ${s.unit}s ${s.done}/${s.total}${failed}${resumed} | chains running ${s.chainsRunning}${this.note ? ` (${this.note})` : ""} | ` +
-      `${(s.fractionDone * 100).toFixed(1)}% | elapsed ${formatDuration(s.elapsedSeconds)} | remaining ${formatDuration(s.remainingSeconds)}`
+      `${(s.fractionDone * 100).toFixed(1)}% | elapsed ${compactDuration(s.elapsedSeconds)} | remaining ${compactDuration(s.remainingSeconds)}`
     );
   }
 

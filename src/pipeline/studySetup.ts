@@ -1,12 +1,19 @@
 /**
- * Setup steps every study type takes before its replicates: make or load the design, fingerprint
- * it, and compile models (cached by content) with the first failure reported in a fixed order.
+ * Setup steps every study kind takes before its replicates: make or load the design, fingerprint
+ * it, write it into the study folder (mending a damaged copy), and compile models (cached by
+ * content) with the first failure reported in a fixed order.
  */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { compileModel, type CompiledModel, type CompileOptions } from "../cmdstan/compile.js";
 import type { CmdStanInstall } from "../cmdstan/locate.js";
 import { generateStudyDesign, type DesignConfig, type StudyDesign } from "../design/studyDesign.js";
-import { loadStudyDesign } from "../design/studyDesignFile.js";
-import { sha256 } from "./files.js";
+import { loadStudyDesign, parseStudyDesign, serializeStudyDesign } from "../design/studyDesignFile.js";
+import { writeFileAtomic } from "../util/atomicWrite.js";
+import { sha256 } from "./records.js";
+
+export const DESIGN_FILE = "study_design.json";
 
 /** The design from `study_design_path`, else generated from `study_design_config` and the seed. */
 export async function prepareDesign(source: {
@@ -24,6 +31,31 @@ export function designHash(design: StudyDesign): string {
   const { _metadata, ...data } = design;
   const { timestamp: _t, ...meta } = _metadata;
   return sha256(JSON.stringify({ data, meta }));
+}
+
+/**
+ * `study_design.json` in the study folder: written once (its generation time stays that of the
+ * first start), and on a resume checked against the design: a copy that is damaged or holds
+ * another design is rewritten, and said so, since the folder's results belong to this design.
+ */
+export async function writeDesignFile(outputDir: string, design: StudyDesign, log: (line: string) => void) {
+  const file = path.join(outputDir, DESIGN_FILE);
+  if (existsSync(file)) {
+    const problem = await designFileProblem(file, design);
+    if (!problem) return;
+    log(`[study] ${file} ${problem}; rewritten from the study's design`);
+  }
+  await writeFileAtomic(file, serializeStudyDesign(design));
+}
+
+async function designFileProblem(file: string, design: StudyDesign): Promise<string | undefined> {
+  try {
+    const kept = parseStudyDesign(await readFile(file, "utf8"), file);
+    const timeless = (d: StudyDesign) => serializeStudyDesign({ ...d, _metadata: { ...d._metadata, timestamp: "" } });
+    return timeless(kept) === timeless(design) ? undefined : "holds another design than this study's";
+  } catch (err) {
+    return `is damaged (${(err as Error).message.split("\n")[0]})`;
+  }
 }
 
 /**

@@ -5,6 +5,8 @@
  * benchmarks (and users) can compute core utilisation = children CPU / (cores x wall).
  */
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { writeJsonAtomic } from "../util/atomicWrite.js";
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -80,4 +82,36 @@ export function since(start: ClockReading): PhaseClock {
   if (now.machineBusy === undefined || start.machineBusy === undefined) return d;
   // Children are counted when reaped, the machine as it runs: clamp the small mismatch at 0.
   return { ...d, otherCpu: r(Math.max(0, now.machineBusy - start.machineBusy - d.childrenCpu - d.ownCpu)) };
+}
+
+/** timing.json: wall and CPU time per phase as the OS measured them, and the core utilisation. */
+export async function writeTiming(
+  out: string,
+  cores: number,
+  executor: string,
+  phases: { setup: PhaseClock; loop: PhaseClock; finish: PhaseClock; total: PhaseClock },
+  counts: { unit: string; run: number; kept: number },
+): Promise<void> {
+  const { setup, loop, finish, total } = phases;
+  const ratio = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 1000) / 1000 : null);
+  const cpus = machineCpu()?.cpus;
+  // Elsewhere (a cluster) the chains are not this process's children: no utilisation to measure here.
+  const utilisation = (num: number, den: number) => (executor === "local" ? ratio(num, den) : null);
+  await writeJsonAtomic(path.join(out, "timing.json"), {
+    executor,
+    cores,
+    // Named by the study's unit (iterations_run, simulations_run): run in this start, and
+    // finished in an earlier start and kept.
+    [`${counts.unit}s_run`]: counts.run,
+    [`${counts.unit}s_kept`]: counts.kept,
+    wall_seconds: total.wall,
+    phases: { setup, loop, finish },
+    // Core utilisation of the loop: CPU of CmdStan processes over the cores' capacity.
+    loop_utilisation: utilisation(loop.childrenCpu, cores * loop.wall),
+    whole_run_utilisation: utilisation(total.childrenCpu, cores * total.wall),
+    outside_loop_share: ratio(setup.wall + finish.wall, total.wall),
+    // Share of the machine's CPUs that other processes used during the run: a utilisation
+    // measured beside other work is lower than the tool's own.
+    other_processes_share: total.otherCpu === undefined || !cpus ? null : ratio(total.otherCpu, cpus * total.wall),
+  });
 }

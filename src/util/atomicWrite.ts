@@ -9,6 +9,7 @@ import { basename, dirname, join } from "node:path";
 export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true });
+  // An error names `file` (see describeSystemError in errors.ts).
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     const fh = await open(tmp, "w");
@@ -21,6 +22,10 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
+    // Name the file being written, not its temporary name: "the disk is full (writing x.json)".
+    const err = e as NodeJS.ErrnoException;
+    if (err?.code && err.path === tmp) err.path = file;
+    if (err?.code && err.syscall !== "rename") err.syscall = "writing";
     throw e;
   }
 }

@@ -51,3 +51,27 @@ export class StanCsvError extends UserFacingError {
 
 /** Invalid input data (config, design file, Stan JSON) that names the file and field. */
 export class InputError extends UserFacingError {}
+
+/** What the operating system's error codes mean for a user, by code. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  EMFILE: "too many open files",
+  EIO: "an input/output error of the disk",
+};
+
+/**
+ * A file-system error (disk full, permission denied, ...) as one sentence naming the file, or
+ * undefined for any other error. Finished work is kept by the atomic writes; this says why the
+ * run stopped.
+ */
+export function describeSystemError(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const meaning = e?.code ? SYSTEM_ERRORS[e.code] : undefined;
+  if (!meaning) return undefined;
+  const where = e?.path ? ` (${e.syscall ?? "writing"} ${e.path})` : "";
+  return `${meaning}${where}: ${e?.code}; finished work is kept, free the space or fix the permission and run the same command again`;
+}

@@ -300,7 +300,7 @@ describe("rejecting corrupt design files, naming file, field and index", () => {
     ["too many w rows", (d) => d.w.push([0, 0]), /w: has 6 rows, expected R = 5/],
     ["a null feature (NaN written by Python)", (d) => (d.w[0][1] = null), /w\[0\]\[1\]: must be a number/],
     ["a missing key", (d) => delete d.J, /J: is required/],
-    ["an unknown key", (d) => (d.y = [1]), /\(top level\): unknown key "y"/],
+    ["an unknown key", (d) => (d.y = [1]), /study_design\.json: unknown key "y"/],
     ["K below 2", (d) => (d.K = 1), /K: must be an integer >= 2/],
     ["a non-positive sd", (d) => (d.sigma_cell_sd = 0), /sigma_cell_sd: must be > 0/],
     [
@@ -345,7 +345,7 @@ describe("rejecting corrupt design files, naming file, field and index", () => {
       new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: not valid JSON`),
     );
     await expect(loadStudyDesign(join(dir, "nope.json"))).rejects.toThrow(
-      /nope\.json: cannot read the study design \(ENOENT\)/,
+      /nope\.json: not found: the study design file/,
     );
     await expect(loadStudyDesign(join(dir, "nope.json"))).rejects.toBeInstanceOf(InputError);
     expect(() => parseStudyDesign("[1, 2]", "arr.json")).toThrow(/^arr\.json: \(top level\): must be a JSON object$/);

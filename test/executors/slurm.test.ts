@@ -12,10 +12,10 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatReplicateList } from "../../src/pipeline/executors/batches.js";
-import { loadStudyConfig, type StudyConfigInput } from "../../src/pipeline/recovery/config.js";
-import { runStudy } from "../../src/pipeline/recovery/study.js";
-import { loadSbcConfig } from "../../src/pipeline/sbc/config.js";
-import { runSbc } from "../../src/pipeline/sbc/study.js";
+import type { RecoveryConfigInput } from "../../src/studies/recover/config.js";
+import { recoverKind } from "../../src/studies/recover/kind.js";
+import { loadStudyConfig, runStudy } from "../../src/studies/runStudy.js";
+import { sbcKind } from "../../src/studies/sbc/kind.js";
 import { arrayTaskStates, isActiveState, scancel } from "../../src/slurm/commands.js";
 import { REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 import { clusterProcesses, slurmSkipReason, startCluster, stopCluster } from "../helpers/slurm.js";
@@ -59,7 +59,7 @@ describe.skipIf(skipReason !== undefined)(
     let localOut: string;
 
     /** The smoke config, smaller (100 samples), with absolute model paths, as a file the CLI can read too. */
-    async function writeConfig(name: string, overrides: Partial<StudyConfigInput>): Promise<string> {
+    async function writeConfig(name: string, overrides: Partial<RecoveryConfigInput>): Promise<string> {
       const smoke = JSON.parse(await read(SMOKE));
       const file = path.join(tmp, `${name}.json`);
       await writeFile(
@@ -96,15 +96,19 @@ describe.skipIf(skipReason !== undefined)(
     });
 
     it("runs the smoke study through Slurm with the same recovery_statistics.json as the local run", async () => {
-      await runStudy(await loadStudyConfig(configFile, { output_dir: localOut, cores: 2 }), quietRun());
+      await runStudy(
+        recoverKind,
+        await loadStudyConfig(recoverKind, configFile, { output_dir: localOut, cores: 2 }),
+        quietRun(),
+      );
       const out = path.join(tmp, "slurm");
       const lines: string[] = [];
-      const config = await loadStudyConfig(configFile, {
+      const config = await loadStudyConfig(recoverKind, configFile, {
         output_dir: out,
         executor: "slurm",
         slurm: { batch_size: 2 },
       });
-      const result = await runStudy(config, quietRun(lines));
+      const result = await runStudy(recoverKind, config, quietRun(lines));
       expect(result.nSuccessful).toBe(3);
 
       const stats = "recovery_summary/recovery_statistics.json";
@@ -148,9 +152,10 @@ describe.skipIf(skipReason !== undefined)(
       );
       const local = path.join(tmp, "sbc-local");
       const out = path.join(tmp, "sbc-slurm");
-      await runSbc(await loadSbcConfig(file, { output_dir: local, cores: 2 }), quietRun());
-      const result = await runSbc(
-        await loadSbcConfig(file, { output_dir: out, executor: "slurm", slurm: { batch_size: 2 } }),
+      await runStudy(sbcKind, await loadStudyConfig(sbcKind, file, { output_dir: local, cores: 2 }), quietRun());
+      const result = await runStudy(
+        sbcKind,
+        await loadStudyConfig(sbcKind, file, { output_dir: out, executor: "slurm", slurm: { batch_size: 2 } }),
         quietRun(),
       );
       expect(result.outputDir).toBe(out);
@@ -168,9 +173,9 @@ describe.skipIf(skipReason !== undefined)(
       const chains = os.availableParallelism() + 1;
       const out = path.join(tmp, "toolarge");
       const file = await writeConfig("toolarge", { n_iterations: 1, n_mcmc_chains: chains });
-      const config = await loadStudyConfig(file, { output_dir: out, executor: "slurm" });
+      const config = await loadStudyConfig(recoverKind, file, { output_dir: out, executor: "slurm" });
       // Slurm 22.05 keeps such a job pending (reason PartitionConfig) instead of refusing it.
-      await expect(runStudy(config, quietRun())).rejects.toThrow(
+      await expect(runStudy(recoverKind, config, quietRun())).rejects.toThrow(
         new RegExp(
           `cannot start: its tasks wait with reason PartitionConfig.*Each task asks for ${chains} cores on one node \\(one per chain: n_mcmc_chains\\).*The job is cancelled`,
         ),
@@ -238,7 +243,7 @@ describe.skipIf(skipReason !== undefined)(
       const file = await writeConfig("picky", { inference_model_path: model, n_iterations: 4, n_mcmc_chains: 1 });
       const lines: string[] = [];
       const opts = { output_dir: out, executor: "slurm" as const, slurm: { batch_size: 2 } };
-      const result = await runStudy(await loadStudyConfig(file, opts), quietRun(lines));
+      const result = await runStudy(recoverKind, await loadStudyConfig(recoverKind, file, opts), quietRun(lines));
 
       const failed = result.failures.map((f) => f.iteration);
       const ok = [1, 2, 3, 4].filter((i) => !failed.includes(i));
@@ -255,9 +260,9 @@ describe.skipIf(skipReason !== undefined)(
       const okRecords = await Promise.all(ok.map((i) => read(recordOf(out, i))));
 
       // A plain rerun keeps them as failed (nothing to submit); --retry-failed redoes exactly them.
-      await runStudy(await loadStudyConfig(file, opts), quietRun());
+      await runStudy(recoverKind, await loadStudyConfig(recoverKind, file, opts), quietRun());
       expect(await jobsOf(out)).toHaveLength(1);
-      await runStudy(await loadStudyConfig(file, opts), { ...quietRun(), retryFailed: true });
+      await runStudy(recoverKind, await loadStudyConfig(recoverKind, file, opts), { ...quietRun(), retryFailed: true });
       const jobs = await jobsOf(out);
       expect(jobs).toHaveLength(2);
       expect(jobs[1].replicates).toBe(formatReplicateList(failed));
@@ -271,7 +276,11 @@ describe.skipIf(skipReason !== undefined)(
       // Task 0 must outlast a 1-minute limit (Slurm enforces it 60-90 s in) on this machine, fast or
       // busy: it gets about 150 s of fits, sized from 4 of them timed here first (one core each).
       const calibration = path.join(tmp, "limits-calibration");
-      await runStudy(await loadStudyConfig(file, { output_dir: calibration, n_iterations: 4, cores: 2 }), quietRun());
+      await runStudy(
+        recoverKind,
+        await loadStudyConfig(recoverKind, file, { output_dir: calibration, n_iterations: 4, cores: 2 }),
+        quietRun(),
+      );
       const fitSeconds = await Promise.all(
         [1, 2, 3, 4].map(async (i) => JSON.parse(await read(recordOf(calibration, i))).seconds as number),
       );
@@ -280,7 +289,8 @@ describe.skipIf(skipReason !== undefined)(
       const lines: string[] = [];
       const opts = { output_dir: out, n_iterations: count, executor: "slurm" as const };
       const run = runStudy(
-        await loadStudyConfig(file, { ...opts, slurm: { batch_size: batch, time: "1" } }),
+        recoverKind,
+        await loadStudyConfig(recoverKind, file, { ...opts, slurm: { batch_size: batch, time: "1" } }),
         quietRun(lines),
       );
       run.catch(() => {}); // awaited below
@@ -297,7 +307,7 @@ describe.skipIf(skipReason !== undefined)(
       await scancel(`${jobId}_1`);
 
       // While the array runs, a second start on the folder is refused.
-      const again = runStudy(await loadStudyConfig(file, opts), quietRun());
+      const again = runStudy(recoverKind, await loadStudyConfig(recoverKind, file, opts), quietRun());
       await expect(again).rejects.toThrow(
         new RegExp(`Slurm job ${jobId} of the study in .* still has 1 task\\(s\\) running: .*scancel ${jobId}`),
       );
@@ -335,7 +345,11 @@ describe.skipIf(skipReason !== undefined)(
       const finishedRecords = await Promise.all(finished.map((i) => read(recordOf(out, i))));
 
       // Resume: only the unfinished ones are submitted, and redone.
-      const resumed = await runStudy(await loadStudyConfig(file, { ...opts, slurm: { batch_size: 1 } }), quietRun());
+      const resumed = await runStudy(
+        recoverKind,
+        await loadStudyConfig(recoverKind, file, { ...opts, slurm: { batch_size: 1 } }),
+        quietRun(),
+      );
       expect(resumed.nSuccessful).toBe(count);
       expect(resumed.resumed).toBe(finished.length);
       const jobs = await jobsOf(out);

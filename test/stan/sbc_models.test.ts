@@ -15,7 +15,7 @@ import { sample } from "../../src/cmdstan/run.js";
 import { readStanCsv, readStanFit } from "../../src/cmdstan/stanCsv.js";
 import { toStanJson } from "../../src/cmdstan/stanJson.js";
 import { generateStudyDesign, STAN_INT_KEYS, type DesignConfig } from "../../src/design/studyDesign.js";
-import { sbcData } from "../../src/pipeline/sbc/modelContract.js";
+import { sbcData } from "../../src/studies/sbc/modelContract.js";
 import { firstDraw, REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 

@@ -8,7 +8,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { ChainProgress } from "../../cmdstan/run.js";
 import { CoreScheduler } from "../../cmdstan/scheduler.js";
-import type { ReplicateRecord } from "../files.js";
+import type { ReplicateRecord } from "../records.js";
 import type { ExecutorHooks, ReplicateExecutor, ReplicateStudy } from "../replicates.js";
 
 export interface RunHereOptions {

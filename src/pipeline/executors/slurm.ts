@@ -28,12 +28,13 @@ import {
   slurmVersion,
   type ArrayTaskState,
 } from "../../slurm/commands.js";
-import { verifyReplicate, writeFileAtomic, type ReplicateRecord } from "../files.js";
+import { writeFileAtomic } from "../../util/atomicWrite.js";
+import { verifyReplicate, type ReplicateRecord } from "../records.js";
 import type { ExecutorHooks, ReplicateExecutor, ReplicateStudy } from "../replicates.js";
 import { writeStudyRecipe } from "../studyRecipe.js";
 import { batchReplicates, chooseBatchSize, formatReplicateList } from "./batches.js";
 import { slurmTimeMinutes, type SlurmOptions } from "./slurmOptions.js";
-import { refuseWhileEarlierJobsActive, submitArray, taskLogFile, workerCommand, type ArrayJob } from "./slurmSubmit.js";
+import { submitArray, taskLogFile, workerCommand, type ArrayJob } from "./slurmSubmit.js";
 
 /** Records on disk are checked this often (cheap: one stat per outstanding replicate). */
 const RECORD_POLL_MS = 1000;
@@ -56,7 +57,6 @@ async function runOnSlurm(
   if (!todo.length) return;
   const version = await slurmVersion();
   const worker = workerCommand();
-  await refuseWhileEarlierJobsActive(study.outputDir);
   await writeStudyRecipe(study.outputDir, study.recipe, hooks.fingerprint);
   const measured = measuredSeconds(hooks.finishedBefore);
   const timeLimit = options.time ? slurmTimeMinutes(options.time) : undefined;

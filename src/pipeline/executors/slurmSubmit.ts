@@ -6,17 +6,15 @@
  * one, so two arrays never work on one folder).
  */
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import { sbatch, SlurmError } from "../../slurm/commands.js";
+import { writeFileAtomic } from "../../util/atomicWrite.js";
 import { InputError } from "../../util/errors.js";
-import { projectRoot } from "../../cmdstan/locate.js";
-import { formatZodError } from "../../design/studyDesign.js";
-import { arrayTaskStates, isActiveState, sbatch, SlurmError } from "../../slurm/commands.js";
-import { writeFileAtomic, writeJsonAtomic } from "../files.js";
+import { projectRoot } from "../../util/projectRoot.js";
 import type { ReplicateStudy } from "../replicates.js";
-import { parseJsonOf } from "../../util/jsonText.js";
 import { formatReplicateList } from "./batches.js";
+import { readJobs, recordJob, slurmFolder } from "./slurmJobs.js";
 import type { SlurmOptions } from "./slurmOptions.js";
 
 export interface ArrayJob {
@@ -26,44 +24,6 @@ export interface ArrayJob {
   cpusPerTask: number;
   script: string;
   logDir: string;
-}
-
-const jobsFileSchema = z.array(
-  z.object({
-    job_id: z.string().regex(/^\d+$/),
-    submitted: z.string(),
-    script: z.string(),
-    replicates: z.string(),
-    batches: z.array(z.array(z.number().int().min(1))),
-  }),
-);
-type JobsFile = z.infer<typeof jobsFileSchema>;
-
-export function slurmFolder(outputDir: string): string {
-  return path.join(outputDir, "slurm");
-}
-
-async function readJobs(outputDir: string): Promise<JobsFile> {
-  const file = path.join(slurmFolder(outputDir), "jobs.json");
-  if (!existsSync(file)) return [];
-  const r = jobsFileSchema.safeParse(parseJsonOf(file, await readFile(file, "utf8")));
-  if (!r.success) throw new InputError(formatZodError(r.error, file));
-  return r.data;
-}
-
-/** Refuse to submit while an earlier array of this study still runs or waits (e.g. its driver was killed). */
-export async function refuseWhileEarlierJobsActive(outputDir: string): Promise<void> {
-  for (const job of await readJobs(outputDir)) {
-    const tasks = await arrayTaskStates(job.job_id);
-    const active = [...(tasks?.values() ?? [])].filter((t) => isActiveState(t.state));
-    if (active.length) {
-      throw new InputError(
-        `Slurm job ${job.job_id} of the study in ${outputDir} (submitted ${job.submitted}) still has ${active.length} task(s) ` +
-          `${[...new Set(active.map((t) => t.state.toLowerCase()))].join("/")}: wait until it ends, or cancel it (scancel ${job.job_id}), ` +
-          `then run the command again; it submits only what is missing.`,
-      );
-    }
-  }
 }
 
 /** The command a task runs: this very tool, so a task fits exactly as a local run does. */
@@ -157,10 +117,13 @@ export async function submitArray(
     );
   });
   const replicates = formatReplicateList(batches.flat());
-  await writeJsonAtomic(path.join(folder, "jobs.json"), [
-    ...jobs,
-    { job_id: jobId, submitted: new Date().toISOString(), script, replicates, batches },
-  ]);
+  await recordJob(study.outputDir, jobs, {
+    job_id: jobId,
+    submitted: new Date().toISOString(),
+    script,
+    replicates,
+    batches,
+  });
   return { jobId, batches, cpusPerTask, script, logDir };
 }
 

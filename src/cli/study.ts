@@ -1,0 +1,42 @@
+/**
+ * One command per study kind (`recover`, `sbc`, ...), all alike: `--config FILE` with the study
+ * options (output folder, cores, seed, CmdStan, retry-failed, executor and Slurm settings).
+ * Ctrl-C stops every CmdStan process (or cancels the Slurm job) and keeps the finished
+ * replicates; a second Ctrl-C exits at once. The exit status says whether the study is complete
+ * (EXIT_STATUS in common.ts).
+ */
+import type { CommandModule } from "yargs";
+import { loadStudyConfig, runStudy } from "../studies/runStudy.js";
+import type { StudyKind } from "../studies/studyKind.js";
+import { EXIT_STATUS, runInterruptibly, studyOverrides, withStudyOptions, type StudyArgs } from "./common.js";
+
+export function studyCommand(kind: StudyKind): CommandModule<object, StudyArgs> {
+  return {
+    command: kind.name,
+    describe: kind.describe,
+    builder: (y) => withStudyOptions(y, kind.name, kind.unit),
+    handler: async (argv) => {
+      const config = await loadStudyConfig(kind, argv.config, studyOverrides(argv));
+      const place = { command: kind.name, unit: kind.unit, executor: config.executor };
+      await runInterruptibly(place, async (signal) => {
+        const result = await runStudy(kind, config, { signal, retryFailed: argv.retryFailed });
+        process.stdout.write(`\n${result.terminalTables}\n`);
+        process.stdout.write(`Report: ${result.reportFile}\nOutputs: ${result.outputDir}\n`);
+        const incomplete = describeIncomplete(kind.unit, result.failed, result.missing);
+        if (incomplete) {
+          process.stderr.write(`[${kind.name}] ${incomplete}; exit status ${EXIT_STATUS.incomplete}\n`);
+          process.exitCode = EXIT_STATUS.incomplete;
+        }
+      });
+    },
+  };
+}
+
+/** "incomplete study: 2 iterations failed (3, 7) ...; 1 iteration unfinished (9)". */
+function describeIncomplete(unit: string, failed: number[], missing: number[]): string | undefined {
+  if (!failed.length && !missing.length) return undefined;
+  const part = (list: number[], what: string) =>
+    list.length ? [`${list.length} ${unit}${list.length > 1 ? "s" : ""} ${what} (${list.join(", ")})`] : [];
+  const parts = [...part(failed, "failed, reasons in their error.txt"), ...part(missing, "unfinished")];
+  return `incomplete study: ${parts.join("; ")}; the outputs use the others; run the same command again to retry (--retry-failed for failed ones)`;
+}

@@ -1,0 +1,47 @@
+/**
+ * Figures of every report: a titled figure of panels (vega-lite), rendered to PNG without a
+ * browser: vega-lite spec -> vega (headless, `renderer: "none"`) -> SVG -> @resvg/resvg-js -> PNG.
+ */
+import { Resvg } from "@resvg/resvg-js";
+import * as vega from "vega";
+import * as vl from "vega-lite";
+
+const PNG_ZOOM = 2;
+export const FONT = "DejaVu Sans";
+
+/** A titled figure of panels, `columns` per row, each with its own scales . */
+export function panelFigure(title: string, subtitle: string[], panels: object[], columns: number): vl.TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    background: "white",
+    padding: 12,
+    title: { text: title, subtitle, fontSize: 16, subtitleFontSize: 12, anchor: "start", offset: 14 },
+    columns,
+    concat: panels,
+    spacing: { row: 22, column: 22 },
+    resolve: { scale: { x: "independent", y: "independent" } },
+    config: {
+      font: FONT,
+      title: { fontSize: 13, subtitleFontSize: 11, subtitleColor: "#333333", anchor: "middle" },
+      axis: { labelFontSize: 10, titleFontSize: 11, titleFontWeight: "normal", grid: true, gridColor: "#eeeeee" },
+      view: { stroke: "#cccccc" },
+    },
+  } as vl.TopLevelSpec;
+}
+
+/** vega-lite -> vega -> SVG -> PNG bytes. */
+export async function renderPng(spec: vl.TopLevelSpec): Promise<Buffer> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    const svg = await view.toSVG();
+    const resvg = new Resvg(svg, {
+      background: "white",
+      fitTo: { mode: "zoom", value: PNG_ZOOM },
+      font: { loadSystemFonts: true, defaultFontFamily: FONT, sansSerifFamily: FONT },
+    });
+    return resvg.render().asPng();
+  } finally {
+    view.finalize();
+  }
+}

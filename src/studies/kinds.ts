@@ -1,0 +1,14 @@
+/**
+ * The study kinds: the CLI offers one command per kind, and a cluster task's worker rebuilds a
+ * study by the `kind` its recipe names. A new kind is a folder under src/studies/ and one line
+ * here; the engine and the executors never branch on a study's kind.
+ */
+import { recoverKind } from "./recover/kind.js";
+import { sbcKind } from "./sbc/kind.js";
+import type { StudyKind } from "./studyKind.js";
+
+export const STUDY_KINDS: readonly StudyKind[] = [recoverKind, sbcKind];
+
+export function findStudyKind(name: string): StudyKind | undefined {
+  return STUDY_KINDS.find((k) => k.name === name);
+}

@@ -1,0 +1,135 @@
+/**
+ * The recovery config: the original study's keys, accepted as they are, plus the keys every study
+ * kind takes (src/pipeline/studyConfig.ts). Validated with zod; every error names the config file
+ * and the key.
+ *
+ * The original's keys keep their meaning: `study_design_path: null` means "generate the design";
+ * keys beginning with "_" (`_comment`) are notes and are ignored; `alpha_var`,
+ * `extra_scalar_params` and `sim_only_keys` say which outputs are tracked and which data the fit
+ * does not get; `sim_overrides` may set any scalar the simulator declares as data (checked
+ * against the simulator in modelContract.ts, which needs stanc).
+ *
+ * Seeds: one `seed` (default 12345) drives the run. The design is generated from `seed`;
+ * iteration i simulates with `seed + (i - 1)` and fits with `seed + 41976 + (i - 1)`, which at
+ * the default seed are the original's 12345 + (i - 1) and 54321 + (i - 1) (docs/recovery.md).
+ */
+import { z } from "zod";
+import {
+  baseStudyKeys,
+  checkDesignSource,
+  designSourceKeys,
+  parseConfigObject,
+  portableConfig,
+  posInt,
+  requireFiles,
+  resolveAgainst,
+  resolveBaseKeys,
+  resolveDesignSource,
+  type BaseStudyConfig,
+  type DesignSource,
+} from "../../pipeline/studyConfig.js";
+import { alphaVarKey, checkTrackedNames, extraScalars } from "../hierarchicalTracked.js";
+
+export const DEFAULT_RECOVERY_SEED = 12345;
+/** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
+export const FIT_SEED_OFFSET = 41976;
+
+/** Simulator data to replace, by name; which names exist is the simulator's to say. */
+const simOverridesSchema = z.record(
+  z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"),
+  { invalid_type_error: 'must be an object of numbers, e.g. {"gamma_size_sd": 0}' },
+);
+
+export const recoveryConfigSchema = z
+  .object({
+    ...baseStudyKeys({ seed: DEFAULT_RECOVERY_SEED, output_dir: "results/h_m01_parameter_recovery" }),
+    inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
+    sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
+    /** `study_design_path: null` (as the original configs write it) means: generate the design from study_design_config. */
+    ...designSourceKeys,
+    n_mcmc_samples: posInt().default(2000),
+    /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
+    n_mcmc_warmup: posInt().optional(),
+    n_mcmc_chains: posInt().default(4),
+    n_iterations: posInt().default(20),
+    adapt_delta: z.number({ invalid_type_error: "must be a number in (0, 1)" }).gt(0).lt(1).default(0.95),
+    max_treedepth: posInt().default(12),
+    sim_overrides: simOverridesSchema.default({}),
+    ...alphaVarKey,
+    /** Scalar parameters tracked after gamma in the regression group (h_m01_size: ["gamma_size"]). */
+    extra_scalar_params: extraScalars,
+    /** Design data keys only the simulator gets (removed from the fit's data, as the original does). */
+    sim_only_keys: z.array(z.string().min(1), { invalid_type_error: "must be a list of data keys" }).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    checkDesignSource(c, ctx);
+    checkTrackedNames(c.alpha_var, c.extra_scalar_params, "extra_scalar_params", ctx);
+  });
+
+export type RecoveryConfigInput = z.input<typeof recoveryConfigSchema>;
+
+type Parsed = z.output<typeof recoveryConfigSchema>;
+export interface RecoveryConfig
+  extends Omit<Parsed, keyof BaseStudyConfig | keyof DesignSource>, BaseStudyConfig, DesignSource {
+  /** Warmup actually used. */
+  warmup: number;
+}
+
+/** Validate a parsed config object. Relative paths resolve against `baseDir`. */
+export function parseRecoveryConfig(raw: unknown, source: string, baseDir: string): RecoveryConfig {
+  const c = parseConfigObject(recoveryConfigSchema, raw, source);
+  const resolved: RecoveryConfig = {
+    ...c,
+    ...resolveBaseKeys(c, source, baseDir),
+    ...resolveDesignSource(c, baseDir),
+    inference_model_path: resolveAgainst(baseDir, c.inference_model_path),
+    sim_model_path: resolveAgainst(baseDir, c.sim_model_path),
+    warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),
+  };
+  requireFiles(source, {
+    inference_model_path: resolved.inference_model_path,
+    sim_model_path: resolved.sim_model_path,
+    study_design_path: resolved.study_design_path,
+  });
+  return resolved;
+}
+
+/** The config a cluster task rebuilds this study from (see studyConfig.ts). */
+export function portableRecoveryConfig(c: RecoveryConfig, cmdstanPath: string): Record<string, unknown> {
+  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
+}
+
+/** Seeds of iteration i (1-based). */
+export function iterationSeeds(config: Pick<RecoveryConfig, "seed">, i: number): { sim: number; fit: number } {
+  return { sim: config.seed + (i - 1), fit: config.seed + FIT_SEED_OFFSET + (i - 1) };
+}
+
+/**
+ * The part of the config that determines the results. A study folder records it; resuming
+ * with a different fingerprint is refused. `cores`, `output_dir`, `keep_csv` and `n_iterations`
+ * do not change any finished iteration's numbers, so they may differ between starts.
+ */
+export function recoveryFingerprint(
+  c: RecoveryConfig,
+  modelHashes: { inference: string; sim: string },
+  designHash: string,
+): Record<string, unknown> {
+  // n_iterations is left out: iteration i depends only on i, so a study can be extended. The key
+  // order is part of the hash the records carry: keep it, or every finished iteration is redone.
+  return {
+    n_mcmc_samples: c.n_mcmc_samples,
+    warmup: c.warmup,
+    n_mcmc_chains: c.n_mcmc_chains,
+    seed: c.seed,
+    adapt_delta: c.adapt_delta,
+    max_treedepth: c.max_treedepth,
+    sim_overrides: c.sim_overrides,
+    alpha_var: c.alpha_var,
+    extra_scalar_params: c.extra_scalar_params,
+    sim_only_keys: c.sim_only_keys,
+    inference_model: { path: c.inference_model_path, hash: modelHashes.inference },
+    sim_model: { path: c.sim_model_path, hash: modelHashes.sim },
+    design_hash: designHash,
+  };
+}

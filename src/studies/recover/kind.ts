@@ -1,0 +1,90 @@
+/**
+ * The parameter-recovery study kind (docs/recovery.md): check the model pair against the config
+ * and the design, compile both models, make or load the design; a replicate is one
+ * simulate-and-fit iteration (iteration.ts); the records reduce to the recovery statistics,
+ * plots and report (summarize.ts). The engine (src/pipeline/replicates.ts) runs, resumes and
+ * times it.
+ */
+import path from "node:path";
+import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
+import type { CmdStanInstall } from "../../cmdstan/locate.js";
+import { toStanJson } from "../../cmdstan/stanJson.js";
+import type { StudyDesign } from "../../design/studyDesign.js";
+import { compileAll, designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
+import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
+import type { KindStudy, StudyKind } from "../studyKind.js";
+import { parseRecoveryConfig, portableRecoveryConfig, recoveryFingerprint, type RecoveryConfig } from "./config.js";
+import { iterationDir, RECORD_FILE, runIteration, type IterationContext } from "./iteration.js";
+import { checkModelPair } from "./modelContract.js";
+import { summarizeRecovery, type RecoverySummary } from "./summarize.js";
+
+export const recoverKind: StudyKind<RecoveryConfig, RecoverySummary> = {
+  name: "recover",
+  describe: "run or resume a parameter-recovery study",
+  unit: "iteration",
+  modelKey: "inference_model_path",
+  parseConfig: parseRecoveryConfig,
+  portableConfig: portableRecoveryConfig,
+  prepare: prepareRecovery,
+};
+
+/** Check, compile and design: the recovery study, ready for the replicate loop. */
+async function prepareRecovery(
+  config: RecoveryConfig,
+  { install, log, cachedModelsOnly }: Parameters<typeof recoverKind.prepare>[1],
+): Promise<KindStudy<RecoverySummary>> {
+  // Models are checked against the design and the config first (cheap, stanc only).
+  const design = await prepareDesign(config);
+  const models = await checkModelPair(install, config, design);
+  const names = `${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)}`;
+  log(
+    cachedModelsOnly ? `[recover] using the compiled ${names}` : `[recover] compiling ${names} (cached when unchanged)`,
+  );
+  const modelFiles = [config.inference_model_path, config.sim_model_path];
+  const [inference, sim] = await compileAll(install, modelFiles, { cachedOnly: cachedModelsOnly });
+
+  const out = config.output_dir;
+  const simDataFile = path.join(out, "sim_data.json");
+  const ctx: IterationContext = { config, install, inference, sim, design, models, simDataFile };
+  return {
+    count: config.n_iterations,
+    chainsPerReplicate: config.n_mcmc_chains,
+    workPerReplicate: config.n_mcmc_chains * (config.warmup + config.n_mcmc_samples),
+    fingerprint: recoveryFingerprint(config, { inference: inference.hash, sim: sim.hash }, designHash(design)),
+    replicateDir: (i) => iterationDir(out, i),
+    recordName: RECORD_FILE,
+    writeSetup: async () => {
+      await writeDesignFile(out, design, log);
+      await writeFileAtomic(simDataFile, toStanJson(models.simData, { ints: models.simInts }));
+      await writeJsonAtomic(path.join(out, "config_info.json"), configInfo(config, design, install));
+    },
+    runReplicate: (i, env) => runIteration(ctx, env, i),
+    summarize: (records, wallSeconds) => summarizeRecovery({ config, install, design, records, wallSeconds }),
+  };
+}
+
+/** config_info.json: the original's keys (n_iterations ... M_total), then this tool's. */
+function configInfo(config: RecoveryConfig, design: StudyDesign, install: CmdStanInstall) {
+  return {
+    n_iterations: config.n_iterations,
+    n_mcmc_samples: config.n_mcmc_samples,
+    n_mcmc_chains: config.n_mcmc_chains,
+    sim_overrides: config.sim_overrides,
+    alpha_var: config.alpha_var,
+    extra_scalar_params: config.extra_scalar_params,
+    sim_only_keys: config.sim_only_keys,
+    J: design.J,
+    K: design.K,
+    D: design.D,
+    P: design.P,
+    M_total: design.M_total,
+    n_mcmc_warmup: config.warmup,
+    adapt_delta: config.adapt_delta,
+    max_treedepth: config.max_treedepth,
+    seed: config.seed,
+    cmdstan_version: install.version,
+    quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(install.version)],
+    inference_model_path: config.inference_model_path,
+    sim_model_path: config.sim_model_path,
+  };
+}

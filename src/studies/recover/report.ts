@@ -1,0 +1,343 @@
+/**
+ * The recovery report (docs/recovery.md, "The report"): `recovery_summary/report.md`, rendered
+ * from a handlebars template, and the same tables as plain text for the terminal.
+ *
+ * Numbers are formatted as Report 11 prints them: Python's `round(x, n)` (round half to even
+ * on the exact binary value), then pandas' `DataFrame.to_string(index=False)` column layout
+ * (each float column printed with the fewest decimals that show every rounded value, at least
+ * one), `f"{x:.2f}"` for the alpha ranges and `f"{x:.4f}%"` for the divergence percentage.
+ */
+import path from "node:path";
+import type Handlebars from "handlebars";
+import { coverageMonteCarloSE, type ParameterRecovery, type RecoveryStatistics } from "../../analysis/recovery.js";
+import {
+  groupParameters,
+  trackedParameters,
+  type ParameterNames,
+  type TrackedParameter,
+} from "../../analysis/trackedParameters.js";
+import { loadTemplate } from "../../report/templates.js";
+import {
+  codeSpan,
+  formatDuration,
+  markdownTable,
+  oneLine,
+  pandasToString,
+  pyFixed,
+  pyRound,
+  type Column,
+} from "../../report/text.js";
+import { writeFileAtomic } from "../../util/atomicWrite.js";
+import { InputError } from "../../util/errors.js";
+
+/** What parseDiagnose (src/cmdstan/diagnose.ts) returns for one iteration's diagnostics.txt. */
+export interface DiagnosticsReading {
+  divergences: number;
+  /** Already defaulted to chains x draws by the parser where its regex did not match. */
+  transitions: number;
+  ebfmiOk: boolean;
+  treedepthMentioned: boolean;
+}
+
+/** The run's settings as the report prints them. */
+export interface ReportConfig {
+  n_iterations: number;
+  n_mcmc_chains: number;
+  /** Post-warmup draws per chain. */
+  n_mcmc_samples: number;
+  n_warmup: number;
+  adapt_delta: number;
+  max_treedepth: number;
+  J: number;
+  K: number;
+  D: number;
+  P: number;
+  M_total: number;
+  cmdstan_version: string;
+  /** How the 5/50/95% quantiles were computed (that CmdStan's stansummary rule), when known. */
+  quantile_rule?: string;
+  /** The inference model's .stan file. */
+  model_path: string;
+  /** The simulator's .stan file, when known. */
+  sim_model_path?: string;
+  design_name?: string;
+  /** Wall-clock time of the whole run, in seconds. */
+  wall_time_seconds: number;
+}
+
+/** Everything the pipeline passes to the report. */
+export interface ReportInput {
+  /** Defaults to "Hierarchical parameter recovery". */
+  title?: string;
+  config: ReportConfig;
+  /** The config's names of the tracked outputs: tables and captions use the model's own names. */
+  names: ParameterNames;
+  /** One reading per iteration whose diagnostics.txt exists (successful or not), any order. */
+  diagnostics: Array<{ iteration: number; reading: DiagnosticsReading }>;
+  /** computeRecoveryStatistics over the successful iterations ({} when none succeeded). */
+  statistics: RecoveryStatistics;
+  /** Number of successful iterations the statistics are computed from. */
+  nSuccessful: number;
+  /** Iterations that wrote error.txt, with the reason (its text). */
+  failures: Array<{ iteration: number; reason: string }>;
+  /**
+   * The plot files as links from the report's directory (recovery_summary/), e.g.
+   * "regression_recovery.png"; `plotLinks(reportDir, await writeRecoveryPlots(...))` makes them.
+   */
+  plots: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The view model shared by the markdown and the terminal renderings
+
+const NOMINAL = 0.9;
+
+/** Report 11's table columns; the param column shows the model's own names (gamma[3], alpha_cell[2]). */
+function statsColumns(params: TrackedParameter[], stats: RecoveryStatistics): Column[] {
+  const get = ({ key }: TrackedParameter): ParameterRecovery => {
+    const s = stats[key];
+    if (!s) throw new InputError(`report: recovery statistics have no entry for ${key}`);
+    return s;
+  };
+  return [
+    { header: "param", kind: "string", values: params.map((p) => p.variable) },
+    { header: "bias", kind: "float", values: params.map((p) => pyRound(get(p).bias, 3)) },
+    { header: "rmse", kind: "float", values: params.map((p) => pyRound(get(p).rmse, 3)) },
+    { header: "coverage", kind: "float", values: params.map((p) => pyRound(get(p).coverage, 2)) },
+    { header: "ci_width", kind: "float", values: params.map((p) => pyRound(get(p).ci_width, 3)) },
+  ];
+}
+
+function plotCaptions(regression: TrackedParameter[], alphaVar: string): Record<string, string> {
+  const names = [...new Set(regression.map((p) => p.variable.replace(/\[\d+\]$/, "")))].join(", ");
+  return {
+    "regression_recovery.png": `Recovery of the population-level regression parameters (${names}). Each point is one iteration; the diagonal represents perfect recovery.`,
+    "alpha_recovery.png": `Recovery of the cell-level sensitivities ${alphaVar}[j].`,
+    "delta_recovery.png": "Recovery of the shared utility simplex delta.",
+  };
+}
+
+interface TableText {
+  md: string;
+  text: string;
+}
+
+interface DiagnosticsView {
+  nRows: number;
+  tableMd: string;
+  tableText: string;
+  totalDivergences: number;
+  totalTransitions: number;
+  percent: string;
+  ebfmiAll: string;
+  ebfmiFailed: string;
+  divergentIterations: number;
+  treedepthMentioned: number;
+}
+
+interface StatisticsView {
+  population: TableText;
+  delta: TableText;
+  alpha: TableText;
+  alphaRmseRange: string;
+  alphaCoverageRange: string;
+  mcse: string;
+  mcseBand: string;
+  outsideBand: string;
+  nOutside: number;
+  nTracked: number;
+}
+
+interface ViewModel {
+  title: string;
+  configLines: Array<{ key: string; value: string }>;
+  nIterations: number;
+  nSuccessful: number;
+  diag: DiagnosticsView | null;
+  alphaVar: string;
+  stats: StatisticsView | null;
+  failures: Array<{ iteration: number; reasonText: string; reasonMd: string; errorLink: string }>;
+  plots: Array<{ link: string; alt: string; caption: string }>;
+}
+
+function buildViewModel(input: ReportInput): ViewModel {
+  const c = input.config;
+  checkDimensions(c);
+  const tracked = trackedParameters(input.names, { P: c.P, J: c.J, K: c.K });
+  const captions = plotCaptions(groupParameters(tracked, "regression"), input.names.alphaVar);
+  return {
+    title: input.title ?? "Hierarchical parameter recovery",
+    configLines: configLines(c),
+    nIterations: c.n_iterations,
+    nSuccessful: input.nSuccessful,
+    alphaVar: input.names.alphaVar,
+    diag: diagnosticsView(input.diagnostics),
+    stats: input.nSuccessful > 0 ? statisticsView(tracked, input.statistics, input.nSuccessful) : null,
+    failures: [...input.failures]
+      .sort((a, b) => a.iteration - b.iteration)
+      .map((f) => ({
+        iteration: f.iteration,
+        reasonText: oneLine(f.reason),
+        reasonMd: codeSpan(oneLine(f.reason)),
+        errorLink: `../iteration_${f.iteration}/error.txt`,
+      })),
+    plots: input.plots.map((link) => {
+      const base = path.posix.basename(link);
+      return { link, alt: base.replace(/\.png$/i, "").replace(/_/g, " "), caption: captions[base] ?? base };
+    }),
+  };
+}
+
+function checkDimensions(c: ReportConfig): void {
+  const least = { P: 0, J: 1, K: 2 } as const;
+  for (const name of ["P", "J", "K"] as const) {
+    const v = c[name];
+    if (!Number.isInteger(v) || v < least[name]) {
+      throw new InputError(`report: config.${name} must be a valid dimension, got ${v}`);
+    }
+  }
+}
+
+function configLines(c: ReportConfig): ViewModel["configLines"] {
+  return [
+    ["design_name", c.design_name],
+    ["n_iterations", c.n_iterations],
+    ["n_mcmc_chains", c.n_mcmc_chains],
+    ["n_mcmc_samples", c.n_mcmc_samples],
+    ["n_warmup", c.n_warmup],
+    ["adapt_delta", c.adapt_delta],
+    ["max_treedepth", c.max_treedepth],
+    ["J", c.J],
+    ["K", c.K],
+    ["D", c.D],
+    ["P", c.P],
+    ["M_total", c.M_total],
+    ["cmdstan_version", c.cmdstan_version],
+    ["quantile_rule", c.quantile_rule],
+    ["model_path", c.model_path],
+    ["sim_model_path", c.sim_model_path],
+    ["wall_time", formatDuration(c.wall_time_seconds)],
+  ]
+    .filter(([, v]) => v !== undefined)
+    .map(([key, value]) => ({ key: String(key), value: String(value) }));
+}
+
+/** Sampler health, in the report's table form; null when no diagnostics.txt was read. */
+function diagnosticsView(diagnostics: ReportInput["diagnostics"]): DiagnosticsView | null {
+  const rows = [...diagnostics].sort((a, b) => a.iteration - b.iteration);
+  if (rows.length === 0) return null;
+  const columns: Column[] = [
+    { header: "iter", kind: "int", values: rows.map((r) => r.iteration) },
+    { header: "divergences", kind: "int", values: rows.map((r) => r.reading.divergences) },
+    { header: "transitions", kind: "int", values: rows.map((r) => r.reading.transitions) },
+    { header: "E-BFMI ok", kind: "bool", values: rows.map((r) => r.reading.ebfmiOk) },
+  ];
+  const totalDivergences = rows.reduce((a, r) => a + r.reading.divergences, 0);
+  const totalTransitions = rows.reduce((a, r) => a + r.reading.transitions, 0);
+  return {
+    nRows: rows.length,
+    tableMd: markdownTable(columns),
+    tableText: pandasToString(columns),
+    totalDivergences,
+    totalTransitions,
+    percent: totalTransitions > 0 ? `${pyFixed((100 * totalDivergences) / totalTransitions, 4)}%` : "n/a",
+    ebfmiAll: rows.every((r) => r.reading.ebfmiOk) ? "True" : "False",
+    ebfmiFailed: rows
+      .filter((r) => !r.reading.ebfmiOk)
+      .map((r) => r.iteration)
+      .join(", "),
+    divergentIterations: rows.filter((r) => r.reading.divergences > 0).length,
+    treedepthMentioned: rows.filter((r) => r.reading.treedepthMentioned).length,
+  };
+}
+
+/** The three tables, the alpha ranges and the coverages outside 0.90 +- 2 Monte Carlo SE. */
+function statisticsView(tracked: TrackedParameter[], statistics: RecoveryStatistics, n: number): StatisticsView {
+  const table = (params: TrackedParameter[]) => {
+    const cols = statsColumns(params, statistics);
+    return { md: markdownTable(cols), text: pandasToString(cols) };
+  };
+  // The tables first: they refuse statistics that lack a tracked parameter.
+  const [population, delta, alpha] = (["regression", "utility", "cell"] as const).map((g) =>
+    table(groupParameters(tracked, g)),
+  );
+  const cells = groupParameters(tracked, "cell");
+  const rmses = cells.map((p) => statistics[p.key].rmse);
+  const covs = cells.map((p) => statistics[p.key].coverage);
+  const se = coverageMonteCarloSE(n, NOMINAL);
+  const lo = Math.max(0, NOMINAL - 2 * se);
+  const hi = Math.min(1, NOMINAL + 2 * se);
+  const outside = tracked.filter(({ key }) => statistics[key].coverage < lo || statistics[key].coverage > hi);
+  return {
+    population,
+    delta,
+    alpha,
+    alphaRmseRange: `${pyFixed(Math.min(...rmses), 2)} – ${pyFixed(Math.max(...rmses), 2)}`,
+    alphaCoverageRange: `${pyFixed(Math.min(...covs), 2)} – ${pyFixed(Math.max(...covs), 2)}`,
+    mcse: pyFixed(se, 3),
+    mcseBand: `[${pyFixed(lo, 2)}, ${pyFixed(hi, 2)}]`,
+    outsideBand: outside.map((p) => `${p.variable} (${pyFixed(pyRound(statistics[p.key].coverage, 2), 2)})`).join(", "),
+    nOutside: outside.length,
+    nTracked: tracked.length,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+let compiled: Handlebars.TemplateDelegate<ViewModel> | undefined;
+
+/** The markdown of `recovery_summary/report.md`. */
+export function renderReport(input: ReportInput): string {
+  compiled ??= loadTemplate<ViewModel>(import.meta.url, "report.md.hbs");
+  return compiled(buildViewModel(input));
+}
+
+/** The report's tables as plain aligned text (as the .qmd prints them), for the terminal. */
+export function renderTerminalTables(input: ReportInput): string {
+  const vm = buildViewModel(input);
+  const out: string[] = ["Recovery configuration:"];
+  for (const l of vm.configLines) out.push(` ${l.key}: ${l.value}`);
+  out.push("");
+  if (vm.diag) {
+    const d = vm.diag;
+    out.push(d.tableText, "");
+    out.push(
+      `Total divergences across ${d.nRows} iterations: ${d.totalDivergences} out of ${d.totalTransitions} transitions (${d.percent}).`,
+    );
+    out.push(`E-BFMI satisfied in all ${d.nRows} iterations: ${d.ebfmiAll}.`);
+    out.push(`"treedepth" mentioned in the diagnostics of ${d.treedepthMentioned} of ${d.nRows} iterations.`);
+  } else {
+    out.push("No diagnostics.txt was read: no sampler-health table.");
+  }
+  out.push("");
+  if (vm.stats) {
+    const s = vm.stats;
+    out.push(`Recovery statistics over ${vm.nSuccessful} successful iterations (of ${vm.nIterations}).`, "");
+    out.push("Population-level parameters:", "", s.population.text, "");
+    out.push("Utility simplex:", "", s.delta.text, "");
+    out.push(`Cell-level sensitivities (${vm.alphaVar}):`, "", s.alpha.text, "");
+    out.push(`Alpha RMSE range: ${s.alphaRmseRange}`);
+    out.push(`Alpha coverage range: ${s.alphaCoverageRange}`);
+    out.push(
+      `Monte Carlo SE of a 90% coverage estimate: sqrt(0.9 x 0.1 / ${vm.nSuccessful}) = ${s.mcse}; ` +
+        `0.90 +- 2 SE = ${s.mcseBand}.`,
+    );
+    out.push(`Coverages outside that band: ${s.outsideBand === "" ? "none" : s.outsideBand}.`);
+  } else {
+    out.push(`No successful iterations (of ${vm.nIterations}): no recovery statistics.`);
+  }
+  if (vm.failures.length > 0) {
+    out.push("", `Failed iterations (${vm.failures.length}):`);
+    for (const f of vm.failures) out.push(` ${f.iteration}: ${f.reasonText}`);
+  }
+  return out.join("\n") + "\n";
+}
+
+/** Writes `report.md` into `reportDir` (temp file + rename) and returns its path. */
+export async function writeReport(reportDir: string, input: ReportInput): Promise<string> {
+  const text = renderReport(input);
+  const file = path.join(reportDir, "report.md");
+  await writeFileAtomic(file, text);
+  return file;
+}

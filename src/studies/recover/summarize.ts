@@ -1,0 +1,116 @@
+/**
+ * After the loop: read back every finished iteration's files and write the study's outputs:
+ * all_true_parameters.json, recovery_summary/recovery_statistics.json, the three plots and
+ * report.md. Works from the files alone (the same inputs as the source report's reader).
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  computeRecoveryStatistics,
+  parseTrueParameters,
+  type RecoveryIteration,
+  type RecoveryStatistics,
+} from "../../analysis/recovery.js";
+import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
+import { parseDiagnose } from "../../cmdstan/diagnose.js";
+import type { CmdStanInstall } from "../../cmdstan/locate.js";
+import type { StudyDesign } from "../../design/studyDesign.js";
+import { writeRecoveryPlots } from "./plots.js";
+import { plotLinks } from "../../report/text.js";
+import { renderTerminalTables, writeReport, type ReportInput } from "./report.js";
+import type { RecoveryConfig } from "./config.js";
+import type { ReplicateRecord } from "../../pipeline/records.js";
+import { writeJsonAtomic } from "../../util/atomicWrite.js";
+import { iterationDir } from "./iteration.js";
+import { parameterNames } from "./modelContract.js";
+
+export interface RecoverySummary {
+  statistics: RecoveryStatistics;
+  nSuccessful: number;
+  failures: { iteration: number; reason: string }[];
+  reportFile: string;
+  terminalTables: string;
+}
+
+export async function summarizeRecovery(args: {
+  config: RecoveryConfig;
+  install: CmdStanInstall;
+  design: StudyDesign;
+  records: Map<number, ReplicateRecord>;
+  wallSeconds: number;
+}): Promise<RecoverySummary> {
+  const { config, design, records } = args;
+  const out = config.output_dir;
+  const iterations: RecoveryIteration[] = [];
+  const failures: { iteration: number; reason: string }[] = [];
+  const diagnostics: ReportInput["diagnostics"] = [];
+  const defaultTransitions = config.n_mcmc_chains * config.n_mcmc_samples;
+
+  for (const i of [...records.keys()].sort((a, b) => a - b)) {
+    const dir = iterationDir(out, i);
+    const record = records.get(i)!;
+    const diagFile = path.join(dir, "diagnostics.txt");
+    if (existsSync(diagFile))
+      diagnostics.push({ iteration: i, reading: parseDiagnose(await readFile(diagFile, "utf8"), defaultTransitions) });
+    if (record.status === "failed") {
+      failures.push({ iteration: i, reason: (await readFile(path.join(dir, "error.txt"), "utf8")).trim() });
+      continue;
+    }
+    const truthFile = path.join(dir, "true_parameters.json");
+    const summaryFile = path.join(dir, "posterior_summary.csv");
+    iterations.push({
+      iteration: i,
+      truth: parseTrueParameters(await readFile(truthFile, "utf8"), truthFile),
+      summary: parseSummaryCsv(await readFile(summaryFile, "utf8"), summaryFile),
+    });
+  }
+
+  await writeJsonAtomic(
+    path.join(out, "all_true_parameters.json"),
+    iterations.map((it) => it.truth),
+  );
+  const summaryDir = path.join(out, "recovery_summary");
+  const names = parameterNames(config);
+  const statistics = iterations.length ? computeRecoveryStatistics(iterations, names) : {};
+  await writeJsonAtomic(path.join(summaryDir, "recovery_statistics.json"), statistics);
+  const plots = iterations.length
+    ? plotLinks(summaryDir, await writeRecoveryPlots(summaryDir, iterations, statistics, names))
+    : [];
+
+  const input: ReportInput = {
+    config: {
+      n_iterations: config.n_iterations,
+      n_mcmc_chains: config.n_mcmc_chains,
+      n_mcmc_samples: config.n_mcmc_samples,
+      n_warmup: config.warmup,
+      adapt_delta: config.adapt_delta,
+      max_treedepth: config.max_treedepth,
+      J: design.J,
+      K: design.K,
+      D: design.D,
+      P: design.P,
+      M_total: design.M_total,
+      cmdstan_version: args.install.version,
+      quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(args.install.version)],
+      model_path: config.inference_model_path,
+      sim_model_path: config.sim_model_path,
+      design_name: design._metadata.design_name,
+      wall_time_seconds: args.wallSeconds,
+    },
+    names,
+    diagnostics,
+    statistics,
+    nSuccessful: iterations.length,
+    failures,
+    plots,
+  };
+  const reportFile = await writeReport(summaryDir, input);
+  return {
+    statistics,
+    nSuccessful: iterations.length,
+    failures,
+    reportFile,
+    terminalTables: renderTerminalTables(input),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Running a study of any kind: read its config, prepare it (the CmdStan in use, then the kind's
+ * own preparation), and hand it to the replicate loop on the executor its config names. The CLI
+ * and a cluster task's worker both come through here, so a study is the same wherever it runs.
+ */
+import { locateCmdStan } from "../cmdstan/locate.js";
+import { selectExecutor } from "../pipeline/executors/select.js";
+import { runReplicates, type ReplicateExecutor, type ReplicateStudy } from "../pipeline/replicates.js";
+import { defaultCores, readConfigFile, type BaseStudyConfig } from "../pipeline/studyConfig.js";
+import type { StudyKind, StudyOutcome } from "./studyKind.js";
+
+/**
+ * Read a kind's config file, with command-line overrides (undefined ones ignored). Paths inside it
+ * resolve against the current directory when the model path exists there (the original study's
+ * configs hold repo-relative paths), else against the config's folder.
+ */
+export async function loadStudyConfig<C extends BaseStudyConfig>(
+  kind: StudyKind<C, StudyOutcome>,
+  file: string,
+  overrides: Record<string, unknown> = {},
+): Promise<C> {
+  const { raw, source, baseDir } = await readConfigFile(file, overrides, kind.modelKey);
+  return kind.parseConfig(raw, source, baseDir);
+}
+
+/** A kind's study, prepared: checked, compiled (unless `cachedModelsOnly`), designed. */
+export async function prepareStudy<C extends BaseStudyConfig, S extends StudyOutcome>(
+  kind: StudyKind<C, S>,
+  config: C,
+  log: (line: string) => void,
+  opts: { cachedModelsOnly?: boolean } = {},
+): Promise<ReplicateStudy<S>> {
+  const install = await locateCmdStan({ explicit: config.cmdstan });
+  log(`[${kind.name}] CmdStan ${install.version} at ${install.path}`);
+  const own = await kind.prepare(config, { install, log, cachedModelsOnly: opts.cachedModelsOnly ?? false });
+  return {
+    ...own,
+    command: kind.name,
+    unit: kind.unit,
+    outputDir: config.output_dir,
+    cores: defaultCores(config.cores),
+    recipe: { kind: kind.name, config: kind.portableConfig(config, install.path) },
+  };
+}
+
+export interface RunStudyOptions {
+  signal?: AbortSignal;
+  /** Redo replicates that failed in an earlier start. */
+  retryFailed?: boolean;
+  log?: (line: string) => void;
+  progressStream?: NodeJS.WriteStream;
+  /** Where fits run; default: the config's executor (local unless it says slurm). */
+  executor?: ReplicateExecutor;
+}
+
+export type StudyResult<S> = S & {
+  outputDir: string;
+  wallSeconds: number;
+  /** Replicates kept from an earlier start. */
+  resumed: number;
+  /** Replicates that failed, and replicates left without a record (a cluster task that ended early). */
+  failed: number[];
+  missing: number[];
+};
+
+/** Run (or resume) a study of `kind`, on this machine or a cluster (the config's executor). */
+export async function runStudy<C extends BaseStudyConfig, S extends StudyOutcome>(
+  kind: StudyKind<C, S>,
+  config: C,
+  opts: RunStudyOptions = {},
+): Promise<StudyResult<S>> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const executor = opts.executor ?? selectExecutor(config.executor, config.slurm);
+  const r = await runReplicates(() => prepareStudy(kind, config, log), { ...opts, log, executor });
+  const { outputDir, wallSeconds, resumed, failed, missing } = r;
+  return { ...r.summary, outputDir, wallSeconds, resumed, failed, missing };
+}

@@ -1,0 +1,52 @@
+/**
+ * A study kind (recover, sbc, ...) is one folder under src/studies/ behind this interface, and
+ * one line in kinds.ts. The engine (src/pipeline/) runs every kind the same way: the CLI reads a
+ * config through `parseConfig`, `prepare` checks and compiles the models and makes the design,
+ * and the replicate loop runs replicate i through `runReplicate`, keeps its record, and reduces
+ * the records to the kind's outputs and report through `summarize`.
+ *
+ *   config -> prepare (models, design, setup files) -> replicate i -> record -> summarize -> report
+ *
+ * A kind never edits the loop, the executors or the CLI: adding one is a folder and a registry
+ * line.
+ */
+import type { CmdStanInstall } from "../cmdstan/locate.js";
+import type { ReplicateStudy } from "../pipeline/replicates.js";
+import type { BaseStudyConfig } from "../pipeline/studyConfig.js";
+
+/** What every kind's `summarize` returns, besides its own numbers: what the CLI prints. */
+export interface StudyOutcome {
+  /** The report's tables as plain text, printed when the run ends. */
+  terminalTables: string;
+  /** The report file (report.md). */
+  reportFile: string;
+}
+
+/** What a kind gets to prepare a study. */
+export interface PrepareContext {
+  /** The CmdStan in use (found by the discovery order, or the config's `cmdstan`). */
+  install: CmdStanInstall;
+  log: (line: string) => void;
+  /** Use the models already compiled, never compile (a cluster task: the driver compiled them). */
+  cachedModelsOnly: boolean;
+}
+
+/** The part of a prepared study a kind decides; the engine adds command, unit, folder, cores and recipe. */
+export type KindStudy<S> = Omit<ReplicateStudy<S>, "command" | "unit" | "outputDir" | "cores" | "recipe">;
+
+export interface StudyKind<C extends BaseStudyConfig = BaseStudyConfig, S extends StudyOutcome = StudyOutcome> {
+  /** The CLI command and the `kind` of a study's recipe: "recover", "sbc". */
+  name: string;
+  /** One line for `--help`. */
+  describe: string;
+  /** What one replicate is called: "iteration", "simulation". */
+  unit: string;
+  /** The config key of the model file whose path decides how relative paths resolve (see readConfigFile). */
+  modelKey: string;
+  /** Validate a parsed config (note keys dropped, unknown keys refused); relative paths resolve against baseDir. */
+  parseConfig(raw: unknown, source: string, baseDir: string): C;
+  /** The config as JSON that parseConfig turns back into the same study (what a cluster task rebuilds it from). */
+  portableConfig(config: C, cmdstanPath: string): Record<string, unknown>;
+  /** Check and compile the models, make the design: the study ready for the replicate loop. */
+  prepare(config: C, ctx: PrepareContext): Promise<KindStudy<S>>;
+}
