@@ -29,6 +29,7 @@ import {
   type StudyDesignMetadata,
 } from "./studyDesign.js";
 import { parseJsonOf, readJsonFile } from "../util/jsonFile.js";
+import { Issues } from "../util/issues.js";
 import { joinIssues, zodIssues } from "../util/zodText.js";
 
 // ---------------------------------------------------------------- writing
@@ -170,17 +171,6 @@ export const studyDesignFileSchema = z
 
 type DesignFile = z.infer<typeof studyDesignFileSchema>;
 type FileMetadata = NonNullable<DesignFile["_metadata"]>;
-
-/** Every problem found in a design file, reported together in one message. */
-class Issues {
-  readonly list: string[] = [];
-  add(path: string, message: string): void {
-    this.list.push(`${path}: ${message}`);
-  }
-  throwIfAny(source: string): void {
-    if (this.list.length > 0) throw new InputError(joinIssues(source, this.list));
-  }
-}
 
 /**
  * Checks a parsed study_design.json value and returns the design. Throws InputError naming

@@ -24,7 +24,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     await rm(tmp, { force: true });
     // Name the file being written, not its temporary name: "the disk is full (writing x.json)".
     const err = e as NodeJS.ErrnoException;
-    if (err?.code && err.path === tmp) err.path = file;
+    if (err?.code && (err.path === undefined || err.path === tmp)) err.path = file;
     if (err?.code && err.syscall !== "rename") err.syscall = "writing";
     throw e;
   }

@@ -14,7 +14,8 @@
 import { z } from "zod";
 import { InputError } from "../../util/errors.js";
 import { dropNoteKeys } from "../../util/noteKeys.js";
-import { Issues, strictObjectErrors, unknownKeys } from "./issues.js";
+import { Issues } from "../../util/issues.js";
+import { strictObjectErrors, unknownKeys } from "./zodMessages.js";
 import type { FeatureParams, FlatDesignSettings, RiskyProbs } from "./types.js";
 
 export const RISKY_PROBS = ["uniform", "fixed", "random"] as const satisfies readonly RiskyProbs[];

@@ -18,7 +18,7 @@
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
 import { InputError } from "../../util/errors.js";
-import { parseJsonOf } from "../../util/jsonText.js";
+import { parseJsonOf } from "../../util/jsonFile.js";
 import type { FlatDesign } from "./types.js";
 import { validateFlatDesign } from "./fileValidate.js";
 

@@ -6,7 +6,8 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { RISKY_PROBS } from "./config.js";
-import { Issues, strictObjectErrors } from "./issues.js";
+import { Issues } from "../../util/issues.js";
+import { strictObjectErrors } from "./zodMessages.js";
 import { flatDesignMetadata, indicatorSums } from "./metadata.js";
 import type { FeatureDist, FeatureParams, FlatDesign, FlatDesignSettings, RiskyProblems } from "./types.js";
 
