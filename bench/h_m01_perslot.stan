@@ -1,6 +1,6 @@
 // h_m01_perslot: BENCHMARK BASELINE ONLY (issue 6). Do not use for studies.
 //
-// A straightforward translation of SPEC section 2, as the original study wrote it: eta is
+// A straightforward translation of docs/models.md "h_m01", as the original study wrote it: eta is
 // recomputed for every menu slot (softmax(beta[j] * w[r]) . upsilon once per slot, i.e.
 // sum_m N_m times instead of J x R times) and is written as a transformed parameter, so every
 // draw also carries sum_m N_m extra CSV columns. Same data, parameters, priors and outputs as

@@ -587,11 +587,11 @@ export async function fullStudy(): Promise<string> {
       );
     }
     L.push(
-      `- What the post-fit work costs is set by the CSV width: ${gq} of h_m01's ${columns.length} columns (${pct(gq / columns.length, 0)}) are the generated quantities log_lik[M_total] and y_pred[M_total] (SPEC section 2), which the recovery metrics never read. ` +
+      `- What the post-fit work costs is set by the CSV width: ${gq} of h_m01's ${columns.length} columns (${pct(gq / columns.length, 0)}) are the generated quantities log_lik[M_total] and y_pred[M_total] (docs/models.md "h_m01"), which the recovery metrics never read. ` +
         `On the same fit without them: bin/diagnose ${sec(lean.diagnoseCpu, 2)} s, read + summary ${sec(lean.summaryCpu, 2)} s, ${pct(leanShare)} of the loop's core-seconds instead of ${pct(postShare)}.`,
       `- Targets for the default config: utilisation (chains' CPU / (cores x wall)) >= 0.95 **${chainUtil >= 0.95 ? "met" : "missed"}** (${chainUtil.toFixed(3)}); time outside sampling <= 3% ` +
         `**${idleShare <= 0.03 ? "met" : "missed"}** counting cores without a sampling process (${pct(idleShare)}), **${1 - chainUtil <= 0.03 ? "met" : "missed"}** on a CPU basis (${pct(1 - chainUtil)}); ` +
-        `the post-fit work (SPEC section 4 steps 5 and 6: a summary of every output and bin/diagnose's text on the fit's CSVs) is required, and its cost follows the CSV width.`,
+        `the post-fit work (docs/recovery.md "Each iteration", steps 5 and 6: a summary of every output and bin/diagnose's text on the fit's CSVs) is required, and its cost follows the CSV width.`,
     );
   }
   return L.join("\n");

@@ -1,4 +1,4 @@
-// h_m01: hierarchical SEU-sensitivity model (SPEC section 2), inference model.
+// h_m01: hierarchical SEU-sensitivity model (docs/models.md "h_m01"), inference model.
 //
 // One sensitivity alpha_j per cell, log alpha_j regressed on the cell-level design X
 // (non-centred). Cell j's subjective probabilities over the K consequences for alternative r
@@ -6,7 +6,7 @@
 // upsilon = cumulative_sum([0, delta]). Problem m (cell j, menu r_1 < ... < r_N) has
 // P(y[m] = i) = softmax(alpha_j * eta[j, r_1..r_N])_i.
 //
-// Performance (SPEC section 7): eta takes only J x R distinct values, so it is computed once
+// Performance (docs/performance.md): eta takes only J x R distinct values, so it is computed once
 // per (cell, alternative) pair, for all cells in one vectorised pass (h_m01_eta), and is never
 // written (a local of the model block). The likelihood (h_m01_loglik) is vectorised over
 // problems: one exp per (cell, alternative), one padded gather-and-row-sum, one log per problem.

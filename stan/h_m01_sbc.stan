@@ -1,4 +1,4 @@
-// h_m01_sbc: simulation-based calibration of h_m01 (SPEC sections 2 and 8), in one model.
+// h_m01_sbc: simulation-based calibration of h_m01 (docs/models.md "SBC models"), in one model.
 //
 // Transformed data draws a truth from the prior, in the simulator's order (stan/h_m01_sim.stan:
 // gamma0; gamma[1..P]; sigma_cell; z[j] for each cell j; beta[j][k, d] (j, then k, then d);
@@ -13,7 +13,7 @@
 // equal to the truth counts as not exceeding it. The rank of scalar k is the number of kept
 // draws with ranks_[k] = 0, computed by the tool after thinning.
 //
-// Performance (as h_m01, SPEC section 7): the functions block is a verbatim copy of
+// Performance (as h_m01, docs/performance.md): the functions block is a verbatim copy of
 // stan/h_m01.stan's (a test compares them): eta once per (cell, alternative), the likelihood
 // vectorised over problems. Nothing reads posterior log_lik or y_pred in SBC, so this model
 // does not write them: each draw's CSV row holds the parameters, transformed parameters and

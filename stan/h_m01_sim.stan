@@ -1,4 +1,4 @@
-// h_m01_sim: simulator for the hierarchical SEU-sensitivity model h_m01 (SPEC section 2).
+// h_m01_sim: simulator for the hierarchical SEU-sensitivity model h_m01 (docs/models.md "The simulator h_m01_sim").
 //
 // Run with algorithm=fixed_param, num_warmup=0, num_samples=1: every quantity is drawn in
 // generated quantities from the prior (with the hyperparameters below), then y is drawn

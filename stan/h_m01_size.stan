@@ -1,4 +1,4 @@
-// h_m01_size: h_m01 with a menu-size covariate (SPEC section 9), inference model.
+// h_m01_size: h_m01 with a menu-size covariate (docs/models.md "h_m01_size"), inference model.
 //
 // As h_m01 (one sensitivity per cell, log sensitivity regressed on the cell-level design X,
 // non-centred; shared utility simplex delta), plus data s[m], the menu size N_m centred on its
@@ -7,7 +7,7 @@
 //   alpha_cell = exp(log_alpha_cell)                  (the sensitivity at the mean menu size),
 //   problem m uses alpha_obs[m] = exp(log_alpha_cell[cell[m]] + gamma_size * s[m]).
 //
-// Performance (as h_m01, SPEC section 7): eta[j, r] is computed once per (cell, alternative)
+// Performance (as h_m01, docs/performance.md): eta[j, r] is computed once per (cell, alternative)
 // for all cells in one pass (h_m01_eta). alpha_obs depends on the problem only through its cell
 // and its menu size (s is a function of N_m), so problems are grouped by (cell, menu size):
 // G groups (at most J x the number of distinct sizes), and the likelihood is h_m01's,

@@ -1,4 +1,4 @@
-// h_m01_size_sbc: simulation-based calibration of h_m01_size (SPEC sections 8 and 9), in one model.
+// h_m01_size_sbc: simulation-based calibration of h_m01_size (docs/models.md "SBC models"), in one model.
 //
 // As stan/h_m01_sbc.stan, for h_m01 with the menu-size covariate. Transformed data draws a truth
 // from the prior in the simulator's order (stan/h_m01_size_sim.stan: gamma0; gamma[1..P];

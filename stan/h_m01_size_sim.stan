@@ -1,4 +1,4 @@
-// h_m01_size_sim: simulator for h_m01_size, h_m01 with a menu-size covariate (SPEC section 9).
+// h_m01_size_sim: simulator for h_m01_size, h_m01 with a menu-size covariate (docs/models.md "h_m01_size").
 //
 // Run with algorithm=fixed_param, num_warmup=0, num_samples=1: every quantity is drawn in
 // generated quantities from the prior (with the hyperparameters below), then y is drawn from

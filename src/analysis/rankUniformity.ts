@@ -9,7 +9,7 @@
  * n x (values in b) / (L + 1) ranks, exactly the discrete uniform's count. Pearson's statistic
  * has B - 1 degrees of freedom.
  *
- * The original (SPEC section 8) used min(20, L' / 5) bins with edges linspace(0, L', bins + 1),
+ * The original (docs/sbc.md "Statistics") used min(20, L' / 5) bins with edges linspace(0, L', bins + 1),
  * L' = floor(n_mcmc_samples / thin) (333 for 1000 draws at thin 3, one less than the largest
  * rank 334): the top rank falls outside its histogram and is dropped. Its KS test compares
  * rank / L' with the continuous uniform (scipy.stats.kstest, exact p-value).

@@ -1,5 +1,5 @@
 /**
- * Recovery metrics (SPEC section 4): for each tracked parameter, over the successful
+ * Recovery metrics (docs/recovery.md "Metrics"): for each tracked parameter, over the successful
  * iterations, the bias, RMSE, 90% interval coverage and mean interval width of the posterior
  * against the true value drawn by the simulator.
  *
@@ -194,7 +194,7 @@ export function recoveryFrame(rows: RecoveryRow[]): dfd.DataFrame {
 }
 
 /**
- * SPEC section 4, over the given (successful) iterations:
+ * docs/recovery.md "Metrics", over the given (successful) iterations:
  * bias = mean(post mean - true); rmse = sqrt(mean((post mean - true)^2));
  * coverage = share with q5 <= true <= q95; ci_width = mean(q95 - q5).
  */

@@ -1,6 +1,6 @@
 /**
  * Which parameters a study tracks, from the config's names and the design's dimensions, never
- * from code (SPEC section 4; the original's `alpha_var` and `extra_scalar_params`):
+ * from code (docs/recovery.md "Tracked parameters"; the original's `alpha_var` and `extra_scalar_params`):
  *
  * - regression group: `gamma0`, `gamma[1..P]`, each extra scalar in config order, `sigma_cell`;
  * - cell group: `<alpha_var>[1..J]`;

@@ -1,6 +1,6 @@
 /**
  * `cmdstan-recover design --config FILE [--seed N] [--out FILE]`: generates a study design and
- * writes it as study_design.json. The config is either a design config (SPEC section 3) or a
+ * writes it as study_design.json. The config is either a design config (docs/designs.md) or a
  * full study config whose `study_design_config` key holds one. The seed is --seed, else the
  * study config's integer `seed`, else DEFAULT_DESIGN_SEED.
  */

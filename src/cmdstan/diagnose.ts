@@ -1,6 +1,6 @@
 /**
  * CmdStan's `bin/diagnose`: run it on a fit's CSV files, and read its text with exactly the
- * rules the report uses (SPEC section 5).
+ * rules the report uses (docs/recovery.md "Reading diagnostics.txt").
  */
 import { access } from "node:fs/promises";
 import path from "node:path";
@@ -17,7 +17,7 @@ export interface DiagnoseReading {
 const DIVERGENCE_RE = /(\d+)\s+of\s+(\d+)\s+\(.*?\)\s+transitions ended with a divergence/;
 
 /**
- * SPEC section 5, to the letter:
+ * docs/recovery.md "Reading diagnostics.txt", to the letter:
  * - divergences / transitions from the first match of
  *   `(\d+)\s+of\s+(\d+)\s+\(.*?\)\s+transitions ended with a divergence`;
  *   otherwise, `No divergent transitions found` (or nothing at all) gives 0 divergences;

@@ -1,7 +1,7 @@
 /**
  * Cell-level design matrices X (J x P, no intercept) for h_m01.
  *
- * Factorial mode, treatment coding (SPEC section 3):
+ * Factorial mode, treatment coding (docs/designs.md "Treatment coding"):
  * - J = product of `factors`; cells are enumerated row-major (the last factor varies fastest),
  *   so for [6, 3] cell 0 = (0,0), cell 1 = (0,1), cell 3 = (1,0), cell 17 = (5,2).
  * - For each factor f in order, for each level lv != reference_indices[f] in increasing order,

@@ -1,5 +1,5 @@
 /**
- * The study design of SPEC section 3: the shared pool of R alternatives (features w), the
+ * The study design (docs/designs.md): the shared pool of R alternatives (features w), the
  * stacked choice problems (cell, I) and the cell-level design matrix X, plus the five simulator
  * hyperparameters. Generated once per run from a design config and a seed.
  *
@@ -9,7 +9,7 @@
  * n = min(int(min_alts, max_alts), R), then sampleWithoutReplacement(R, n).
  * Features and problems use separate streams, so changing M_per_cell keeps w.
  *
- * With `menu_sizes` (the h_m01_size family, SPEC section 9) the menu sizes are planned instead
+ * With `menu_sizes` (the h_m01_size family, docs/designs.md "Menu sizes") the menu sizes are planned instead
  * of drawn: within each cell the sizes are spread over its M menus as evenly as possible (each
  * size M div n times, the first M mod n sizes in list order once more), shuffled with the
  * problems stream, and each menu then draws that many alternatives. The design then also holds
@@ -51,7 +51,7 @@ export const SIM_HYPERPARAMETER_KEYS = [
   "beta_sd",
 ] as const satisfies readonly (keyof SimHyperparameters)[];
 
-/** Simulator hyperparameters a design with `menu_sizes` adds (SPEC section 9), with their defaults. */
+/** Simulator hyperparameters a design with `menu_sizes` adds (docs/designs.md "Menu sizes"), with their defaults. */
 export const DEFAULT_MENU_SIZE_HYPERPARAMETERS = Object.freeze({ gamma_size_mean: 0.0, gamma_size_sd: 0.5 });
 export const MENU_SIZE_HYPERPARAMETER_KEYS = ["gamma_size_mean", "gamma_size_sd"] as const;
 /** The data a design with `menu_sizes` adds besides those hyperparameters. */
@@ -98,7 +98,7 @@ export interface StudyDesignMetadata {
   menu_sizes?: number[];
 }
 
-/** What a design with `menu_sizes` adds to the Stan data (SPEC section 9). */
+/** What a design with `menu_sizes` adds to the Stan data (docs/designs.md "Menu sizes"). */
 export interface SizeCovariateData {
   /** N_m, the number of alternatives on menu m. */
   menu_size: number[];
@@ -155,7 +155,7 @@ const featureParamsSchema = z
   .strict();
 
 /**
- * The design config (SPEC section 3). Factorial mode: `factors` (+ `reference_indices`,
+ * The design config (docs/designs.md "Design config"). Factorial mode: `factors` (+ `reference_indices`,
  * `include_interactions`). Manual mode: `J`, `P` and `X`. Unknown keys are rejected.
  */
 export const designConfigSchema = z

@@ -19,7 +19,7 @@ import {
 import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 import { inputErrorMessage } from "../helpers/errors.js";
 
-/** The design of the report (SPEC section 6). */
+/** The design of the report (docs/recovery.md "Report 11's numbers"). */
 const REPORT_CONFIG = REPORT_DESIGN_CONFIG;
 
 function chiSquare(counts: number[], expected: number): number {
@@ -243,7 +243,7 @@ describe("the original tool's config shapes", () => {
   });
 });
 
-describe("planned menu sizes (h_m01_size, SPEC section 9)", () => {
+describe("planned menu sizes (h_m01_size, docs/designs.md "Menu sizes")", () => {
   it("spreads the sizes over a cell's menus as evenly as possible, first sizes first", () => {
     const count = (plan: number[], v: number) => plan.filter((x) => x === v).length;
     const plan = planMenuSizes([2, 4, 6, 8], 10, new Rng(3));

@@ -1,7 +1,7 @@
 /** Design configs the tests share. */
 import type { DesignConfig } from "../../src/design/studyDesign.js";
 
-/** The design of the report (SPEC section 6): factors [6, 3], K 3, D 2, R 10, 20 problems per cell. */
+/** The design of the report (docs/recovery.md "Report 11's numbers"): factors [6, 3], K 3, D 2, R 10, 20 problems per cell. */
 export const REPORT_DESIGN_CONFIG: DesignConfig = {
   factors: [6, 3],
   reference_indices: [0, 0],

@@ -1,4 +1,4 @@
-// The original simulator's draw order (SPEC section 2), written as a flat sequence of _rng calls
+// The original simulator's draw order (docs/models.md "Draw order and seeds"), written as a flat sequence of _rng calls
 // and nothing else: gamma0; gamma[1..P]; sigma_cell; z[j] per cell; beta[j][k, d] (j, k, d);
 // delta. Run with the same data, seed and chain id as stan/h_m01_sim.stan, it must give the same
 // numbers, whatever the random number generator (test/stan/simDrawOrder.test.ts).

@@ -1,5 +1,5 @@
 /**
- * The h_m01_size models (SPEC section 9) with the real CmdStan: the simulator's draws respect
+ * The h_m01_size models (docs/models.md "h_m01_size") with the real CmdStan: the simulator's draws respect
  * the supports and its documented order, a zero gamma_size_sd draws nothing, the inference
  * model rejects an uncentred s, and its likelihood (problems grouped by cell and menu size)
  * equals a per-problem computation from s directly.

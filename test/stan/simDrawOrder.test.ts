@@ -1,5 +1,5 @@
 /**
- * stan/h_m01_sim.stan draws in the original simulator's order (SPEC section 2, issue 9): from
+ * stan/h_m01_sim.stan draws in the original simulator's order (docs/models.md "Draw order and seeds"): from
  * CmdStan 2.35 on, the same seed gives the original study's truths only in that order. Checked
  * against test/models/sim_draw_order.stan, which is that order and nothing else: same data, seed
  * and chain id (1, as cmdstanpy passes for one chain), so every truth must be the same number.

@@ -3,7 +3,7 @@
  * cannot work is refused in one message naming the model file and everything wrong:
  *
  * - `stanc --info`: it outputs `pars_` and `ranks_` as vectors in generated quantities, declares
- *   no data `y` (an SBC model simulates y itself, SPEC section 8), and every data key it
+ *   no data `y` (an SBC model simulates y itself, docs/sbc.md "The SBC model contract"), and every data key it
  *   declares is in the SBC data (the design's data without the simulator hyperparameters);
  * - one draw of the compiled model (fixed_param): `pars_` and `ranks_` hold one entry per
  *   tracked scalar (gamma0, gamma[1..P], the extras, sigma_cell, alpha_var[1..J],

@@ -41,7 +41,7 @@ describe("recover (real CmdStan)", () => {
     smokeOut = path.join(tmp, "smoke");
   });
 
-  it("runs the smoke config: every file of SPEC section 4 exists and parses", async () => {
+  it("runs the smoke config: every output of docs/recovery.md exists and parses", async () => {
     const config = await loadStudyConfig(recoverKind, SMOKE, { output_dir: smokeOut });
     const result = await runStudy(recoverKind, config, quiet);
     expect(result.nSuccessful).toBe(config.n_iterations);

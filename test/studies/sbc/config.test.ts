@@ -50,7 +50,7 @@ describe("SBC config", () => {
     expect(c.max_treedepth).toBeUndefined();
     expect(c.sbc_model_path).toBe(path.join(ROOT, "stan", "h_m01_sbc.stan"));
     expect(c.study_design_config).toMatchObject({ factors: [6, 3], design_name: "alignment_6x3_main_effects_sbc" });
-    // SPEC: simulation i (0-based) samples with seed 123 + i.
+    // docs/sbc.md "Seeds": simulation i (0-based) samples with seed 123 + i.
     expect([1, 2, 100].map((i) => simulationSeed(c, i))).toEqual([123, 124, 222]);
   });
 
