@@ -11,7 +11,7 @@ import { fitFacts, printedHalfUnit } from "../helpers/diagnose.js";
 
 const FIX = CSV_FIXTURES;
 
-describe("parseDiagnose: the rules of docs/recovery.md "Reading diagnostics.txt"", () => {
+describe("parseDiagnose: the rules of docs/recovery.md, Reading diagnostics.txt", () => {
   it("reads the problem forms", () => {
     const text = [
       "Checking sampler transitions treedepth.",

@@ -243,7 +243,7 @@ describe("the original tool's config shapes", () => {
   });
 });
 
-describe("planned menu sizes (h_m01_size, docs/designs.md "Menu sizes")", () => {
+describe("planned menu sizes (h_m01_size, docs/designs.md: Menu sizes)", () => {
   it("spreads the sizes over a cell's menus as evenly as possible, first sizes first", () => {
     const count = (plan: number[], v: number) => plan.filter((x) => x === v).length;
     const plan = planMenuSizes([2, 4, 6, 8], 10, new Rng(3));

@@ -60,7 +60,7 @@ describe("SBC models", () => {
     expect(block(sizeSbc, "data")).toBe(block(size, "data").replace(/\n {2}array\[M_total\] int y;[^\n]*/, ""));
   });
 
-  it("draw the truth in the simulators' order (docs/models.md "Draw order and seeds")", async () => {
+  it("draw the truth in the simulators' order (docs/models.md, Draw order and seeds)", async () => {
     const [hSbc, sizeSbc, sizeSim] = await Promise.all([
       read("stan", "h_m01_sbc.stan"),
       read("stan", "h_m01_size_sbc.stan"),

@@ -48,7 +48,7 @@ describe("study config", () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "cr-config-"));
   });
 
-  it("reads the shipped configs with the original's defaults (docs/recovery.md "Config")", async () => {
+  it("reads the shipped configs with the original's defaults (docs/recovery.md, Config)", async () => {
     const c = await loadStudyConfig(recoverKind, path.join(ROOT, "configs", "h_m01_parameter_recovery_config.json"));
     expect(c).toMatchObject({
       n_iterations: 20,
