@@ -40,12 +40,13 @@ typecheck: $(NODE_STAMP)
 	npx tsc -p tsconfig.json --noEmit
 	npx tsc -p tsconfig.test.json --noEmit
 
-# What is checked before tests: formatting (prettier), lint rules (eslint, typescript-eslint) and
-# types. `make format` rewrites the files prettier would complain about.
+# What is checked before tests: formatting (prettier), lint rules (eslint, typescript-eslint),
+# types, and the layers of src/ with no import cycle (dependency-cruiser, .dependency-cruiser.cjs). `make format` rewrites the files prettier would complain about.
 PRETTIER_FILES := "src/**/*.ts" "test/**/*.ts" "bench/**/*.ts" "scripts/**/*.{ts,mjs}" "*.{ts,js}"
 lint: typecheck
 	npx prettier --check $(PRETTIER_FILES)
 	npx eslint --max-warnings 0 .
+	npx depcruise src --config .dependency-cruiser.cjs
 
 format: $(NODE_STAMP)
 	npx prettier --write $(PRETTIER_FILES)

@@ -108,6 +108,8 @@ function quantileType7(sorted: Float64Array, p: number): number {
 // ---------------------------------------------------------------------------------------
 // Normal quantile function (Wichura 1988, AS 241 PPND16; relative accuracy about 1e-16)
 
+// A numeric kernel: Wichura's AS241 rational approximations, kept whole as published.
+// eslint-disable-next-line max-lines-per-function
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) {
     if (p === 0) return -Infinity;

@@ -158,7 +158,7 @@ const featureParamsSchema = z
  * The design config (docs/designs.md "Design config"). Factorial mode: `factors` (+ `reference_indices`,
  * `include_interactions`). Manual mode: `J`, `P` and `X`. Unknown keys are rejected.
  */
-export const designConfigSchema = z
+const designConfigBase = z
   .object({
     factors: z
       .array(int(2), { invalid_type_error: "must be a list of level counts, e.g. [6, 3]" })
@@ -203,89 +203,100 @@ export const designConfigSchema = z
     gamma_size_mean: num().optional(),
     gamma_size_sd: num().min(0, "must be >= 0").optional(),
   })
-  .strict()
-  .superRefine((c, ctx) => {
-    const issue = (path: (string | number)[], message: string) =>
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
-    let J: number | undefined;
-    if (c.factors !== undefined) {
-      if (c.X !== undefined) issue(["X"], "give either factors (factorial mode) or X (manual mode), not both");
-      try {
-        validateFactorial(c.factors, c.reference_indices);
-        const fd = treatmentDesign(c.factors, {
-          referenceIndices: c.reference_indices,
-          includeInteractions: c.include_interactions,
-        });
-        J = fd.J;
-        if (c.J !== undefined && c.J !== fd.J)
-          issue(["J"], `is ${c.J} but factors ${JSON.stringify(c.factors)} give J = ${fd.J}`);
-        if (c.P !== undefined && c.P !== fd.P) issue(["P"], `is ${c.P} but the factorial coding gives P = ${fd.P}`);
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        const m = /^([A-Za-z_]+)(?:\[(\d+)\])?: (.*)$/.exec(e.message);
-        if (m) issue(m[2] === undefined ? [m[1]] : [m[1], Number(m[2])], m[3]);
-        else issue(["factors"], e.message);
-      }
-    } else {
-      if (c.reference_indices !== undefined) issue(["reference_indices"], "is only meaningful with factors");
-      if (c.include_interactions) issue(["include_interactions"], "is only meaningful with factors");
-      const { J: mJ, P: mP } = manualShape(c);
-      J = mJ;
-      if (J > MAX_CELLS) issue(["J"], `must be at most ${MAX_CELLS}`);
-      if (c.X !== undefined) {
-        if (c.X.length !== J) issue(["X"], `has ${c.X.length} rows, expected J = ${J}`);
-        c.X.forEach((row, j) => {
-          if (row.length !== mP) issue(["X", j], `has ${row.length} entries, expected P = ${mP}`);
-        });
-      }
-    }
-    if (Array.isArray(c.M_per_cell)) {
-      if (J !== undefined && c.M_per_cell.length !== J) {
-        issue(["M_per_cell"], `has ${c.M_per_cell.length} entries, expected one per cell (J = ${J})`);
-      }
-      if (c.M_per_cell.reduce((a, b) => a + b, 0) < 1) issue(["M_per_cell"], "must give at least one problem in total");
-    } else if (c.M_per_cell < 1) {
-      issue(["M_per_cell"], "must be >= 1 (no problems at all)");
-    }
-    if (c.menu_sizes !== undefined) {
-      // Planned sizes replace min/max_alts_per_problem.
-      c.menu_sizes.forEach((n, i) => {
-        if (n > c.R) issue(["menu_sizes", i], `(${n}) exceeds the pool of R = ${c.R} alternatives`);
-      });
-    } else {
-      for (const k of MENU_SIZE_HYPERPARAMETER_KEYS)
-        if (c[k] !== undefined) issue([k], "is only meaningful with menu_sizes");
-      if (c.max_alts_per_problem < c.min_alts_per_problem) {
-        issue(
-          ["max_alts_per_problem"],
-          `(${c.max_alts_per_problem}) must be >= min_alts_per_problem (${c.min_alts_per_problem})`,
-        );
-      }
-    }
-    const fp = c.feature_params;
-    if (fp !== undefined) {
-      const keys = Object.keys(fp);
-      if (c.feature_dist === "normal") {
-        const extra = keys.filter((k) => k !== "loc" && k !== "scale");
-        if (extra.length > 0 || fp.loc === undefined || fp.scale === undefined) {
-          issue(
-            ["feature_params"],
-            `for feature_dist "normal" must be {"loc": number, "scale": number > 0}, got ${JSON.stringify(fp)}`,
-          );
-        }
-      } else {
-        const extra = keys.filter((k) => k !== "low" && k !== "high");
-        if (extra.length > 0 || fp.low === undefined || fp.high === undefined) {
-          issue(
-            ["feature_params"],
-            `for feature_dist "uniform" must be {"low": number, "high": number}, got ${JSON.stringify(fp)}`,
-          );
-        } else if (!(fp.low < fp.high)) {
-          issue(["feature_params", "high"], `(${fp.high}) must be greater than low (${fp.low})`);
-        }
-      }
-    }
-  });
+  .strict();
+
+export const designConfigSchema = designConfigBase.superRefine((c, ctx) => {
+  const issue: IssueAt = (path, message) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+  const J = c.factors !== undefined ? checkFactorial(c, issue) : checkManual(c, issue);
+  checkProblemCounts(c, J, issue);
+  checkMenuSizes(c, issue);
+  checkFeatureParams(c, issue);
+});
+
+type IssueAt = (path: (string | number)[], message: string) => void;
+type ConfigShape = z.output<typeof designConfigBase>;
+
+/** Factorial mode: the factors give J (and P); J or P given besides must agree. Returns J. */
+function checkFactorial(c: ConfigShape, issue: IssueAt): number | undefined {
+  const factors = c.factors!;
+  if (c.X !== undefined) issue(["X"], "give either factors (factorial mode) or X (manual mode), not both");
+  try {
+    validateFactorial(factors, c.reference_indices);
+    const fd = treatmentDesign(factors, {
+      referenceIndices: c.reference_indices,
+      includeInteractions: c.include_interactions,
+    });
+    if (c.J !== undefined && c.J !== fd.J)
+      issue(["J"], `is ${c.J} but factors ${JSON.stringify(factors)} give J = ${fd.J}`);
+    if (c.P !== undefined && c.P !== fd.P) issue(["P"], `is ${c.P} but the factorial coding gives P = ${fd.P}`);
+    return fd.J;
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const m = /^([A-Za-z_]+)(?:\[(\d+)\])?: (.*)$/.exec(e.message);
+    if (m) issue(m[2] === undefined ? [m[1]] : [m[1], Number(m[2])], m[3]);
+    else issue(["factors"], e.message);
+    return undefined;
+  }
+}
+
+/** Manual mode: J, P and X agree; the factorial-only keys are refused. Returns J. */
+function checkManual(c: ConfigShape, issue: IssueAt): number {
+  if (c.reference_indices !== undefined) issue(["reference_indices"], "is only meaningful with factors");
+  if (c.include_interactions) issue(["include_interactions"], "is only meaningful with factors");
+  const { J, P } = manualShape(c);
+  if (J > MAX_CELLS) issue(["J"], `must be at most ${MAX_CELLS}`);
+  if (c.X !== undefined) {
+    if (c.X.length !== J) issue(["X"], `has ${c.X.length} rows, expected J = ${J}`);
+    c.X.forEach((row, j) => {
+      if (row.length !== P) issue(["X", j], `has ${row.length} entries, expected P = ${P}`);
+    });
+  }
+  return J;
+}
+
+/** M_per_cell: one count per cell (or one for all), at least one problem in total. */
+function checkProblemCounts(c: ConfigShape, J: number | undefined, issue: IssueAt): void {
+  if (!Array.isArray(c.M_per_cell)) {
+    if (c.M_per_cell < 1) issue(["M_per_cell"], "must be >= 1 (no problems at all)");
+    return;
+  }
+  if (J !== undefined && c.M_per_cell.length !== J) {
+    issue(["M_per_cell"], `has ${c.M_per_cell.length} entries, expected one per cell (J = ${J})`);
+  }
+  if (c.M_per_cell.reduce((a, b) => a + b, 0) < 1) issue(["M_per_cell"], "must give at least one problem in total");
+}
+
+/** Planned menu sizes fit in the pool; without them, min <= max and no gamma_size keys. */
+function checkMenuSizes(c: ConfigShape, issue: IssueAt): void {
+  if (c.menu_sizes !== undefined) {
+    // Planned sizes replace min/max_alts_per_problem.
+    c.menu_sizes.forEach((n, i) => {
+      if (n > c.R) issue(["menu_sizes", i], `(${n}) exceeds the pool of R = ${c.R} alternatives`);
+    });
+    return;
+  }
+  for (const k of MENU_SIZE_HYPERPARAMETER_KEYS)
+    if (c[k] !== undefined) issue([k], "is only meaningful with menu_sizes");
+  if (c.max_alts_per_problem < c.min_alts_per_problem) {
+    const bound = `must be >= min_alts_per_problem (${c.min_alts_per_problem})`;
+    issue(["max_alts_per_problem"], `(${c.max_alts_per_problem}) ${bound}`);
+  }
+}
+
+/** feature_params hold exactly the keys of feature_dist ({loc, scale} or {low < high}). */
+function checkFeatureParams(c: ConfigShape, issue: IssueAt): void {
+  const fp = c.feature_params;
+  if (fp === undefined) return;
+  const keys = Object.keys(fp);
+  const [a, b] = c.feature_dist === "normal" ? (["loc", "scale"] as const) : (["low", "high"] as const);
+  if (keys.some((k) => k !== a && k !== b) || fp[a] === undefined || fp[b] === undefined) {
+    const shape =
+      c.feature_dist === "normal" ? '{"loc": number, "scale": number > 0}' : '{"low": number, "high": number}';
+    issue(["feature_params"], `for feature_dist "${c.feature_dist}" must be ${shape}, got ${JSON.stringify(fp)}`);
+  } else if (c.feature_dist === "uniform" && !(fp.low! < fp.high!)) {
+    issue(["feature_params", "high"], `(${fp.high}) must be greater than low (${fp.low})`);
+  }
+}
 
 /** A design config as written in JSON (before defaults). */
 export type DesignConfig = z.input<typeof designConfigSchema>;
@@ -356,78 +367,94 @@ export function generateStudyDesign(config: DesignConfig, seed: number): StudyDe
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new InputError(`seed: must be a non-negative integer, got ${seed}`);
   }
-
-  let J: number;
-  let P: number;
-  let X: number[][];
-  let factorialMeta: Pick<StudyDesignMetadata, "factors" | "reference_indices" | "include_interactions"> = {};
-  let column_labels: string[];
-  let cell_levels: number[][] | undefined;
-  if (c.factors !== undefined) {
-    const fd = treatmentDesign(c.factors, {
-      referenceIndices: c.reference_indices,
-      includeInteractions: c.include_interactions,
-    });
-    ({ J, P, X, column_labels, cell_levels } = fd);
-    factorialMeta = {
-      factors: fd.factors,
-      reference_indices: fd.reference_indices,
-      include_interactions: fd.include_interactions,
-    };
-  } else {
-    ({ J, P } = manualShape(c));
-    X = c.X !== undefined ? c.X.map((row) => [...row]) : defaultManualX(J, P);
-    column_labels = manualColumnLabels(P);
-  }
-
+  const cells = cellCoding(c);
+  const { J, P, X } = cells;
   const { K, D, R } = c;
   const M_per_cell = Array.isArray(c.M_per_cell) ? [...c.M_per_cell] : new Array<number>(J).fill(c.M_per_cell);
   const M_total = M_per_cell.reduce((a, b) => a + b, 0);
   const feature_params = resolveFeatureParams(c);
-
   const root = new Rng(seed);
-  const featureRng = root.child("design/features");
-  const w: number[][] = [];
-  for (let r = 0; r < R; r++) {
-    const row: number[] = [];
-    for (let d = 0; d < D; d++) {
-      row.push(
-        "loc" in feature_params
-          ? featureRng.normal(feature_params.loc, feature_params.scale)
-          : featureRng.uniform(feature_params.low, feature_params.high),
-      );
-    }
-    w.push(row);
-  }
-
-  const problemRng = root.child("design/problems");
-  const cell: number[] = [];
-  const I: number[][] = [];
-  for (let j = 0; j < J; j++) {
-    const planned = c.menu_sizes ? planMenuSizes(c.menu_sizes, M_per_cell[j], problemRng) : undefined;
-    for (let m = 0; m < M_per_cell[j]; m++) {
-      const n = planned ? planned[m] : Math.min(problemRng.int(c.min_alts_per_problem, c.max_alts_per_problem), R);
-      const row = new Array<number>(R).fill(0);
-      for (const r of problemRng.sampleWithoutReplacement(R, n)) row[r] = 1;
-      I.push(row);
-      cell.push(j + 1);
-    }
-  }
-
+  const w = drawFeatures(root.child("design/features"), R, D, feature_params);
+  const { cell, I } = drawProblems(root.child("design/problems"), c, M_per_cell);
   const hyper: SimHyperparameters = { ...DEFAULT_SIM_HYPERPARAMETERS };
   for (const k of SIM_HYPERPARAMETER_KEYS) {
     const v = c[k];
     if (v !== undefined) hyper[k] = v;
   }
-
   const sizeCovariate = c.menu_sizes
     ? sizeCovariateData(I, {
         gamma_size_mean: c.gamma_size_mean ?? DEFAULT_MENU_SIZE_HYPERPARAMETERS.gamma_size_mean,
         gamma_size_sd: c.gamma_size_sd ?? DEFAULT_MENU_SIZE_HYPERPARAMETERS.gamma_size_sd,
       })
     : undefined;
+  // The key order is part of the design's hash (the study fingerprint): keep it.
+  return {
+    ...{ J, K, D, R, P, w, M_total, cell, I, M_per_cell, X },
+    ...hyper,
+    ...(sizeCovariate ? { sizeCovariate } : {}),
+    _metadata: generatedMetadata(c, cells, feature_params, seed),
+  };
+}
 
-  const _metadata: StudyDesignMetadata = {
+interface CellCoding {
+  J: number;
+  P: number;
+  X: number[][];
+  column_labels: string[];
+  cell_levels?: number[][];
+  factorialMeta: Pick<StudyDesignMetadata, "factors" | "reference_indices" | "include_interactions">;
+}
+
+/** The cells and their design matrix: the factorial's treatment coding, or manual J, P, X. */
+function cellCoding(c: ParsedDesignConfig): CellCoding {
+  if (c.factors === undefined) {
+    const { J, P } = manualShape(c);
+    const X = c.X !== undefined ? c.X.map((row) => [...row]) : defaultManualX(J, P);
+    return { J, P, X, column_labels: manualColumnLabels(P), factorialMeta: {} };
+  }
+  const fd = treatmentDesign(c.factors, {
+    referenceIndices: c.reference_indices,
+    includeInteractions: c.include_interactions,
+  });
+  const { J, P, X, column_labels, cell_levels } = fd;
+  const factorialMeta = {
+    factors: fd.factors,
+    reference_indices: fd.reference_indices,
+    include_interactions: fd.include_interactions,
+  };
+  return { J, P, X, column_labels, cell_levels, factorialMeta };
+}
+
+/** R feature vectors of D draws each, row by row. */
+function drawFeatures(rng: Rng, R: number, D: number, fp: FeatureParams): number[][] {
+  const draw = () => ("loc" in fp ? rng.normal(fp.loc, fp.scale) : rng.uniform(fp.low, fp.high));
+  return Array.from({ length: R }, () => Array.from({ length: D }, draw));
+}
+
+/** Each cell's problems in turn: a menu size (planned, or uniform in min..max capped at R), then that many alternatives. */
+function drawProblems(rng: Rng, c: ParsedDesignConfig, M_per_cell: number[]): { cell: number[]; I: number[][] } {
+  const cell: number[] = [];
+  const I: number[][] = [];
+  M_per_cell.forEach((M, j) => {
+    const planned = c.menu_sizes ? planMenuSizes(c.menu_sizes, M, rng) : undefined;
+    for (let m = 0; m < M; m++) {
+      const n = planned ? planned[m] : Math.min(rng.int(c.min_alts_per_problem, c.max_alts_per_problem), c.R);
+      const row = new Array<number>(c.R).fill(0);
+      for (const r of rng.sampleWithoutReplacement(c.R, n)) row[r] = 1;
+      I.push(row);
+      cell.push(j + 1);
+    }
+  });
+  return { cell, I };
+}
+
+function generatedMetadata(
+  c: ParsedDesignConfig,
+  cells: CellCoding,
+  feature_params: FeatureParams,
+  seed: number,
+): StudyDesignMetadata {
+  return {
     design_name: c.design_name,
     timestamp: new Date().toISOString(),
     // With planned sizes, the smallest and largest planned (what the loader checks menus against).
@@ -435,29 +462,12 @@ export function generateStudyDesign(config: DesignConfig, seed: number): StudyDe
     max_alts_per_problem: c.menu_sizes ? Math.max(...c.menu_sizes) : c.max_alts_per_problem,
     feature_dist: c.feature_dist,
     feature_params,
-    ...factorialMeta,
-    column_labels,
-    ...(cell_levels ? { cell_levels } : {}),
+    ...cells.factorialMeta,
+    column_labels: cells.column_labels,
+    ...(cells.cell_levels ? { cell_levels: cells.cell_levels } : {}),
     seed,
     rng: RNG_NAME,
     ...(c.menu_sizes ? { menu_sizes: [...c.menu_sizes] } : {}),
-  };
-
-  return {
-    J,
-    K,
-    D,
-    R,
-    P,
-    w,
-    M_total,
-    cell,
-    I,
-    M_per_cell,
-    X,
-    ...hyper,
-    ...(sizeCovariate ? { sizeCovariate } : {}),
-    _metadata,
   };
 }
 
