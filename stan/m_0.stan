@@ -18,7 +18,10 @@
 // alternative (R softmaxes, not T), like alpha * eta, and copied into the slots (copies add
 // no autodiff nodes). chi, one softmax per problem padded with zeros, is reported anyway,
 // so the likelihood reuses it: one vectorised sum of logs of the chosen entries instead of M
-// categorical statements that would each re-check the simplex.
+// categorical statements that would each re-check the simplex. psi and chi are softmaxes, so
+// simplexes by construction, and are declared as plain vectors: a simplex declaration would
+// make Stan re-check T + M simplexes at every gradient evaluation, about 30% of the CPU time
+// of a fit at M 300 (m_02, K 4, D 32), for no change in any output.
 //
 // Outputs: alpha, beta, delta (parameters); psi[T], upsilon, eta[T], chi[M] (padded to the
 // largest problem) (transformed parameters); log_lik, y_pred and the posterior predictive
@@ -75,10 +78,10 @@ parameters {
 }
 
 transformed parameters {
-  array[T] simplex[K] psi;
+  array[T] vector[K] psi;                  // simplexes by construction: see above
   ordered[K] upsilon;
   vector[T] eta;
-  array[M] simplex[n_max] chi;
+  array[M] vector[n_max] chi;              // simplexes by construction, padded with zeros
   upsilon = cumulative_sum(append_row(0, delta));
   {
     matrix[K, R] BW = beta * W;

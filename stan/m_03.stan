@@ -66,10 +66,10 @@ parameters {
 }
 
 transformed parameters {
-  array[T] simplex[K] psi;
+  array[T] vector[K] psi;                  // simplexes by construction: see above
   ordered[K] upsilon;
   vector[T] eta;
-  array[M] simplex[n_max] chi;
+  array[M] vector[n_max] chi;              // simplexes by construction, padded with zeros
   upsilon = cumulative_sum(append_row(0, delta));
   {
     matrix[K, R] BW = beta * W;

@@ -101,11 +101,11 @@ parameters {
 
 transformed parameters {
   ordered[K] upsilon;
-  array[T] simplex[K] psi;
+  array[T] vector[K] psi;                  // simplexes by construction: see above
   vector[T] eta_uncertain;
-  array[M] simplex[n_max] chi_uncertain;
+  array[M] vector[n_max] chi_uncertain;    // simplexes, padded with zeros
   vector[T_risky] eta_risky;
-  array[N] simplex[n_max_risky] chi_risky;
+  array[N] vector[n_max_risky] chi_risky;  // simplexes, padded with zeros
   upsilon = cumulative_sum(append_row(0, delta));
   {
     matrix[K, R] BW = beta * W;
