@@ -1,0 +1,214 @@
+// m_3: flat SEU-sensitivity model with risky problems whose sensitivity is a multiple of the
+// uncertain one, omega = kappa * alpha; inference model (docs/flat-models.md).
+//
+// m_1 with one change: P(z[n] = j) = softmax(omega * eta_risky[alternatives of n])_j with
+// omega = kappa * alpha, while P(y[m] = j) = softmax(alpha * eta_uncertain[alternatives of m])_j.
+// kappa compares the two sensitivities directly (kappa > 1: sharper on risky problems).
+// eta_uncertain = psi . upsilon with psi = softmax(beta * w[r]); eta_risky = x[s] . upsilon;
+// upsilon = cumulative_sum([0, delta]); every problem's alternatives in ascending order.
+// Priors: alpha ~ lognormal(0, 1); kappa ~ lognormal(0, 0.5); every beta[k, d] ~ normal(0, 1);
+// delta ~ dirichlet(1). Parameters declared in the order alpha, kappa, beta, delta; omega is the
+// first transformed parameter.
+//
+// Data, flattening, the other transformed parameters, likelihood, generated quantities and
+// performance choices are m_1's (stan/m_1.stan), with omega as the risky problems' scale.
+// Outputs: alpha, kappa, beta, delta; omega, upsilon, psi, eta_uncertain, chi_uncertain,
+// eta_risky, chi_risky; log_lik_uncertain, log_lik_risky, log_lik_total, y_pred, z_pred, the
+// posterior predictive statistics (suffixes _uncertain, _risky) and ppc_ll_combined.
+// Requires stanc >= 2.26 (array syntax); checked with CmdStan 2.27.
+data {
+  int<lower=1> M;                          // uncertain problems
+  int<lower=2> K;                          // consequences
+  int<lower=1> D;                          // feature dimensions
+  int<lower=2> R;                          // distinct uncertain alternatives
+  array[R] vector[D] w;                    // features of alternative r
+  array[M, R] int<lower=0, upper=1> I;     // I[m, r] = 1 if problem m offers alternative r
+  array[M] int<lower=1> y;                 // rank of the chosen r among problem m's (ascending r)
+  int<lower=1> N;                          // risky problems
+  int<lower=2> S;                          // distinct risky alternatives
+  array[S] simplex[K] x;                   // objective probabilities of risky alternative s
+  array[N, S] int<lower=0, upper=1> J;     // J[n, s] = 1 if risky problem n offers s
+  array[N] int<lower=1> z;                 // rank of the chosen s among problem n's (ascending s)
+}
+
+transformed data {
+  // N_m (n_alt[m]) and the flattened slots: problem m occupies alt[start[m]] ..
+  // alt[start[m] + n_alt[m] - 1], its alternatives r in ascending order. The same for the risky
+  // problems: N'_n (n_alt_risky[n]), start_risky, alt_risky (the s, ascending).
+  array[M] int<lower=2> n_alt;
+  array[M] int start;
+  int T = 0;
+  array[N] int<lower=2> n_alt_risky;
+  array[N] int start_risky;
+  int T_risky = 0;
+  for (m in 1:M) {
+    n_alt[m] = sum(I[m]);
+    if (n_alt[m] < 2)
+      reject("m_3: problem ", m, " (row I[", m, "]) offers ", n_alt[m],
+             " alternative(s); at least 2 are required");
+    if (y[m] > n_alt[m])
+      reject("m_3: y[", m, "] = ", y[m], " is outside 1..N_m: problem ", m, " offers N_m = ",
+             n_alt[m], " alternatives");
+    start[m] = T + 1;
+    T += n_alt[m];
+  }
+  for (n in 1:N) {
+    n_alt_risky[n] = sum(J[n]);
+    if (n_alt_risky[n] < 2)
+      reject("m_3: risky problem ", n, " (row J[", n, "]) offers ", n_alt_risky[n],
+             " alternative(s); at least 2 are required");
+    if (z[n] > n_alt_risky[n])
+      reject("m_3: z[", n, "] = ", z[n], " is outside 1..N'_n: risky problem ", n,
+             " offers N'_n = ", n_alt_risky[n], " alternatives");
+    start_risky[n] = T_risky + 1;
+    T_risky += n_alt_risky[n];
+  }
+  int n_max = max(n_alt);
+  int n_max_risky = max(n_alt_risky);
+  array[T] int alt;
+  array[T_risky] int alt_risky;
+  {
+    int t = 1;
+    for (m in 1:M) {
+      for (r in 1:R) {
+        if (I[m, r] == 1) {
+          alt[t] = r;
+          t += 1;
+        }
+      }
+    }
+    t = 1;
+    for (n in 1:N) {
+      for (s in 1:S) {
+        if (J[n, s] == 1) {
+          alt_risky[t] = s;
+          t += 1;
+        }
+      }
+    }
+  }
+  matrix[D, R] W;                          // W[, r] = w[r]
+  matrix[S, K] X;                          // X[s] = x[s]'
+  for (r in 1:R) W[, r] = w[r];
+  for (s in 1:S) X[s] = x[s]';
+}
+
+parameters {
+  real<lower=0> alpha;
+  real<lower=0> kappa;
+  matrix[K, D] beta;
+  simplex[K - 1] delta;
+}
+
+transformed parameters {
+  real<lower=0> omega = kappa * alpha;     // the risky problems' sensitivity
+  ordered[K] upsilon;
+  array[T] vector[K] psi;                  // simplexes by construction: see above
+  vector[T] eta_uncertain;
+  array[M] vector[n_max] chi_uncertain;    // simplexes, padded with zeros
+  vector[T_risky] eta_risky;
+  array[N] vector[n_max_risky] chi_risky;  // simplexes, padded with zeros
+  upsilon = cumulative_sum(append_row(0, delta));
+  {
+    matrix[K, R] BW = beta * W;
+    array[R] vector[K] psi_r;
+    vector[R] eta_r;
+    vector[R] u_r;                         // alpha * eta, per distinct alternative
+    for (r in 1:R) {
+      psi_r[r] = softmax(col(BW, r));
+      eta_r[r] = dot_product(psi_r[r], upsilon);
+    }
+    psi = psi_r[alt];
+    eta_uncertain = eta_r[alt];
+    u_r = alpha * eta_r;
+    for (m in 1:M)
+      chi_uncertain[m] = append_row(softmax(u_r[segment(alt, start[m], n_alt[m])]),
+                                    rep_vector(0, n_max - n_alt[m]));
+  }
+  {
+    vector[S] eta_s = X * upsilon;
+    vector[S] u_s = omega * eta_s;         // the risky problems' scale times eta, per distinct s
+    eta_risky = eta_s[alt_risky];
+    for (n in 1:N)
+      chi_risky[n] = append_row(softmax(u_s[segment(alt_risky, start_risky[n], n_alt_risky[n])]),
+                                rep_vector(0, n_max_risky - n_alt_risky[n]));
+  }
+}
+
+model {
+  vector[M] chosen;
+  vector[N] chosen_risky;
+  alpha ~ lognormal(0, 1);
+  kappa ~ lognormal(0, 0.5);
+  to_vector(beta) ~ std_normal();
+  delta ~ dirichlet(rep_vector(1, K - 1));
+  for (m in 1:M) chosen[m] = chi_uncertain[m, y[m]];
+  for (n in 1:N) chosen_risky[n] = chi_risky[n, z[n]];
+  // y[m] ~ categorical(chi_uncertain[m]) for every m, z[n] ~ categorical(chi_risky[n]) for every n
+  target += sum(log(chosen)) + sum(log(chosen_risky));
+}
+
+generated quantities {
+  vector[M] log_lik_uncertain;
+  vector[N] log_lik_risky;
+  real log_lik_total;
+  array[M] int y_pred;
+  array[N] int z_pred;
+  real T_obs_ll_uncertain;
+  real T_rep_ll_uncertain;
+  int ppc_ll_uncertain;
+  int T_obs_modal_uncertain = 0;           // problems whose choice is modal (within 1e-9)
+  int T_rep_modal_uncertain = 0;
+  int ppc_modal_uncertain;
+  real T_obs_prob_uncertain = 0;           // sum of the chosen alternatives' probabilities
+  real T_rep_prob_uncertain = 0;
+  int ppc_prob_uncertain;
+  real T_obs_ll_risky;
+  real T_rep_ll_risky;
+  int ppc_ll_risky;
+  int T_obs_modal_risky = 0;
+  int T_rep_modal_risky = 0;
+  int ppc_modal_risky;
+  real T_obs_prob_risky = 0;
+  real T_rep_prob_risky = 0;
+  int ppc_prob_risky;
+  int ppc_ll_combined;
+  {
+    vector[M] log_lik_rep;
+    vector[N] log_lik_rep_risky;
+    for (m in 1:M) {                       // every y_pred first, then every z_pred
+      vector[n_alt[m]] p = chi_uncertain[m, 1:n_alt[m]];
+      real modal = max(p) - 1e-9;
+      y_pred[m] = categorical_rng(p);
+      log_lik_uncertain[m] = log(p[y[m]]);
+      log_lik_rep[m] = log(p[y_pred[m]]);
+      T_obs_modal_uncertain += p[y[m]] >= modal;
+      T_rep_modal_uncertain += p[y_pred[m]] >= modal;
+      T_obs_prob_uncertain += p[y[m]];
+      T_rep_prob_uncertain += p[y_pred[m]];
+    }
+    for (n in 1:N) {
+      vector[n_alt_risky[n]] p = chi_risky[n, 1:n_alt_risky[n]];
+      real modal = max(p) - 1e-9;
+      z_pred[n] = categorical_rng(p);
+      log_lik_risky[n] = log(p[z[n]]);
+      log_lik_rep_risky[n] = log(p[z_pred[n]]);
+      T_obs_modal_risky += p[z[n]] >= modal;
+      T_rep_modal_risky += p[z_pred[n]] >= modal;
+      T_obs_prob_risky += p[z[n]];
+      T_rep_prob_risky += p[z_pred[n]];
+    }
+    T_obs_ll_uncertain = sum(log_lik_uncertain);
+    T_rep_ll_uncertain = sum(log_lik_rep);
+    T_obs_ll_risky = sum(log_lik_risky);
+    T_rep_ll_risky = sum(log_lik_rep_risky);
+  }
+  log_lik_total = T_obs_ll_uncertain + T_obs_ll_risky;
+  ppc_ll_uncertain = T_rep_ll_uncertain >= T_obs_ll_uncertain;
+  ppc_modal_uncertain = T_rep_modal_uncertain >= T_obs_modal_uncertain;
+  ppc_prob_uncertain = T_rep_prob_uncertain >= T_obs_prob_uncertain;
+  ppc_ll_risky = T_rep_ll_risky >= T_obs_ll_risky;
+  ppc_modal_risky = T_rep_modal_risky >= T_obs_modal_risky;
+  ppc_prob_risky = T_rep_prob_risky >= T_obs_prob_risky;
+  ppc_ll_combined = T_rep_ll_uncertain + T_rep_ll_risky >= T_obs_ll_uncertain + T_obs_ll_risky;
+}
