@@ -106,20 +106,33 @@ const holderSchema = z.object({
 });
 type Holder = z.infer<typeof holderSchema>;
 
-/** The start time of a process from /proc (Linux), or null where there is no /proc. */
-async function processStart(pid: number): Promise<string | null> {
+/** A process's state and start time (/proc/<pid>/stat fields 3 and 22), or null where there is no /proc. */
+async function processStat(pid: number): Promise<{ state: string; start: string } | null> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => null);
+  if (stat === null) return null;
   // Fields after the command name (which may hold spaces) start after the last ')'.
-  return stat === null ? null : (stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0], start: fields[19] };
 }
 
+async function processStart(pid: number): Promise<string | null> {
+  return (await processStat(pid))?.start ?? null;
+}
+
+/**
+ * Whether the lock's holder still runs: its pid exists, is not a zombie (a killed run whose
+ * parent has not reaped it, as in containers without an init), and started when the holder did
+ * (not a reused pid).
+ */
 async function alive(holder: Holder): Promise<boolean> {
   try {
     process.kill(holder.pid, 0);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
   }
-  return holder.process_start === null || (await processStart(holder.pid)) === holder.process_start;
+  const stat = await processStat(holder.pid);
+  if (stat === null) return holder.process_start === null; // no /proc: the signal said it exists
+  return stat.state !== "Z" && (holder.process_start === null || stat.start === holder.process_start);
 }
 
 /** Why the lock's holder no longer holds it, or null while it does. */
