@@ -209,7 +209,7 @@ describe.skipIf(skipReason !== undefined)(
         if (child.exitCode === null) setTimeout(() => child.kill("SIGKILL"), 180_000).unref();
       }
       const first = await child;
-      expect(first.exitCode).toBe(1);
+      expect(first.exitCode).toBe(130);
       const [job] = await jobsOf(out);
       expect(first.all).toContain(`cancelled Slurm job ${job.job_id} (scancel); finished iterations are kept`);
       const kept = [1, 2, 3].filter((i) => existsSync(recordOf(out, i)));
@@ -227,6 +227,29 @@ describe.skipIf(skipReason !== undefined)(
       expect(await Promise.all(kept.map((i) => read(recordOf(out, i))))).toEqual(keptRecords);
       const stats = "recovery_summary/recovery_statistics.json";
       expect(await read(path.join(out, stats))).toBe(await read(path.join(localOut, stats)));
+    });
+
+    it("while an array of a killed driver still runs, a local start on its folder is refused, naming the job", async () => {
+      const out = path.join(tmp, "orphaned");
+      const file = await writeConfig("orphaned", { n_iterations: 1, n_mcmc_chains: 1, n_mcmc_samples: 4000 });
+      const driver = execa("node", [CLI, "recover", "--config", file, "--output", out, "--executor", "slurm"], {
+        reject: false,
+      });
+      const jobId = await waitFor("the submission", async () =>
+        existsSync(path.join(out, "slurm", "jobs.json")) ? (await jobsOf(out))[0].job_id : undefined,
+      );
+      await waitFor("the task to run", async () => (await arrayTaskStates(jobId))?.get(0)?.state === "RUNNING");
+      driver.kill("SIGKILL"); // the driver dies; its lock stays behind and its array runs on
+      await driver;
+      try {
+        const local = await loadStudyConfig(recoverKind, file, { output_dir: out, executor: "local" });
+        await expect(runStudy(recoverKind, local, quietRun())).rejects.toThrow(
+          new RegExp(`Slurm job ${jobId} of the study in .* still has 1 task\\(s\\) running: .*scancel ${jobId}`),
+        );
+        expect(existsSync(path.join(out, "iteration_1", "iteration.json"))).toBe(false);
+      } finally {
+        await scancel(jobId);
+      }
     });
 
     it("a failing fit is reported and kept as failed, like a local run; --retry-failed resubmits exactly those", async () => {
@@ -306,10 +329,10 @@ describe.skipIf(skipReason !== undefined)(
       );
       await scancel(`${jobId}_1`);
 
-      // While the array runs, a second start on the folder is refused.
+      // While the driver runs, a second start on the folder is refused by the folder's lock.
       const again = runStudy(recoverKind, await loadStudyConfig(recoverKind, file, opts), quietRun());
       await expect(again).rejects.toThrow(
-        new RegExp(`Slurm job ${jobId} of the study in .* still has 1 task\\(s\\) running: .*scancel ${jobId}`),
+        new RegExp(`${out} is in use by cmdstan-recover recover \\(process ${process.pid} `),
       );
 
       const result = await run;

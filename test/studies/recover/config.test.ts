@@ -180,4 +180,19 @@ describe("study config", () => {
   it("rejects a file that is not JSON", async () => {
     expect(await errorOf("{ not json")).toMatch(/not valid JSON/);
   });
+
+  it("refuses a config that is a JSON list, not an object of keys", async () => {
+    expect(await errorOf([base])).toMatch(/: must be a JSON object of config keys, found a list$/);
+    expect(await errorOf("null")).toMatch(/found null$/);
+  });
+
+  it("refuses an output_dir naming a file, and a model path naming a folder", async () => {
+    const file = await write("not-a-folder", "x");
+    expect(await errorOf({ ...base, output_dir: file })).toMatch(
+      new RegExp(`output_dir \\(or --output\\): ${file} is a file; expected a folder`),
+    );
+    expect(await errorOf({ ...base, inference_model_path: dir })).toMatch(
+      new RegExp(`inference_model_path: ${dir} is a folder; expected a \\.stan file`),
+    );
+  });
 });

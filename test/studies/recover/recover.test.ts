@@ -181,7 +181,7 @@ describe("recover (real CmdStan)", () => {
     expect(existsSync(path.join(dir, "out", "iteration_1"))).toBe(false);
   });
 
-  it("keeps going when an iteration fails: error.txt, left out of the metrics", async () => {
+  it("keeps going when an iteration fails: error.txt, left out of the metrics; the CLI then exits 3", async () => {
     const dir = path.join(tmp, "partial");
     await execa("mkdir", ["-p", dir]);
     const src = await readFile(path.join(ROOT, "stan", "h_m01.stan"), "utf8");
@@ -191,24 +191,32 @@ describe("recover (real CmdStan)", () => {
       file,
       src.replace(/transformed data \{\n/, 'transformed data {\n  if (y[1] != 1) reject("picky: y[1] = ", y[1]);\n'),
     );
-    const config = await loadStudyConfig(recoverKind, SMOKE, {
-      output_dir: path.join(dir, "out"),
-      inference_model_path: file,
-      n_iterations: 4,
-      n_mcmc_chains: 1,
-      n_mcmc_samples: 100,
-    });
+    const smoke = JSON.parse(await readFile(SMOKE, "utf8"));
+    const configFile = path.join(dir, "config.json");
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        ...smoke,
+        inference_model_path: file,
+        sim_model_path: path.join(ROOT, "stan", "h_m01_sim.stan"),
+        output_dir: path.join(dir, "out"),
+        n_iterations: 4,
+        n_mcmc_chains: 1,
+        n_mcmc_samples: 100,
+      }),
+    );
+    const config = await loadStudyConfig(recoverKind, configFile);
     const outcome = await runStudy(recoverKind, config, quiet).catch((e: unknown) => e);
-    let expectedOk = 0;
+    const failed: number[] = [];
     for (let i = 1; i <= 4; i++) {
       const it = path.join(dir, "out", `iteration_${i}`);
       const y1 = JSON.parse(await readFile(path.join(it, "data.json"), "utf8")).y[0];
       const record = JSON.parse(await readFile(path.join(it, "iteration.json"), "utf8"));
       if (y1 === 1) {
-        expectedOk += 1;
         expect(record.status).toBe("ok");
         expect(existsSync(path.join(it, "error.txt"))).toBe(false);
       } else {
+        failed.push(i);
         expect(record.status).toBe("failed");
         expect(await readFile(path.join(it, "error.txt"), "utf8")).toMatch(
           new RegExp(`iteration ${i} failed.*picky: y\\[1\\] = ${y1}`, "s"),
@@ -216,15 +224,65 @@ describe("recover (real CmdStan)", () => {
       }
     }
     const all = JSON.parse(await readFile(path.join(dir, "out", "all_true_parameters.json"), "utf8"));
-    expect(all).toHaveLength(expectedOk);
-    if (expectedOk === 0) {
+    expect(all).toHaveLength(4 - failed.length);
+    // The same command again keeps every iteration (failed ones too) and says by its exit status
+    // whether the study is complete: 0, 3 (some failed), or 1 (all failed).
+    const again = await execa(CLI[0], [CLI[1], "recover", "--config", configFile], { reject: false });
+    if (failed.length === 4) {
       expect(outcome).toBeInstanceOf(Error);
       expect((outcome as Error).message).toMatch(/every iteration failed/);
+      expect(again.exitCode).toBe(1);
     } else {
-      expect((outcome as { nSuccessful: number }).nSuccessful).toBe(expectedOk);
+      expect((outcome as { nSuccessful: number; failed: number[] }).nSuccessful).toBe(4 - failed.length);
+      expect((outcome as { failed: number[] }).failed).toEqual(failed);
       const report = await readFile(path.join(dir, "out", "recovery_summary", "report.md"), "utf8");
-      if (expectedOk < 4) expect(report).toMatch(/picky/);
+      if (failed.length > 0) expect(report).toMatch(/picky/);
+      expect(again.exitCode).toBe(failed.length > 0 ? 3 : 0);
+      if (failed.length > 0) {
+        expect(again.stderr).toContain(
+          `incomplete study: ${failed.length} iteration${failed.length > 1 ? "s" : ""} failed, reasons in their error.txt (${failed.join(", ")})`,
+        );
+      }
     }
+    expect(again.stderr).toContain("resuming: 4 finished iteration(s) kept, 0 to run");
+  });
+
+  it("two runs on one folder: the second refuses, naming the holder; the first finishes correct", async () => {
+    const out = path.join(tmp, "twice");
+    const args = [CLI[1], "recover", "--config", SMOKE, "--output", out, "--cores", "2"];
+    const first = execa(CLI[0], args, { reject: false });
+    await waitFor(() => existsSync(path.join(out, "study.lock")), 5 * 60_000);
+    const second = await execa(CLI[0], args, { reject: false });
+    expect(second.exitCode).toBe(1);
+    expect(second.stderr).toMatch(
+      new RegExp(`${out} is in use by cmdstan-recover recover \\(process \\d+ on ${os.hostname()}, started `),
+    );
+    const done = await first;
+    expect(done.exitCode).toBe(0);
+    expect(existsSync(path.join(out, "study.lock"))).toBe(false);
+    for (const i of [1, 2, 3]) {
+      const record = JSON.parse(await readFile(path.join(out, `iteration_${i}`, "iteration.json"), "utf8"));
+      expect(record.status).toBe("ok");
+    }
+    const stats = (root: string) => readFile(path.join(root, "recovery_summary", "recovery_statistics.json"), "utf8");
+    expect(JSON.parse(await stats(out))).toEqual(JSON.parse(await stats(smokeOut)));
+  });
+
+  it("with keep_csv, a kept chain CSV deleted or cut short makes its iteration redo on resume", async () => {
+    const out = path.join(tmp, "kept");
+    const opts = { output_dir: out, keep_csv: true, n_iterations: 2, n_mcmc_samples: 100 };
+    await runStudy(recoverKind, await loadStudyConfig(recoverKind, SMOKE, opts), quiet);
+    const record = JSON.parse(await readFile(path.join(out, "iteration_1", "iteration.json"), "utf8"));
+    expect(Object.keys(record.files)).toEqual(expect.arrayContaining(["fit/fit-1.csv", "fit/fit-2.csv"]));
+    const csv = path.join(out, "iteration_1", "fit", "fit-2.csv");
+    const text = await readFile(csv, "utf8");
+    await writeFile(csv, text.slice(0, text.length - 200));
+    await rm(path.join(out, "iteration_2", "fit", "fit-1.csv"));
+    const again = await runStudy(recoverKind, await loadStudyConfig(recoverKind, SMOKE, opts), quiet);
+    expect(again.resumed).toBe(0);
+    // Redone with the same seed: the same draws (comment lines hold times and dates).
+    const draws = (t: string) => t.split("\n").filter((l) => !l.startsWith("#"));
+    expect(draws(await readFile(csv, "utf8"))).toEqual(draws(text));
   });
 
   it("exits non-zero when every iteration fails, with the first reason", async () => {
