@@ -39,8 +39,8 @@ export default tseslint.config(
     rules: { "no-regex-spaces": "off", "@typescript-eslint/no-explicit-any": "off" },
   },
   {
-    files: ["**/*.mjs"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    files: ["**/*.mjs", "**/*.cjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", module: "writable", require: "readonly" } },
   },
   prettier,
 );
