@@ -503,6 +503,26 @@ export function simulationData(design: StudyDesign): Record<string, unknown> {
   return data;
 }
 
+/** The design's data without any simulator hyperparameter (the five, and gamma_size_mean/_sd): what an SBC model reads. */
+export function designDataWithoutHyperparameters(design: StudyDesign): Record<string, unknown> {
+  const hyper = new Set<string>([...SIM_HYPERPARAMETER_KEYS, ...MENU_SIZE_HYPERPARAMETER_KEYS]);
+  return Object.fromEntries(Object.entries(simulationData(design)).filter(([k]) => !hyper.has(k)));
+}
+
+/**
+ * What a data key is to the design: one of the simulator's hyperparameters (the five, or
+ * gamma_size_mean/_sd), one of the data a design with `menu_sizes` makes (menu_size,
+ * mean_menu_size, s), or neither. Model checks say from it why a declared key is missing.
+ */
+export function designDataRole(key: string): "hyperparameter" | "menu-size data" | undefined {
+  if ([...SIM_HYPERPARAMETER_KEYS, ...MENU_SIZE_HYPERPARAMETER_KEYS].some((k) => k === key)) return "hyperparameter";
+  if (SIZE_COVARIATE_DATA_KEYS.some((k) => k === key)) return "menu-size data";
+  return undefined;
+}
+
+/** Why a model's data lack a key the design makes only with `menu_sizes`. */
+export const MENU_SIZES_ONLY = "the design makes it only when study_design_config.menu_sizes is given";
+
 /**
  * The data handed to the fit, as the original tool builds it: the design data without the five
  * simulator hyperparameters and without `simOnlyKeys` (the config's sim_only_keys), plus the

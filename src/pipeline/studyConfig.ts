@@ -48,6 +48,11 @@ export function baseStudyKeys(defaults: { seed: number; output_dir: string }) {
   };
 }
 
+/** The keys of a study kind that makes or loads a design: the shared keys and the design source. */
+export function designStudyKeys(defaults: { seed: number; output_dir: string }) {
+  return { ...baseStudyKeys(defaults), ...designSourceKeys };
+}
+
 /** A validated config's shared keys, resolved (absolute paths). */
 export interface BaseStudyConfig {
   output_dir: string;
@@ -115,6 +120,20 @@ export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknow
 function jsonKind(v: unknown): string {
   if (Array.isArray(v)) return "a list";
   return v === null ? "null" : `a ${typeof v}`;
+}
+
+/**
+ * Validate a design study's config with `schema` (note keys dropped, errors naming `source` and
+ * the key), and resolve its shared keys and design source against `baseDir`.
+ */
+export function parseDesignStudyConfig<T extends z.ZodTypeAny>(
+  schema: T,
+  raw: unknown,
+  source: string,
+  baseDir: string,
+) {
+  const c = parseConfigObject(schema, raw, source);
+  return { ...c, ...resolveBaseKeys(c, source, baseDir), ...resolveDesignSource(c, baseDir) };
 }
 
 /** The shared keys of a validated config, resolved against `baseDir`. */

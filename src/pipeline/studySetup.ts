@@ -59,6 +59,24 @@ async function designFileProblem(file: string, design: StudyDesign): Promise<str
 }
 
 /**
+ * Compile a study's models (or, for a cluster task, take them from the cache: `cachedOnly`),
+ * saying which; `prefix` is the log prefix ("recover").
+ */
+export async function compileStudyModels(
+  install: CmdStanInstall,
+  stanFiles: string[],
+  opts: { prefix: string; log: (line: string) => void; cachedOnly: boolean },
+): Promise<CompiledModel[]> {
+  const names = stanFiles.map((f) => path.basename(f)).join(" and ");
+  opts.log(
+    opts.cachedOnly
+      ? `[${opts.prefix}] using the compiled ${names}`
+      : `[${opts.prefix}] compiling ${names} (cached when unchanged)`,
+  );
+  return compileAll(install, stanFiles, { cachedOnly: opts.cachedOnly });
+}
+
+/**
  * Compile the models at once; when several fail, the error reported is the first one's in the
  * order given (not whichever compile failed soonest).
  */

@@ -24,3 +24,12 @@ export function loadTemplate<T>(moduleUrl: string, name: string): Handlebars.Tem
   const text = readFileSync(templatePath(moduleUrl, name), "utf8");
   return Handlebars.create().compile<T>(text, { noEscape: true, strict: true });
 }
+
+/** A renderer for a template beside the module at `moduleUrl`, compiled on first use. */
+export function templateRenderer<T>(moduleUrl: string, name: string): (view: T) => string {
+  let compiled: Handlebars.TemplateDelegate<T> | undefined;
+  return (view) => {
+    compiled ??= loadTemplate<T>(moduleUrl, name);
+    return compiled(view);
+  };
+}

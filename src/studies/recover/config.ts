@@ -15,16 +15,13 @@
  */
 import { z } from "zod";
 import {
-  baseStudyKeys,
   checkDesignSource,
-  designSourceKeys,
-  parseConfigObject,
+  designStudyKeys,
+  parseDesignStudyConfig,
   portableConfig,
   posInt,
   requireFiles,
   resolveAgainst,
-  resolveBaseKeys,
-  resolveDesignSource,
   type BaseStudyConfig,
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
@@ -42,11 +39,9 @@ const simOverridesSchema = z.record(
 
 export const recoveryConfigSchema = z
   .object({
-    ...baseStudyKeys({ seed: DEFAULT_RECOVERY_SEED, output_dir: "results/h_m01_parameter_recovery" }),
+    ...designStudyKeys({ seed: DEFAULT_RECOVERY_SEED, output_dir: "results/h_m01_parameter_recovery" }),
     inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
     sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
-    /** `study_design_path: null` (as the original configs write it) means: generate the design from study_design_config. */
-    ...designSourceKeys,
     n_mcmc_samples: posInt().default(2000),
     /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
     n_mcmc_warmup: posInt().optional(),
@@ -78,11 +73,9 @@ export interface RecoveryConfig
 
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseRecoveryConfig(raw: unknown, source: string, baseDir: string): RecoveryConfig {
-  const c = parseConfigObject(recoveryConfigSchema, raw, source);
+  const c = parseDesignStudyConfig(recoveryConfigSchema, raw, source, baseDir);
   const resolved: RecoveryConfig = {
     ...c,
-    ...resolveBaseKeys(c, source, baseDir),
-    ...resolveDesignSource(c, baseDir),
     inference_model_path: resolveAgainst(baseDir, c.inference_model_path),
     sim_model_path: resolveAgainst(baseDir, c.sim_model_path),
     warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),

@@ -10,7 +10,7 @@ import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
-import { compileAll, designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
+import { compileStudyModels, designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import type { KindStudy, StudyKind } from "../studyKind.js";
 import { parseRecoveryConfig, portableRecoveryConfig, recoveryFingerprint, type RecoveryConfig } from "./config.js";
@@ -36,12 +36,9 @@ async function prepareRecovery(
   // Models are checked against the design and the config first (cheap, stanc only).
   const design = await prepareDesign(config);
   const models = await checkModelPair(install, config, design);
-  const names = `${path.basename(config.inference_model_path)} and ${path.basename(config.sim_model_path)}`;
-  log(
-    cachedModelsOnly ? `[recover] using the compiled ${names}` : `[recover] compiling ${names} (cached when unchanged)`,
-  );
   const modelFiles = [config.inference_model_path, config.sim_model_path];
-  const [inference, sim] = await compileAll(install, modelFiles, { cachedOnly: cachedModelsOnly });
+  const compile = { prefix: "recover", log, cachedOnly: cachedModelsOnly };
+  const [inference, sim] = await compileStudyModels(install, modelFiles, compile);
 
   const out = config.output_dir;
   const simDataFile = path.join(out, "sim_data.json");

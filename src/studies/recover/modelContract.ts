@@ -17,11 +17,11 @@ import { InputError } from "../../util/errors.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { trackedVariables, type ParameterNames, type TrackedVariable } from "../../analysis/trackedParameters.js";
 import {
+  designDataRole,
   fitData,
-  MENU_SIZE_HYPERPARAMETER_KEYS,
+  MENU_SIZES_ONLY,
   SIM_HYPERPARAMETER_KEYS,
   simulationData,
-  SIZE_COVARIATE_DATA_KEYS,
   type StudyDesign,
 } from "../../design/studyDesign.js";
 import type { RecoveryConfig } from "./config.js";
@@ -75,11 +75,9 @@ function outputProblems(info: ModelInfo, wanted: TrackedVariable[], names: Param
 /** Why a data key a model declares is absent from the data it is given. */
 function whyAbsent(key: string, config: RecoveryConfig, forFit: boolean): string {
   if (forFit && config.sim_only_keys.includes(key)) return "sim_only_keys removes it from the fit's data";
-  if (forFit && (SIM_HYPERPARAMETER_KEYS as readonly string[]).includes(key))
-    return "simulator hyperparameters are removed from the fit's data";
-  if (([...SIZE_COVARIATE_DATA_KEYS, ...MENU_SIZE_HYPERPARAMETER_KEYS] as readonly string[]).includes(key)) {
-    return "the design makes it only when study_design_config.menu_sizes is given";
-  }
+  const isFiveHyper = SIM_HYPERPARAMETER_KEYS.some((k) => k === key);
+  if (forFit && isFiveHyper) return "simulator hyperparameters are removed from the fit's data";
+  if (!isFiveHyper && designDataRole(key) !== undefined) return MENU_SIZES_ONLY;
   return forFit
     ? "neither the design nor the simulator's y provides it"
     : "the design does not make it; sim_overrides can supply a scalar";

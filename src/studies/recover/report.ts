@@ -8,7 +8,6 @@
  * one), `f"{x:.2f}"` for the alpha ranges and `f"{x:.4f}%"` for the divergence percentage.
  */
 import path from "node:path";
-import type Handlebars from "handlebars";
 import { coverageMonteCarloSE, type ParameterRecovery, type RecoveryStatistics } from "../../analysis/recovery.js";
 import {
   groupParameters,
@@ -16,7 +15,7 @@ import {
   type ParameterNames,
   type TrackedParameter,
 } from "../../analysis/trackedParameters.js";
-import { loadTemplate } from "../../report/templates.js";
+import { templateRenderer } from "../../report/templates.js";
 import {
   codeSpan,
   formatDuration,
@@ -285,12 +284,11 @@ function statisticsView(tracked: TrackedParameter[], statistics: RecoveryStatist
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-let compiled: Handlebars.TemplateDelegate<ViewModel> | undefined;
+const renderMarkdown = templateRenderer<ViewModel>(import.meta.url, "report.md.hbs");
 
 /** The markdown of `recovery_summary/report.md`. */
 export function renderReport(input: ReportInput): string {
-  compiled ??= loadTemplate<ViewModel>(import.meta.url, "report.md.hbs");
-  return compiled(buildViewModel(input));
+  return renderMarkdown(buildViewModel(input));
 }
 
 /** The report's tables as plain aligned text (as the .qmd prints them), for the terminal. */

@@ -20,16 +20,13 @@
  */
 import { z } from "zod";
 import {
-  baseStudyKeys,
   checkDesignSource,
-  designSourceKeys,
-  parseConfigObject,
+  designStudyKeys,
+  parseDesignStudyConfig,
   portableConfig,
   posInt,
   requireFiles,
   resolveAgainst,
-  resolveBaseKeys,
-  resolveDesignSource,
   type BaseStudyConfig,
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
@@ -42,9 +39,8 @@ export const CMDSTAN_DEFAULT_MAX_TREEDEPTH = 10;
 
 export const sbcConfigSchema = z
   .object({
-    ...baseStudyKeys({ seed: DEFAULT_SBC_SEED, output_dir: "results/h_m01_sbc" }),
+    ...designStudyKeys({ seed: DEFAULT_SBC_SEED, output_dir: "results/h_m01_sbc" }),
     sbc_model_path: z.string({ required_error: "is required (the SBC .stan file)" }).min(1),
-    ...designSourceKeys,
     n_sbc_sims: posInt().default(100),
     n_mcmc_samples: posInt().default(1000),
     n_mcmc_chains: posInt().default(1),
@@ -83,11 +79,9 @@ export interface SbcConfig
 
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseSbcConfig(raw: unknown, source: string, baseDir: string): SbcConfig {
-  const c = parseConfigObject(sbcConfigSchema, raw, source);
+  const c = parseDesignStudyConfig(sbcConfigSchema, raw, source, baseDir);
   const resolved: SbcConfig = {
     ...c,
-    ...resolveBaseKeys(c, source, baseDir),
-    ...resolveDesignSource(c, baseDir),
     sbc_model_path: resolveAgainst(baseDir, c.sbc_model_path),
     iterSampling: Math.floor(c.n_mcmc_samples / c.n_mcmc_chains),
     iterWarmup: c.iter_warmup ?? Math.floor(c.n_mcmc_samples / (2 * c.n_mcmc_chains)),
@@ -116,6 +110,19 @@ export function simulationSeed(config: Pick<SbcConfig, "seed">, i: number): numb
  * can be extended), as are cores, output_dir and keep_csv.
  */
 export function sbcFingerprint(c: SbcConfig, modelHash: string, designHash: string): Record<string, unknown> {
+  // The key order is part of the hash the records carry: keep it, or every finished simulation is redone.
+  return {
+    ...sbcSampler(c),
+    seed: c.seed,
+    alpha_var: c.alpha_var,
+    extra_params_after_gamma: c.extra_params_after_gamma,
+    sbc_model: { path: c.sbc_model_path, hash: modelHash },
+    design_hash: designHash,
+  };
+}
+
+/** The sampler settings in force (null: CmdStan's default), as the fingerprint and config_info.json record them. */
+export function sbcSampler(c: SbcConfig) {
   return {
     n_mcmc_samples: c.n_mcmc_samples,
     n_mcmc_chains: c.n_mcmc_chains,
@@ -123,10 +130,5 @@ export function sbcFingerprint(c: SbcConfig, modelHash: string, designHash: stri
     thin: c.thin,
     adapt_delta: c.adapt_delta ?? null,
     max_treedepth: c.max_treedepth ?? null,
-    seed: c.seed,
-    alpha_var: c.alpha_var,
-    extra_params_after_gamma: c.extra_params_after_gamma,
-    sbc_model: { path: c.sbc_model_path, hash: modelHash },
-    design_hash: designHash,
   };
 }

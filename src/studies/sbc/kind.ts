@@ -12,10 +12,10 @@ import { trackedParameters, type TrackedParameter } from "../../analysis/tracked
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
-import { compileAll, designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
+import { compileStudyModels, designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import type { KindStudy, StudyKind } from "../studyKind.js";
-import { parseSbcConfig, portableSbcConfig, sbcFingerprint, type SbcConfig } from "./config.js";
+import { parseSbcConfig, portableSbcConfig, sbcFingerprint, sbcSampler, type SbcConfig } from "./config.js";
 import { checkSbcModel, checkSbcOutputLengths, sbcData } from "./modelContract.js";
 import { RECORD_FILE, runSimulation, simulationDir, type SimulationContext } from "./simulation.js";
 import { summarizeSbc, type SbcSummary } from "./summarize.js";
@@ -37,9 +37,8 @@ async function prepareSbc(
 ): Promise<KindStudy<SbcSummary>> {
   const design = await prepareDesign(config);
   const modelInfo = await checkSbcModel(install, config, design);
-  const name = path.basename(config.sbc_model_path);
-  log(cachedModelsOnly ? `[sbc] using the compiled ${name}` : `[sbc] compiling ${name} (cached when unchanged)`);
-  const [model] = await compileAll(install, [config.sbc_model_path], { cachedOnly: cachedModelsOnly });
+  const compile = { prefix: "sbc", log, cachedOnly: cachedModelsOnly };
+  const [model] = await compileStudyModels(install, [config.sbc_model_path], compile);
   const tracked = trackedParameters(
     { alphaVar: config.alpha_var, extraScalars: config.extra_params_after_gamma },
     design,
@@ -69,17 +68,12 @@ async function prepareSbc(
   };
 }
 
-/** config_info.json: the original's keys (n_sbc_sims ... thin), then this tool's. */
+/** config_info.json: the original's keys (n_sbc_sims, n_mcmc_samples, n_mcmc_chains, thin) and this tool's. */
 function configInfo(config: SbcConfig, design: StudyDesign, install: CmdStanInstall, tracked: TrackedParameter[]) {
   return {
     n_sbc_sims: config.n_sbc_sims,
-    n_mcmc_samples: config.n_mcmc_samples,
-    n_mcmc_chains: config.n_mcmc_chains,
-    thin: config.thin,
-    iter_warmup: config.iterWarmup,
+    ...sbcSampler(config),
     iter_sampling: config.iterSampling,
-    adapt_delta: config.adapt_delta ?? null,
-    max_treedepth: config.max_treedepth ?? null,
     alpha_var: config.alpha_var,
     extra_params_after_gamma: config.extra_params_after_gamma,
     J: design.J,

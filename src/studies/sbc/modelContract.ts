@@ -20,10 +20,9 @@ import { readModelInfo, type ModelInfo } from "../../cmdstan/modelInfo.js";
 import { sample } from "../../cmdstan/run.js";
 import { readStanCsv } from "../../cmdstan/stanCsv.js";
 import {
-  MENU_SIZE_HYPERPARAMETER_KEYS,
-  SIM_HYPERPARAMETER_KEYS,
-  simulationData,
-  SIZE_COVARIATE_DATA_KEYS,
+  designDataRole,
+  designDataWithoutHyperparameters,
+  MENU_SIZES_ONLY,
   type StudyDesign,
 } from "../../design/studyDesign.js";
 import type { SbcConfig } from "./config.js";
@@ -41,8 +40,7 @@ export interface SbcModelInfo {
 
 /** The SBC model's data: the design's data without the simulator hyperparameters (and no y). */
 export function sbcData(design: StudyDesign): Record<string, unknown> {
-  const hyper = new Set<string>([...SIM_HYPERPARAMETER_KEYS, ...MENU_SIZE_HYPERPARAMETER_KEYS]);
-  return Object.fromEntries(Object.entries(simulationData(design)).filter(([k]) => !hyper.has(k)));
+  return designDataWithoutHyperparameters(design);
 }
 
 function refuse(config: SbcConfig, problems: string[]): never {
@@ -72,9 +70,7 @@ export async function checkSbcModel(
   if (info.inputs.y)
     problems.push("it declares data y; an SBC model simulates y in transformed data from a truth drawn from the prior");
   for (const key of Object.keys(info.inputs).filter((k) => k !== "y" && !(k in data))) {
-    const why = (SIZE_COVARIATE_DATA_KEYS as readonly string[]).includes(key)
-      ? "the design makes it only when study_design_config.menu_sizes is given"
-      : "the design does not provide it";
+    const why = designDataRole(key) === "menu-size data" ? MENU_SIZES_ONLY : "the design does not provide it";
     problems.push(`it declares data ${key}, which the SBC data does not hold (${why})`);
   }
   if (problems.length) refuse(config, problems);

@@ -6,10 +6,9 @@
  * bands, and the plots.
  */
 import path from "node:path";
-import type Handlebars from "handlebars";
 import type { SamplerHealth } from "../../analysis/samplerHealth.js";
 import type { SbcStatistics } from "../../analysis/sbc.js";
-import { loadTemplate } from "../../report/templates.js";
+import { templateRenderer } from "../../report/templates.js";
 import {
   codeSpan,
   formatDuration,
@@ -180,13 +179,11 @@ function buildView(input: SbcReportInput) {
   };
 }
 
-type SbcView = ReturnType<typeof buildView>;
-let template: Handlebars.TemplateDelegate<SbcView> | undefined;
+const renderMarkdown = templateRenderer<ReturnType<typeof buildView>>(import.meta.url, "report.md.hbs");
 
 /** The markdown of `sbc_results/report.md`. */
 export function renderSbcReport(input: SbcReportInput): string {
-  template ??= loadTemplate<SbcView>(import.meta.url, "report.md.hbs");
-  return template(buildView(input));
+  return renderMarkdown(buildView(input));
 }
 
 /** The report's numbers as plain text, for the terminal. */
