@@ -18,19 +18,19 @@ const CH_9 = 57;
 /** Exact powers of ten (10^22 is the largest power of ten a double holds exactly). */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 
-/** End of the field scanned by the last successful scanPlainNumber call (index of its ',' or the row's end). */
-let scanEnd = 0;
-
 /**
  * Fast path of the draw parser: the field of `row` (the file's bytes, see asciiBytes) starting
- * at `p` (up to the next ',' or `n`)
- * when it is `[+-]digits[.digits][(e|E)[+-]digits]` with 1 to 15 mantissa digits and a decimal
- * exponent within +-22, converted as m / 10^k or m * 10^k: both operands are exact doubles,
- * so the one rounding gives the correctly rounded value, i.e. exactly what `+field` gives
- * (Clinger's fast path). Sets scanEnd. Returns NaN for anything else (nan, inf, more digits,
- * empty or malformed fields), which the caller hands to parseStanNumber unchanged.
+ * at `p` (up to the next ',' or `n`) when it is `[+-]digits[.digits][(e|E)[+-]digits]` with 1
+ * to 15 mantissa digits and a decimal exponent within +-22, converted as m / 10^k or m * 10^k:
+ * both operands are exact doubles, so the one rounding gives the correctly rounded value, i.e.
+ * exactly what `+field` gives (Clinger's fast path).
+ *
+ * Returns the field's end (the index of its ',' or `n`) and writes the value into `value[0]`;
+ * returns -1 for anything else (nan, inf, more digits, empty or malformed fields), which the
+ * caller hands to parseStanNumber. The value goes through the caller's Float64Array rather than
+ * the return value because a double returned from a call that is not inlined is boxed.
  */
-function scanPlainNumber(row: Uint8Array, p: number, n: number): number {
+function scanPlainNumber(row: Uint8Array, p: number, n: number, value: Float64Array): number {
   let q = p;
   let c = q < n ? row[q] : -1;
   let neg = false;
@@ -55,7 +55,7 @@ function scanPlainNumber(row: Uint8Array, p: number, n: number): number {
       c = ++q < n ? row[q] : -1;
     }
   }
-  if (digits === 0 || digits > 15) return NaN;
+  if (digits === 0 || digits > 15) return -1;
   if (c === 101 || c === 69) {
     c = ++q < n ? row[q] : -1;
     let eneg = false;
@@ -70,13 +70,13 @@ function scanPlainNumber(row: Uint8Array, p: number, n: number): number {
       ed++;
       c = ++q < n ? row[q] : -1;
     }
-    if (ed === 0 || ed > 4) return NaN;
+    if (ed === 0 || ed > 4) return -1;
     scale += eneg ? ex : -ex;
   }
-  if ((c !== 44 && c !== -1) || scale > 22 || scale < -22) return NaN;
-  scanEnd = q < n ? q : n;
+  if ((c !== 44 && c !== -1) || scale > 22 || scale < -22) return -1;
   const v = scale > 0 ? m / POW10[scale] : scale < 0 ? m * POW10[-scale] : m;
-  return neg ? -v : v;
+  value[0] = neg ? -v : v;
+  return q; // q <= n: it only moves past a character that was read
 }
 
 /**
@@ -111,6 +111,7 @@ export function makeRowReader(text: string, fileBytes: Uint8Array | undefined, l
   const { file, columnNames, slot, tolerateSpaces } = layout;
   const ncol = columnNames.length;
   const bytes = tolerateSpaces ? new Uint8Array(0) : asciiBytes(text, fileBytes);
+  const scanned = new Float64Array(1); // scanPlainNumber's value
   const fieldError = (j: number, field: string, lineNo: number): never => {
     throw new StanCsvError(`column ${j + 1} (${columnNames[j]}): '${field}' is not a number`, file, lineNo);
   };
@@ -121,11 +122,9 @@ export function makeRowReader(text: string, fileBytes: Uint8Array | undefined, l
     for (let j = 0; j < ncol; j++) {
       // Fast path (plain decimals, the bulk of every file); anything else, or a field the fast
       // path cannot convert exactly, goes through parseStanNumber.
-      let v = tolerateSpaces ? NaN : scanPlainNumber(bytes, p, n);
-      let e: number;
-      if (v === v) {
-        e = scanEnd;
-      } else {
+      let e = tolerateSpaces ? -1 : scanPlainNumber(bytes, p, n, scanned);
+      const fast = e >= 0;
+      if (!fast) {
         e = row.indexOf(",", p);
         if (e < 0 || e > n) e = n;
       }
@@ -141,7 +140,9 @@ export function makeRowReader(text: string, fileBytes: Uint8Array | undefined, l
         for (let q = row.indexOf(",", e + 1); q >= 0 && q < n; q = row.indexOf(",", q + 1)) extra++;
         throw new StanCsvError(`row has ${ncol + extra} fields, the header has ${ncol}`, file, lineNo);
       }
-      if (v !== v) {
+      let v: number;
+      if (fast) v = scanned[0];
+      else {
         let field = row.slice(p, e);
         if (tolerateSpaces) field = field.trim();
         const parsed = parseStanNumber(field);
