@@ -140,17 +140,16 @@ export function makeRowReader(text: string, fileBytes: Uint8Array | undefined, l
         for (let q = row.indexOf(",", e + 1); q >= 0 && q < n; q = row.indexOf(",", q + 1)) extra++;
         throw new StanCsvError(`row has ${ncol + extra} fields, the header has ${ncol}`, file, lineNo);
       }
-      let v: number;
-      if (fast) v = scanned[0];
-      else {
+      const s = slot[j];
+      if (fast) {
+        if (s >= 0) target[s][at] = scanned[0];
+      } else {
         let field = row.slice(p, e);
         if (tolerateSpaces) field = field.trim();
         const parsed = parseStanNumber(field);
         if (parsed === undefined) fieldError(j, field, lineNo);
-        v = parsed as number;
+        if (s >= 0) target[s][at] = parsed as number;
       }
-      const s = slot[j];
-      if (s >= 0) target[s][at] = v;
       p = e + 1;
     }
   };
