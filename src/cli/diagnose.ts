@@ -9,8 +9,8 @@
  */
 import type { Argv, CommandModule } from "yargs";
 import { parseDiagnose, runDiagnose } from "../cmdstan/diagnose.js";
+import { readStanFit } from "../cmdstan/stanCsv.js";
 import { cmdstanFrom, withCmdStanOption, type CmdStanArgs } from "./common.js";
-import { readChainsOfOneRun } from "./summary.js";
 
 export interface DiagnoseArgs extends CmdStanArgs {
   csv: string[];
@@ -33,7 +33,7 @@ export const diagnoseCommand: CommandModule<object, DiagnoseArgs> = {
         describe: "print one JSON object: {divergences, transitions, ebfmiOk, treedepthMentioned, text}",
       }) as unknown as Argv<DiagnoseArgs>,
   handler: async (argv) => {
-    const fit = await readChainsOfOneRun(argv.csv, ["lp__"]);
+    const fit = await readStanFit(argv.csv, { requireMethod: "sample", variables: ["lp__"] });
     const install = await cmdstanFrom(argv, "tools"); // bin/diagnose only: a pruned tree will do
     const text = await runDiagnose(install.path, argv.csv);
     if (argv.json) {

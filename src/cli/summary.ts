@@ -11,7 +11,6 @@
  * The chains must be sampler output of one run: a broken file, a file of another method or
  * chains that disagree stop the command with a StanCsvError naming the file.
  */
-import path from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import {
   formatSummaryCsv,
@@ -21,7 +20,7 @@ import {
   type QuantileRule,
   type VariableSummaryRow,
 } from "../analysis/summary.js";
-import { CmdStanNotFoundError, InputError, StanCsvError } from "../util/errors.js";
+import { CmdStanNotFoundError, InputError } from "../util/errors.js";
 import { locateCmdStan } from "../cmdstan/locate.js";
 import { readStanFit, type StanFit } from "../cmdstan/stanCsv.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
@@ -31,50 +30,6 @@ export interface SummaryArgs extends CmdStanArgs {
   csv: string[];
   out?: string;
   variables?: string[];
-}
-
-/**
- * Checks beyond readStanFit's (same method, model, columns, num_samples, thin): no file given
- * twice, no chain given twice (same chain id and seed), and one data file for all chains.
- * A mismatch names the later file.
- */
-export function checkChainsOfOneRun(fit: StanFit): void {
-  const seenPath = new Map<string, string>();
-  const seenChain = new Map<string, string>();
-  const ref = fit.chains[0];
-  for (const ch of fit.chains) {
-    const abs = path.resolve(ch.file);
-    const twice = seenPath.get(abs);
-    if (twice !== undefined)
-      throw new StanCsvError(
-        `given twice${twice === ch.file ? "" : ` (also as ${twice})`}; each chain must be given once`,
-        ch.file,
-      );
-    seenPath.set(abs, ch.file);
-    const { chainId, seed, dataFile } = ch.config;
-    if (chainId !== undefined && seed !== undefined) {
-      const key = `${chainId}/${seed}`;
-      const other = seenChain.get(key);
-      if (other !== undefined)
-        throw new StanCsvError(
-          `chain id ${chainId} with seed ${seed} is the same chain as ${other} (a copy, or chains of two runs)`,
-          ch.file,
-        );
-      seenChain.set(key, ch.file);
-    }
-    if (ch !== ref && (dataFile ?? "") !== (ref.config.dataFile ?? ""))
-      throw new StanCsvError(
-        `data file ${JSON.stringify(dataFile ?? "")} differs from ${JSON.stringify(ref.config.dataFile ?? "")} in ${ref.file} (chains of one fit must agree)`,
-        ch.file,
-      );
-  }
-}
-
-/** Reads and checks the chains of one sampling run (see checkChainsOfOneRun). */
-export async function readChainsOfOneRun(files: string[], variables?: string[]): Promise<StanFit> {
-  const fit = await readStanFit(files, { requireMethod: "sample", ...(variables ? { variables } : {}) });
-  checkChainsOfOneRun(fit);
-  return fit;
 }
 
 /** `--variables a,b --variables c` -> ['a', 'b', 'c']; undefined when not given. */
@@ -177,7 +132,8 @@ export const summaryCommand: CommandModule<object, SummaryArgs> = {
       }) as unknown as Argv<SummaryArgs>,
   handler: async (argv) => {
     const variables = parseVariableList(argv.variables);
-    const fit = await readChainsOfOneRun(argv.csv, variables);
+    // readStanFit also checks that the files are distinct chains of one run.
+    const fit = await readStanFit(argv.csv, { requireMethod: "sample", ...(variables ? { variables } : {}) });
     const quantiles = await quantileRuleOf(argv, fit);
     const rows = summarizeFit(fit, { quantileRule: quantiles.rule, ...(variables ? { variables } : {}) });
     const draws = fit.chains[0].numDraws;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -378,6 +378,60 @@ describe("readStanFit checks that the chains belong together", () => {
   });
   it("no files", async () => {
     await expect(readStanFit([])).rejects.toBeInstanceOf(StanCsvError);
+  });
+});
+
+describe("readStanFit checks that the chains are distinct chains of one run", () => {
+  const good = [1, 2, 3, 4].map((i) => fx(`runset-good_bern-${i}.csv`));
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "stancsv-run-"));
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a file given twice, also under another spelling of its path", async () => {
+    await expectCsvError(
+      readStanFit([good[0], good[1], good[0]], { requireMethod: "sample" }),
+      good[0],
+      undefined,
+      /given twice; each chain must be given once/,
+    );
+    const respelled = path.relative(process.cwd(), good[1]);
+    expect(respelled).not.toBe(good[1]);
+    const e = await expectCsvError(readStanFit([good[1], respelled]), respelled, undefined, /given twice/);
+    expect(e.message).toContain(`(also as ${good[1]})`);
+  });
+
+  it("the same chain twice: a copy has the same chain id and seed", async () => {
+    const copy = path.join(dir, "copy-of-chain-1.csv");
+    await copyFile(good[0], copy);
+    const e = await expectCsvError(
+      readStanFit([good[0], good[1], copy]),
+      copy,
+      undefined,
+      /chain id 1 with seed 12345 is the same chain as /,
+    );
+    expect(e.message).toContain(`the same chain as ${good[0]} (a copy, or chains of two runs)`);
+  });
+
+  it("chains fitted to another data file", async () => {
+    const other = path.join(dir, "other-data-2.csv");
+    const text = await readFile(good[1], "utf8");
+    await writeFile(other, text.replace(/(#\s+file = \S*)bernoulli\.data\.json/, "$1other.data.json"));
+    await expectCsvError(
+      readStanFit([good[0], other]),
+      other,
+      undefined,
+      /data file ".*other\.data\.json" differs from ".*bernoulli\.data\.json" in .*runset-good_bern-1\.csv \(chains of one fit must agree\)/,
+    );
+  });
+
+  it("passes the chains of one run: distinct chain ids, one seed, one data file", async () => {
+    const fit = await readStanFit(good, { requireMethod: "sample" });
+    expect(new Set(fit.chains.map((c) => c.config.seed))).toEqual(new Set([12345]));
+    expect(new Set(fit.chains.map((c) => c.config.dataFile)).size).toBe(1);
   });
 });
 
