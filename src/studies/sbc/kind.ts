@@ -68,11 +68,16 @@ async function prepareSbc(
   };
 }
 
-/** config_info.json: the original's keys (n_sbc_sims, n_mcmc_samples, n_mcmc_chains, thin) and this tool's. */
+/**
+ * config_info.json: the original's keys (n_sbc_sims, n_mcmc_samples, n_mcmc_chains, thin,
+ * effective_sample_size, J, K, P, param_names: what the users' SBC report reads) and this tool's.
+ */
 function configInfo(config: SbcConfig, design: StudyDesign, install: CmdStanInstall, tracked: TrackedParameter[]) {
   return {
     n_sbc_sims: config.n_sbc_sims,
     ...sbcSampler(config),
+    // As the original: the draws over all chains, thinned (its rank normaliser; ranks here run to max_rank).
+    effective_sample_size: Math.floor(config.n_mcmc_samples / config.thin),
     iter_sampling: config.iterSampling,
     alpha_var: config.alpha_var,
     extra_params_after_gamma: config.extra_params_after_gamma,
@@ -81,6 +86,8 @@ function configInfo(config: SbcConfig, design: StudyDesign, install: CmdStanInst
     D: design.D,
     P: design.P,
     M_total: design.M_total,
+    // The tracked scalars in the model's order and names (the original's key, and ours).
+    param_names: tracked.map((t) => t.variable),
     tracked_parameters: tracked.map((t) => t.variable),
     seed: config.seed,
     cmdstan_version: install.version,

@@ -3,7 +3,7 @@
  * - `<group>_ranks.png`: one rank histogram per scalar, bins of (nearly) equal numbers of rank
  *   values, the discrete uniform's expected count per bin (line) and its central 95% binomial
  *   interval (shaded), as in Talts et al. (2018);
- * - `<group>_ecdf_diff.png`: one ECDF-difference plot per scalar (ECDF of the ranks minus the
+ * - `<group>_ecdf.png`: one ECDF-difference plot per scalar (ECDF of the ranks minus the
  *   uniform CDF, over the fractional rank) with the simultaneous 95% band (Säilynoja et al. 2022);
  *   a scalar whose ECDF leaves its band is drawn in red.
  * Panels carry the model's names (gamma[3], alpha_cell[2]) and their chi-square p-values.
@@ -31,7 +31,7 @@ export const SBC_GROUPS: { group: ParameterGroup; name: string; title: string }[
 ];
 
 export function sbcPlotFiles(name: string): { ranks: string; ecdf: string } {
-  return { ranks: `${name}_ranks.png`, ecdf: `${name}_ecdf_diff.png` };
+  return { ranks: `${name}_ranks.png`, ecdf: `${name}_ecdf.png` };
 }
 
 const pLabel = (p: number) => (p < 0.001 ? "< 0.001" : pyFixed(p, 3));

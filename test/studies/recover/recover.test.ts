@@ -13,6 +13,7 @@ import { recoverKind } from "../../../src/studies/recover/kind.js";
 import { loadStudyConfig, runStudy } from "../../../src/studies/runStudy.js";
 import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../../src/analysis/summary.js";
 import { trackedParameters } from "../../../src/analysis/trackedParameters.js";
+import { recoveryContract } from "../../contracts/notebooks.js";
 import { testCmdStan } from "../../helpers/cmdstan.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -45,6 +46,8 @@ describe("recover (real CmdStan)", () => {
     const config = await loadStudyConfig(recoverKind, SMOKE, { output_dir: smokeOut });
     const result = await runStudy(recoverKind, config, quiet);
     expect(result.nSuccessful).toBe(config.n_iterations);
+    // Everything Report 11's cells read is there (test/contracts/notebooks.ts).
+    expect(recoveryContract(smokeOut)).toEqual([]);
 
     const info = JSON.parse(await readFile(path.join(smokeOut, "config_info.json"), "utf8"));
     expect(info).toMatchObject({ n_iterations: 3, n_mcmc_chains: 2, J: 18, K: 3, D: 2, P: 7, M_total: 360 });

@@ -40,7 +40,7 @@ function input(over: Partial<SbcReportInput> = {}): SbcReportInput {
         k === 4 ? { ...healthy, divergences: 3, ebfmi: [0.21], maxRhat: 1.07, maxRhatVariable: "alpha[2]" } : healthy,
     })),
     statistics,
-    plots: ["regression_ranks.png", "regression_ecdf_diff.png"],
+    plots: ["regression_ranks.png", "regression_ecdf.png"],
     ...over,
   };
 }
@@ -72,7 +72,7 @@ describe("SBC report", () => {
     expect(md).toContain(`**${statistics.outsideBand.join(", ")}**`);
     expect(md).toMatch(/\| gamma\[1\] \|[^\n]*\| NO \|/);
     expect(md).toContain("chi-square p < 0.05:");
-    expect(md).toContain("![regression ecdf diff](regression_ecdf_diff.png)");
+    expect(md).toContain("![regression ecdf](regression_ecdf.png)");
     const text = renderSbcTerminal(input());
     expect(text).toContain("Simulations: 40 fitted, 2 failed (of 42).");
     expect(text).toContain(`Outside the simultaneous 95% ECDF band: ${statistics.outsideBand.join(", ")}.`);

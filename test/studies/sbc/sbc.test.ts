@@ -14,6 +14,7 @@ import { InputError } from "../../../src/util/errors.js";
 import type { SbcConfigInput } from "../../../src/studies/sbc/config.js";
 import { sbcKind } from "../../../src/studies/sbc/kind.js";
 import { loadStudyConfig, runStudy } from "../../../src/studies/runStudy.js";
+import { sbcContract } from "../../contracts/notebooks.js";
 import { testCmdStan } from "../../helpers/cmdstan.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -86,6 +87,8 @@ describe("sbc (real CmdStan)", () => {
     const result = await runStudy(sbcKind, c, quiet);
     expect(result.nSuccessful).toBe(20);
     expect(result.failures).toEqual([]);
+    // Everything Report 12's cells read is there (test/contracts/notebooks.ts).
+    expect(sbcContract(smokeOut)).toEqual([]);
 
     const info = await readJson(smokeOut, "config_info.json");
     expect(info).toMatchObject({
@@ -97,6 +100,8 @@ describe("sbc (real CmdStan)", () => {
       P: 3,
       K: 3,
       tracked_parameters: SMOKE_PARAMS,
+      param_names: SMOKE_PARAMS,
+      effective_sample_size: 100, // 300 // 3, as the original
     });
     const summary = await readJson(smokeOut, "sbc_results", "sbc_summary.json");
     expect(summary).toMatchObject({
@@ -156,7 +161,7 @@ describe("sbc (real CmdStan)", () => {
     expect(health).toHaveLength(21);
 
     for (const group of ["regression", "alpha", "delta"]) {
-      for (const kind of ["ranks", "ecdf_diff"]) {
+      for (const kind of ["ranks", "ecdf"]) {
         expect(
           readFileSync(path.join(smokeOut, "sbc_results", `${group}_${kind}.png`))
             .subarray(1, 4)
@@ -171,7 +176,7 @@ describe("sbc (real CmdStan)", () => {
       "## Rank uniformity",
       "Parameters outside their simultaneous 95% band",
       "alpha[6]",
-      "regression_ecdf_diff.png",
+      "regression_ecdf.png",
       "20 of 20 simulations were fitted",
     ]) {
       expect(report).toContain(needle);

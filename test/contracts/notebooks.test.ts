@@ -1,0 +1,98 @@
+/**
+ * The notebook contracts (notebooks.ts) themselves: a folder with every file, key and figure the
+ * users' reports read passes; taking any one away fails, naming it. The real study folders are
+ * checked against the same contracts by the end-to-end tests (test/studies/).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recoveryContract, sbcContract } from "./notebooks.js";
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const stat = { bias: 0.1, rmse: 0.2, coverage: 0.9, ci_width: 1 };
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "cr-contract-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function put(rel: string, content: unknown): Promise<void> {
+  await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+  await writeFile(path.join(dir, rel), Buffer.isBuffer(content) ? content : JSON.stringify(content));
+}
+
+async function recoveryFolder(drop?: { file?: string; statKey?: string }): Promise<void> {
+  await put("config_info.json", { n_iterations: 2, J: 2, K: 3, P: 1 });
+  for (const i of [1, 2]) await put(`iteration_${i}/diagnostics.txt`, "Processing complete");
+  const keys = ["gamma0", "gamma_1", "sigma_cell", "delta_1", "delta_2", "alpha_1", "alpha_2"];
+  await put(
+    "recovery_summary/recovery_statistics.json",
+    Object.fromEntries(keys.filter((k) => k !== drop?.statKey).map((k) => [k, stat])),
+  );
+  for (const g of ["regression", "alpha", "delta"]) await put(`recovery_summary/${g}_recovery.png`, PNG);
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+async function sbcFolder(drop?: { file?: string; infoKey?: string; test?: string }): Promise<void> {
+  const names = ["gamma0", "gamma[1]", "alpha[1]", "delta[1]"];
+  const info: Record<string, unknown> = {
+    n_sbc_sims: 20,
+    n_mcmc_samples: 100,
+    n_mcmc_chains: 1,
+    thin: 3,
+    effective_sample_size: 33,
+    J: 1,
+    K: 2,
+    P: 1,
+    param_names: names,
+  };
+  if (drop?.infoKey) delete info[drop.infoKey];
+  await put("config_info.json", info);
+  const tests = (stat: string) =>
+    Object.fromEntries(names.filter((n) => n !== drop?.test).map((n) => [n, { [stat]: 1.5, p_value: 0.5 }]));
+  await put("sbc_results/sbc_summary.json", { chi2_tests: tests("chi2_statistic"), ks_tests: tests("ks_statistic") });
+  for (const g of ["regression", "alpha", "delta"]) {
+    await put(`sbc_results/${g}_ranks.png`, PNG);
+    await put(`sbc_results/${g}_ecdf.png`, PNG);
+  }
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+describe("Report 11's contract (recovery)", () => {
+  it("passes a folder with everything the report reads", async () => {
+    await recoveryFolder();
+    expect(recoveryContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a statistic, a figure or a diagnostics file is missing", async () => {
+    await recoveryFolder({ statKey: "alpha_2" });
+    expect(recoveryContract(dir)).toEqual(["recovery_summary/recovery_statistics.json: alpha_2 is missing"]);
+    await recoveryFolder({ file: "recovery_summary/delta_recovery.png" });
+    expect(recoveryContract(dir)).toEqual(["recovery_summary/delta_recovery.png is missing"]);
+    await recoveryFolder({ file: "iteration_2/diagnostics.txt" });
+    expect(recoveryContract(dir)).toEqual(["iteration_2/diagnostics.txt is missing"]);
+  });
+});
+
+describe("Report 12's contract (SBC)", () => {
+  it("passes a folder with everything the report reads", async () => {
+    await sbcFolder();
+    expect(sbcContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a config_info key, a test or a figure is missing", async () => {
+    await sbcFolder({ infoKey: "effective_sample_size" });
+    expect(sbcContract(dir)).toEqual(["config_info.json: effective_sample_size is missing"]);
+    await sbcFolder({ infoKey: "param_names" });
+    expect(sbcContract(dir)).toEqual(["config_info.json: param_names is not a list of parameter names (undefined)"]);
+    await sbcFolder({ test: "delta[1]" });
+    expect(sbcContract(dir)).toEqual([
+      "sbc_results/sbc_summary.json: chi2_tests.delta[1] is missing",
+      "sbc_results/sbc_summary.json: ks_tests.delta[1] is missing",
+    ]);
+    await sbcFolder({ file: "sbc_results/alpha_ecdf.png" });
+    expect(sbcContract(dir)).toEqual(["sbc_results/alpha_ecdf.png is missing"]);
+  });
+});
