@@ -16,7 +16,7 @@ import { studyCommand } from "./cli/study.js";
 import { summaryCommand } from "./cli/summary.js";
 import { workerCommand } from "./cli/worker.js";
 import { InterruptedError } from "./pipeline/replicates.js";
-import { STUDY_KINDS } from "./studies/kinds.js";
+import { studyCommands } from "./studies/kinds.js";
 import { describeSystemError, UserFacingError } from "./util/errors.js";
 
 function reportAndExit(err: unknown): never {
@@ -37,7 +37,7 @@ const cli = yargs(hideBin(process.argv))
   .command(compileCommand)
   .command(designCommand)
   .command(sampleCommand);
-for (const kind of STUDY_KINDS) cli.command(studyCommand(kind));
+for (const [command, kinds] of studyCommands()) cli.command(studyCommand(command, kinds));
 await cli
   .command(summaryCommand)
   .command(diagnoseCommand)

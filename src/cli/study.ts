@@ -6,17 +6,19 @@
  * (EXIT_STATUS in common.ts).
  */
 import type { CommandModule } from "yargs";
-import { loadStudyConfig, runStudy } from "../studies/runStudy.js";
+import { loadConfigOfCommand, runStudy } from "../studies/runStudy.js";
 import type { StudyKind } from "../studies/studyKind.js";
 import { EXIT_STATUS, runInterruptibly, studyOverrides, withStudyOptions, type StudyArgs } from "./common.js";
 
-export function studyCommand(kind: StudyKind): CommandModule<object, StudyArgs> {
+/** The command of `kinds` (one, or several serving model families of one study: see kinds.ts). */
+export function studyCommand(command: string, kinds: StudyKind[]): CommandModule<object, StudyArgs> {
+  const [first] = kinds;
   return {
-    command: kind.name,
-    describe: kind.describe,
-    builder: (y) => withStudyOptions(y, kind.name, kind.unit),
+    command,
+    describe: first.describe,
+    builder: (y) => withStudyOptions(y, command, first.unit),
     handler: async (argv) => {
-      const config = await loadStudyConfig(kind, argv.config, studyOverrides(argv));
+      const { kind, config } = await loadConfigOfCommand(kinds, argv.config, studyOverrides(argv));
       const place = { command: kind.name, unit: kind.unit, executor: config.executor };
       await runInterruptibly(place, async (signal) => {
         const result = await runStudy(kind, config, { signal, retryFailed: argv.retryFailed });

@@ -23,6 +23,23 @@ export async function loadStudyConfig<C extends BaseStudyConfig>(
   return kind.parseConfig(raw, source, baseDir);
 }
 
+/**
+ * The kind of `kinds` (those of one command, in registry order) that runs the config in `file`,
+ * and the config it parsed: the first whose `accepts` takes it (a kind without one takes any).
+ */
+export async function loadConfigOfCommand(
+  kinds: readonly StudyKind[],
+  file: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ kind: StudyKind; config: BaseStudyConfig }> {
+  for (const kind of kinds) {
+    const { raw, source, baseDir } = await readConfigFile(file, overrides, kind.modelKey);
+    if (kind.accepts && !(await kind.accepts(raw, baseDir))) continue;
+    return { kind, config: kind.parseConfig(raw, source, baseDir) };
+  }
+  throw new Error(`no study kind of ${kinds.map((k) => k.name).join(", ")} accepts ${file}`);
+}
+
 /** A kind's study, prepared: checked, compiled (unless `cachedModelsOnly`), designed. */
 export async function prepareStudy<C extends BaseStudyConfig, S extends StudyOutcome>(
   kind: StudyKind<C, S>,

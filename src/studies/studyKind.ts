@@ -35,8 +35,15 @@ export interface PrepareContext {
 export type KindStudy<S> = Omit<ReplicateStudy<S>, "command" | "unit" | "outputDir" | "cores" | "recipe">;
 
 export interface StudyKind<C extends BaseStudyConfig = BaseStudyConfig, S extends StudyOutcome = StudyOutcome> {
-  /** The CLI command and the `kind` of a study's recipe: "recover", "sbc". */
+  /** The `kind` of a study's recipe, unique: "recover", "sbc". */
   name: string;
+  /**
+   * The CLI command (default: `name`). Kinds of one command serve different model families
+   * (say hierarchical and flat recovery): the first whose `accepts` takes the config runs it.
+   */
+  command?: string;
+  /** Whether this kind runs a config (its raw keys; paths resolve against baseDir). Absent: any config. */
+  accepts?(raw: Record<string, unknown>, baseDir: string): boolean | Promise<boolean>;
   /** One line for `--help`. */
   describe: string;
   /** What one replicate is called: "iteration", "simulation". */
