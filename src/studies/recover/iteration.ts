@@ -11,18 +11,17 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { CompiledModel } from "../../cmdstan/compile.js";
-import { runDiagnose } from "../../cmdstan/diagnose.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
-import { sample } from "../../cmdstan/run.js";
-import { readStanCsv, readStanFit, type StanCsv } from "../../cmdstan/stanCsv.js";
+import { readStanFit, type StanCsv } from "../../cmdstan/stanCsv.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import { formatSummaryCsv, quantileRuleFor, summarizeFit } from "../../analysis/summary.js";
 import type { TrueParameters } from "../../analysis/recovery.js";
 import { trackedVariables } from "../../analysis/trackedParameters.js";
 import { fitData, type StudyDesign } from "../../design/studyDesign.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
-import { chainHooks, ReplicateFiles } from "../../pipeline/replicateFiles.js";
+import { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
+import { besideDiagnose, fitChains, oneDraw, simulateOnce } from "../shared/sampling.js";
 import { iterationSeeds, type RecoveryConfig } from "./config.js";
 import { parameterNames, type ModelPair } from "./modelContract.js";
 
@@ -44,13 +43,6 @@ export const RECORD_FILE = "iteration.json";
 
 export function iterationDir(outputDir: string, i: number): string {
   return path.join(outputDir, `iteration_${i}`);
-}
-
-/** Values of one variable from the single draw of a fixed_param CSV, in index order. */
-function oneDraw(csv: StanCsv, name: string): number[] {
-  const v = csv.variables.find((x) => x.name === name);
-  if (!v) throw new Error(`the simulator output ${csv.file} has no variable '${name}'`);
-  return v.columnNames.map((c) => csv.draws[c][0]);
 }
 
 /**
@@ -94,27 +86,11 @@ export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: 
   }
 }
 
-const chainTimeoutMs = (config: RecoveryConfig) => (config.chain_timeout_s ? config.chain_timeout_s * 1000 : undefined);
-
 /** 1. Simulate: one fixed_param draw of the simulator. */
-async function simulate(ctx: IterationContext, env: ReplicateEnv, out: ReplicateFiles, seed: number): Promise<StanCsv> {
-  const simRun = await sample(ctx.sim, {
-    chains: 1,
-    numSamples: 1,
-    algorithm: "fixed_param",
-    seed,
-    dataFile: ctx.simDataFile,
-    outputDir: path.join(out.dir, "sim"),
-    outputPrefix: "sim",
-    refresh: 1,
-    signal: env.signal,
-    scheduler: env.scheduler,
-    timeoutMs: chainTimeoutMs(ctx.config),
-  });
-  const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: ctx.models.simReads });
-  if (simCsv.numDraws !== 1)
-    throw new Error(`the simulator wrote ${simCsv.numDraws} draws in ${simCsv.file}, expected 1`);
-  return simCsv;
+function simulate(ctx: IterationContext, env: ReplicateEnv, out: ReplicateFiles, seed: number): Promise<StanCsv> {
+  const { simDataFile: dataFile, models, config } = ctx;
+  const run = { dataFile, replicateDir: out.dir, seed, reads: models.simReads, chainTimeoutS: config.chain_timeout_s };
+  return simulateOnce(ctx.sim, run, env);
 }
 
 /**
@@ -130,50 +106,26 @@ async function writeTruthAndData(ctx: IterationContext, out: ReplicateFiles, sim
 }
 
 /** 4. Fit: the inference model's chains on the iteration's data; returns the CSV files. */
-async function fit(ctx: IterationContext, env: ReplicateEnv, out: ReplicateFiles, i: number, seed: number) {
+function fit(ctx: IterationContext, env: ReplicateEnv, out: ReplicateFiles, i: number, seed: number) {
   const { config } = ctx;
-  const run = await sample(ctx.inference, {
+  const sampler = {
     chains: config.n_mcmc_chains,
-    numWarmup: config.warmup,
-    numSamples: config.n_mcmc_samples,
+    warmup: config.warmup,
+    samples: config.n_mcmc_samples,
     adaptDelta: config.adapt_delta,
     maxTreedepth: config.max_treedepth,
-    seed,
-    dataFile: path.join(out.dir, "data.json"),
-    outputDir: path.join(out.dir, "fit"),
-    outputPrefix: "fit",
-    refresh: Math.max(1, Math.floor((config.warmup + config.n_mcmc_samples) / 50)),
-    signal: env.signal,
-    scheduler: env.scheduler,
-    timeoutMs: chainTimeoutMs(config),
-    ...chainHooks(env, i),
-  });
-  return run.csvFiles;
+  };
+  const run = { replicateDir: out.dir, replicate: i, seed, sampler, chainTimeoutS: config.chain_timeout_s };
+  return fitChains(ctx.inference, run, env);
 }
 
-/**
- * 5 and 6 side by side: bin/diagnose (a child process, started first) and the posterior summary
- * (this process) read the same CSVs independently, so they take two cores instead of one after
- * the other. That shortens the study's tail, where the last fit's post-processing runs with no
- * chains left (bench/studyUtilisation.ts). Each step's own wall time is recorded (they overlap);
- * a summary error is reported before a diagnose error.
- */
+/** 5 and 6 side by side: the posterior summary and bin/diagnose (besideDiagnose). */
 async function summarizeAndDiagnose(ctx: IterationContext, out: ReplicateFiles, csvFiles: string[]): Promise<void> {
-  const diagnosing = timed(() => runDiagnose(ctx.install.path, csvFiles));
-  const summarizing = timed(() => posteriorSummary(ctx, csvFiles));
-  const [summary, diagnosis] = await Promise.allSettled([summarizing, diagnosing]);
-  if (summary.status === "rejected") throw summary.reason;
-  await out.put("posterior_summary.csv", summary.value.value);
-  out.time("summarize", summary.value.seconds);
-  if (diagnosis.status === "rejected") throw diagnosis.reason;
-  await out.put("diagnostics.txt", diagnosis.value.value);
-  out.time("diagnose", diagnosis.value.seconds);
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const t = Date.now();
-  const value = await work();
-  return { value, seconds: (Date.now() - t) / 1000 };
+  const r = await besideDiagnose(ctx.install.path, csvFiles, () => posteriorSummary(ctx, csvFiles));
+  await out.put("posterior_summary.csv", r.value);
+  out.time("summarize", r.seconds);
+  await out.put("diagnostics.txt", r.diagnostics);
+  out.time("diagnose", r.diagnoseSeconds);
 }
 
 /** 5. The posterior summary over the pooled chains, with the quantile rule of that CmdStan's stansummary. */

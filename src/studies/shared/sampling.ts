@@ -1,0 +1,112 @@
+/**
+ * The CmdStan steps every simulate-and-fit replicate takes the same way, whatever it scores
+ * (recovery's posterior summary, power's decision record):
+ *
+ * - simulate: the simulator, fixed_param, 1 chain, 1 draw, into `<replicate>/sim/`;
+ * - fit: the inference model's chains on the replicate's data.json, into `<replicate>/fit/`,
+ *   with CmdStan's defaults for the adapt delta and tree depth a study does not set.
+ *
+ * Both run under the study's core budget, stop on its signal, and feed its progress line.
+ */
+import path from "node:path";
+import type { CompiledModel } from "../../cmdstan/compile.js";
+import { runDiagnose } from "../../cmdstan/diagnose.js";
+import { sample } from "../../cmdstan/run.js";
+import { readStanCsv, type StanCsv } from "../../cmdstan/stanCsv.js";
+import { chainHooks } from "../../pipeline/replicateFiles.js";
+import type { ReplicateEnv } from "../../pipeline/replicates.js";
+
+const timeoutMs = (chainTimeoutS?: number) => (chainTimeoutS ? chainTimeoutS * 1000 : undefined);
+
+/** One fixed_param draw of `sim` on `dataFile`, read for the variables `reads`. */
+export async function simulateOnce(
+  sim: CompiledModel,
+  run: { dataFile: string; replicateDir: string; seed: number; reads: string[]; chainTimeoutS?: number },
+  env: ReplicateEnv,
+): Promise<StanCsv> {
+  const result = await sample(sim, {
+    chains: 1,
+    numSamples: 1,
+    algorithm: "fixed_param",
+    seed: run.seed,
+    dataFile: run.dataFile,
+    outputDir: path.join(run.replicateDir, "sim"),
+    outputPrefix: "sim",
+    refresh: 1,
+    signal: env.signal,
+    scheduler: env.scheduler,
+    timeoutMs: timeoutMs(run.chainTimeoutS),
+  });
+  const csv = await readStanCsv(result.csvFiles[0], { variables: run.reads });
+  if (csv.numDraws !== 1) throw new Error(`the simulator wrote ${csv.numDraws} draws in ${csv.file}, expected 1`);
+  return csv;
+}
+
+/** Values of one variable from the single draw of a fixed_param CSV, in index order. */
+export function oneDraw(csv: StanCsv, name: string): number[] {
+  const v = csv.variables.find((x) => x.name === name);
+  if (!v) throw new Error(`the simulator output ${csv.file} has no variable '${name}'`);
+  return v.columnNames.map((c) => csv.draws[c][0]);
+}
+
+/** A fit's sampler settings; an absent adapt delta or tree depth is CmdStan's default. */
+export interface FitSampler {
+  chains: number;
+  warmup: number;
+  samples: number;
+  adaptDelta?: number;
+  maxTreedepth?: number;
+}
+
+/** The inference model's chains on `<replicateDir>/data.json`; returns the CSV files. */
+export async function fitChains(
+  model: CompiledModel,
+  run: { replicateDir: string; replicate: number; seed: number; sampler: FitSampler; chainTimeoutS?: number },
+  env: ReplicateEnv,
+): Promise<string[]> {
+  const { sampler } = run;
+  const result = await sample(model, {
+    chains: sampler.chains,
+    numWarmup: sampler.warmup,
+    numSamples: sampler.samples,
+    adaptDelta: sampler.adaptDelta,
+    maxTreedepth: sampler.maxTreedepth,
+    seed: run.seed,
+    dataFile: path.join(run.replicateDir, "data.json"),
+    outputDir: path.join(run.replicateDir, "fit"),
+    outputPrefix: "fit",
+    refresh: Math.max(1, Math.floor((sampler.warmup + sampler.samples) / 50)),
+    signal: env.signal,
+    scheduler: env.scheduler,
+    timeoutMs: timeoutMs(run.chainTimeoutS),
+    ...chainHooks(env, run.replicate),
+  });
+  return result.csvFiles;
+}
+
+/** The value of `work` and the wall seconds it took. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const t = Date.now();
+  const value = await work();
+  return { value, seconds: (Date.now() - t) / 1000 };
+}
+
+/**
+ * bin/diagnose (a child process, started first) and `read` (this process) on the same CSVs, side
+ * by side: two cores instead of one after the other, which shortens a study's tail, where the
+ * last fit's post-processing runs with no chains left (bench/studyUtilisation.ts). Each step's
+ * own wall time is returned (they overlap); an error of `read` is reported before one of
+ * diagnose.
+ */
+export async function besideDiagnose<T>(
+  cmdstanPath: string,
+  csvFiles: string[],
+  read: () => Promise<T>,
+): Promise<{ value: T; seconds: number; diagnostics: string; diagnoseSeconds: number }> {
+  const diagnosing = timed(() => runDiagnose(cmdstanPath, csvFiles));
+  const reading = timed(read);
+  const [r, d] = await Promise.allSettled([reading, diagnosing]);
+  if (r.status === "rejected") throw r.reason;
+  if (d.status === "rejected") throw d.reason;
+  return { ...r.value, diagnostics: d.value.value, diagnoseSeconds: d.value.seconds };
+}
