@@ -57,6 +57,15 @@ export interface ReplicateStudy<S> {
   summarize(records: Map<number, ReplicateRecord>, wallSeconds: number): Promise<S>;
   /** How a worker process (a cluster task) rebuilds this study. */
   recipe: StudyRecipe;
+  /**
+   * The fingerprint hash replicate i's record carries (default: the study's). A grid's cells keep
+   * their own, so a cell's records stay valid when the grid around it changes.
+   */
+  recordFingerprint?(i: number): string;
+  /** The order replicates start in (default: by index); a grid starts its longest fits first. */
+  order?(todo: number[]): number[];
+  /** Update outputs that follow the records as replicates finish (every record so far, and the latest). */
+  onReplicateFinished?(records: ReadonlyMap<number, ReplicateRecord>, latest: number): Promise<void>;
 }
 
 /** Where replicates run: this process (executors/local.ts) or a cluster (executors/slurm.ts). */
@@ -105,7 +114,8 @@ async function finishedBefore<S>(study: ReplicateStudy<S>, fp: string, retryFail
   const records = new Map<number, ReplicateRecord>();
   const todo: number[] = [];
   for (let i = 1; i <= study.count; i++) {
-    const { record } = await verifyReplicate(study.replicateDir(i), study.recordName, fp);
+    const expected = study.recordFingerprint?.(i) ?? fp;
+    const { record } = await verifyReplicate(study.replicateDir(i), study.recordName, expected);
     if (record && !(retryFailed && record.status === "failed")) records.set(i, record);
     else todo.push(i);
   }
@@ -147,7 +157,9 @@ async function runClaimed<S>(
   const { log, executor } = opts;
   const signal = opts.signal ?? new AbortController().signal;
   await study.writeSetup();
-  const { records, todo } = await finishedBefore(study, fp, opts.retryFailed ?? false);
+  const before = await finishedBefore(study, fp, opts.retryFailed ?? false);
+  const { records } = before;
+  const todo = study.order ? study.order(before.todo) : before.todo;
   const out = study.outputDir;
   const progress = new StudyProgress(study, study.count, study.workPerReplicate, out, opts.progressStream);
   progress.markResumed(records.size);
@@ -157,6 +169,7 @@ async function runClaimed<S>(
   const setup = since(t0);
   const tLoop = clock();
   progress.start();
+  let following = Promise.resolve();
   try {
     await executor.run(study, todo, {
       fingerprint: fp,
@@ -170,12 +183,20 @@ async function runClaimed<S>(
         if (record.status === "failed") {
           log(`\n[${study.command}] ${study.unit} ${i} failed; see ${path.join(study.replicateDir(i), "error.txt")}`);
         }
+        // One update at a time, each seeing every record so far; a failed update is said, not fatal.
+        const snapshot = new Map(records);
+        following = following
+          .then(() => study.onReplicateFinished?.(snapshot, i))
+          .catch((err: unknown) =>
+            log(`\n[${study.command}] outputs not updated after ${study.unit} ${i}: ${(err as Error).message}`),
+          );
       },
     });
   } catch (err) {
     if (!signal.aborted) throw err;
   } finally {
     progress.stop();
+    await following;
   }
   if (signal.aborted) throw new InterruptedError(records.size, study);
 

@@ -66,7 +66,7 @@ export async function claimStudyFolder(
   const release = await acquireLock(outputDir, run.command);
   try {
     await refuseWhileArraysInFlight(outputDir, run.log);
-    await checkManifest(outputDir, fingerprint, firstReplicateDir);
+    await checkStudyManifest(outputDir, fingerprint, firstReplicateDir);
   } catch (err) {
     await release();
     throw err;
@@ -74,7 +74,16 @@ export async function claimStudyFolder(
   return { fingerprintHash: fingerprintHash(fingerprint), release };
 }
 
-async function checkManifest(outputDir: string, fingerprint: Record<string, unknown>, firstReplicateDir: string) {
+/**
+ * The folder's manifest must hold this fingerprint; a folder without one gets it, unless it
+ * already holds results (`firstReplicateDir`) of unknown origin. A grid checks each cell's
+ * folder with it, as a study of its own.
+ */
+export async function checkStudyManifest(
+  outputDir: string,
+  fingerprint: Record<string, unknown>,
+  firstReplicateDir: string,
+): Promise<void> {
   const manifest = path.join(outputDir, MANIFEST_FILE);
   if (existsSync(manifest)) {
     const differing = differingKeys(await readManifestFingerprint(outputDir), fingerprint);

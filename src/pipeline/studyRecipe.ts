@@ -11,16 +11,27 @@ import { readJsonFile } from "../util/jsonFile.js";
 
 export const RECIPE_FILE = "study_config.json";
 
-/** A study kind's name (src/studies/kinds.ts) and its fully resolved config, as JSON. */
+/** A cell of a grid: its name (its folder) and the config keys it changes (dotted paths). */
+export interface GridCellSpec {
+  name: string;
+  set: Record<string, unknown>;
+}
+
+/**
+ * A study kind's name (src/studies/kinds.ts) and its fully resolved config, as JSON; for a grid,
+ * also its cells, each that config with some keys changed.
+ */
 export interface StudyRecipe {
   kind: string;
   config: Record<string, unknown>;
+  cells?: GridCellSpec[];
 }
 
 const recipeFileSchema = z.object({
   kind: z.string().min(1),
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 hash"),
   config: z.record(z.unknown()),
+  cells: z.array(z.object({ name: z.string().min(1), set: z.record(z.unknown()) })).optional(),
 });
 export type RecipeFile = z.infer<typeof recipeFileSchema>;
 
@@ -29,7 +40,8 @@ export function recipeFile(outputDir: string): string {
 }
 
 export async function writeStudyRecipe(outputDir: string, recipe: StudyRecipe, fingerprint: string): Promise<void> {
-  await writeJsonAtomic(recipeFile(outputDir), { kind: recipe.kind, fingerprint, config: recipe.config });
+  const cells = recipe.cells ? { cells: recipe.cells } : {};
+  await writeJsonAtomic(recipeFile(outputDir), { kind: recipe.kind, fingerprint, config: recipe.config, ...cells });
 }
 
 export async function readStudyRecipe(outputDir: string): Promise<RecipeFile> {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { writeJsonAtomic } from "../util/atomicWrite.js";
+import { mergeJsonAtomic } from "../util/atomicWrite.js";
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
@@ -84,7 +84,10 @@ export function since(start: ClockReading): PhaseClock {
   return { ...d, otherCpu: r(Math.max(0, now.machineBusy - start.machineBusy - d.childrenCpu - d.ownCpu)) };
 }
 
-/** timing.json: wall and CPU time per phase as the OS measured them, and the core utilisation. */
+/**
+ * timing.json: wall and CPU time per phase as the OS measured them, and the core utilisation.
+ * Keys a study kind wrote into the file itself (the power cell's timing) are kept.
+ */
 export async function writeTiming(
   out: string,
   cores: number,
@@ -97,7 +100,7 @@ export async function writeTiming(
   const cpus = machineCpu()?.cpus;
   // Elsewhere (a cluster) the chains are not this process's children: no utilisation to measure here.
   const utilisation = (num: number, den: number) => (executor === "local" ? ratio(num, den) : null);
-  await writeJsonAtomic(path.join(out, "timing.json"), {
+  await mergeJsonAtomic(path.join(out, "timing.json"), {
     executor,
     cores,
     // Named by the study's unit (iterations_run, simulations_run): run in this start, and

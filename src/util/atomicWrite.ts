@@ -3,7 +3,7 @@
  * never a half-written file: a temporary file in the same folder, flushed, then renamed.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
@@ -32,4 +32,20 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
 
 export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Write `keys` into the JSON object in `file`, keeping the keys others wrote there (a file two
+ * writers share: the engine's timing keys and a study kind's own). A missing or unreadable file
+ * (or one that is not an object) is replaced.
+ */
+export async function mergeJsonAtomic(file: string, keys: Record<string, unknown>): Promise<void> {
+  let kept: Record<string, unknown> = {};
+  try {
+    const old: unknown = JSON.parse(await readFile(file, "utf8"));
+    if (old && typeof old === "object" && !Array.isArray(old)) kept = old as Record<string, unknown>;
+  } catch {
+    // nothing to keep
+  }
+  await writeJsonAtomic(file, { ...kept, ...keys });
 }

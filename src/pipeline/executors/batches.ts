@@ -4,10 +4,13 @@
  * array for exactly the replicates that are missing. Batching never changes results: a
  * replicate's seeds depend on the study seed and its index only.
  */
-/** Consecutive runs of `size` replicates, in index order. */
-export function batchReplicates(todo: number[], size: number): number[][] {
+/**
+ * Consecutive runs of `size` replicates, in index order; or, with `keepOrder`, in the order given
+ * (a grid lists its longest fits first, and the first array tasks start first).
+ */
+export function batchReplicates(todo: number[], size: number, keepOrder = false): number[][] {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`batch size must be a positive integer, got ${size}`);
-  const sorted = [...todo].sort((a, b) => a - b);
+  const sorted = keepOrder ? [...todo] : [...todo].sort((a, b) => a - b);
   const batches: number[][] = [];
   for (let k = 0; k < sorted.length; k += size) batches.push(sorted.slice(k, k + size));
   return batches;

@@ -67,7 +67,7 @@ async function runOnSlurm(
     measuredSeconds: measured,
     timeLimitMinutes: timeLimit,
   });
-  const job = await submitArray(study, batchReplicates(todo, size), options, worker);
+  const job = await submitArray(study, batchReplicates(todo, size, study.order !== undefined), options, worker);
   hooks.log(
     `[${study.command}] Slurm job ${job.jobId} (${version}): ${todo.length} ${study.unit}(s) in ${job.batches.length} array task(s) ` +
       `of up to ${size}, ${job.cpusPerTask} core(s) each -> ${study.outputDir} (task logs in ${job.logDir})`,
@@ -144,7 +144,8 @@ class ArrayWatch {
     for (const i of [...this.outstanding]) {
       const dir = this.study.replicateDir(i);
       if (!existsSync(path.join(dir, this.study.recordName))) continue;
-      const { record } = await verifyReplicate(dir, this.study.recordName, this.hooks.fingerprint);
+      const expected = this.study.recordFingerprint?.(i) ?? this.hooks.fingerprint;
+      const { record } = await verifyReplicate(dir, this.study.recordName, expected);
       if (!record) continue;
       this.outstanding.delete(i);
       this.hooks.onRecord(i, record);
