@@ -209,13 +209,33 @@ export async function readConfigFile(
     throw new InputError(`${source}: must be a JSON object of config keys, found ${jsonKind(parsed)}`);
   }
   const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  const raw: Record<string, unknown> = { ...parsed, ...set };
+  const raw: Record<string, unknown> = { ...parsed };
+  for (const [key, value] of Object.entries(set)) setConfigKey(raw, key, value, source);
   // Slurm settings given on the command line override the config's one by one.
   const fileSlurm = (parsed as { slurm?: unknown }).slurm;
   if (set.slurm && fileSlurm && typeof fileSlurm === "object") raw.slurm = { ...fileSlurm, ...(set.slurm as object) };
   const model = raw[modelKey];
   const relativeToConfig = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model));
   return { raw, source, baseDir: relativeToConfig ? path.dirname(source) : process.cwd() };
+}
+
+/**
+ * Set `key` in a raw config; a dotted key ("study_design_config.M_per_cell", from a command-line
+ * flag) reaches into an object of the config, which must be there.
+ */
+export function setConfigKey(raw: Record<string, unknown>, key: string, value: unknown, source: string): void {
+  const [head, ...rest] = key.split(".");
+  if (!rest.length) {
+    raw[head] = value;
+    return;
+  }
+  const inner = raw[head];
+  if (!inner || typeof inner !== "object" || Array.isArray(inner)) {
+    throw new InputError(`${source}: ${key} cannot be set from the command line: the config has no ${head} object`);
+  }
+  const copy = { ...(inner as Record<string, unknown>) };
+  setConfigKey(copy, rest.join("."), value, source);
+  raw[head] = copy;
 }
 
 /**

@@ -3,11 +3,14 @@
  * own preparation), and hand it to the replicate loop on the executor its config names. The CLI
  * and a cluster task's worker both come through here, so a study is the same wherever it runs.
  */
-import { locateCmdStan } from "../cmdstan/locate.js";
 import { selectExecutor } from "../pipeline/executors/select.js";
 import { runReplicates, type ReplicateExecutor, type ReplicateStudy } from "../pipeline/replicates.js";
-import { defaultCores, readConfigFile, type BaseStudyConfig } from "../pipeline/studyConfig.js";
+import { readConfigFile, type BaseStudyConfig } from "../pipeline/studyConfig.js";
+import { prepareGrid, StoppedBeforeRun } from "./grid.js";
+import { prepareStudy } from "./prepare.js";
 import type { StudyKind, StudyOutcome } from "./studyKind.js";
+
+export { prepareStudy } from "./prepare.js";
 
 /**
  * Read a kind's config file, with command-line overrides (undefined ones ignored). Paths inside it
@@ -40,26 +43,6 @@ export async function loadConfigOfCommand(
   throw new Error(`no study kind of ${kinds.map((k) => k.name).join(", ")} accepts ${file}`);
 }
 
-/** A kind's study, prepared: checked, compiled (unless `cachedModelsOnly`), designed. */
-export async function prepareStudy<C extends BaseStudyConfig, S extends StudyOutcome>(
-  kind: StudyKind<C, S>,
-  config: C,
-  log: (line: string) => void,
-  opts: { cachedModelsOnly?: boolean } = {},
-): Promise<ReplicateStudy<S>> {
-  const install = await locateCmdStan({ explicit: config.cmdstan });
-  log(`[${kind.name}] CmdStan ${install.version} at ${install.path}`);
-  const own = await kind.prepare(config, { install, log, cachedModelsOnly: opts.cachedModelsOnly ?? false });
-  return {
-    ...own,
-    command: kind.name,
-    unit: kind.unit,
-    outputDir: config.output_dir,
-    cores: defaultCores(config.cores),
-    recipe: { kind: kind.name, config: kind.portableConfig(config, install.path) },
-  };
-}
-
 export interface RunStudyOptions {
   signal?: AbortSignal;
   /** Redo replicates that failed in an earlier start. */
@@ -78,9 +61,15 @@ export type StudyResult<S> = S & {
   /** Replicates that failed, and replicates left without a record (a cluster task that ended early). */
   failed: number[];
   missing: number[];
+  /** Set when the kind stopped before anything ran (a grid's dry run): what it printed. */
+  stoppedBeforeRun?: string;
 };
 
-/** Run (or resume) a study of `kind`, on this machine or a cluster (the config's executor). */
+/**
+ * Run (or resume) a study of `kind`, on this machine or a cluster (the config's executor); a
+ * config that asks for a grid of cells runs them as one study (studies/grid.ts). A grid the kind
+ * stopped before running (a dry run) returns its text as `stoppedBeforeRun`.
+ */
 export async function runStudy<C extends BaseStudyConfig, S extends StudyOutcome>(
   kind: StudyKind<C, S>,
   config: C,
@@ -88,7 +77,28 @@ export async function runStudy<C extends BaseStudyConfig, S extends StudyOutcome
 ): Promise<StudyResult<S>> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const executor = opts.executor ?? selectExecutor(config.executor, config.slurm);
-  const r = await runReplicates(() => prepareStudy(kind, config, log), { ...opts, log, executor });
-  const { outputDir, wallSeconds, resumed, failed, missing } = r;
-  return { ...r.summary, outputDir, wallSeconds, resumed, failed, missing };
+  const cells = kind.grid?.cells(config);
+  // A grid's outcome is the grid's (its report and tables), not a cell's S: what the CLI reads of
+  // either is the StudyOutcome part.
+  const prepare = (): Promise<ReplicateStudy<S>> =>
+    cells
+      ? (prepareGrid(kind, config, cells, log, { check: true }) as Promise<ReplicateStudy<never>>)
+      : prepareStudy(kind, config, log);
+  try {
+    const r = await runReplicates(prepare, { ...opts, log, executor });
+    const { outputDir, wallSeconds, resumed, failed, missing } = r;
+    return { ...r.summary, outputDir, wallSeconds, resumed, failed, missing };
+  } catch (err) {
+    if (!(err instanceof StoppedBeforeRun)) throw err;
+    const nothing = { terminalTables: err.message, reportFile: "" } as S;
+    return {
+      ...nothing,
+      outputDir: config.output_dir,
+      wallSeconds: 0,
+      resumed: 0,
+      failed: [],
+      missing: [],
+      stoppedBeforeRun: err.message,
+    };
+  }
 }

@@ -13,6 +13,7 @@
 import type { CmdStanInstall } from "../cmdstan/locate.js";
 import type { ReplicateStudy } from "../pipeline/replicates.js";
 import type { BaseStudyConfig } from "../pipeline/studyConfig.js";
+import type { GridCellSpec } from "../pipeline/studyRecipe.js";
 
 /** What every kind's `summarize` returns, besides its own numbers: what the CLI prints. */
 export interface StudyOutcome {
@@ -33,6 +34,48 @@ export interface PrepareContext {
 
 /** The part of a prepared study a kind decides; the engine adds command, unit, folder, cores and recipe. */
 export type KindStudy<S> = Omit<ReplicateStudy<S>, "command" | "unit" | "outputDir" | "cores" | "recipe">;
+
+/**
+ * A command-line flag of a kind's own, setting a config key (a dotted path reaches into an
+ * object: "study_design_config.M_per_cell"). `warn` is printed when the flag is given.
+ */
+export interface KindCliOption {
+  flag: string;
+  key: string;
+  type: "string" | "number" | "boolean";
+  describe: string;
+  warn?: string;
+}
+
+/** A prepared cell of a grid. */
+export interface GridCell<C, S> {
+  name: string;
+  config: C;
+  study: ReplicateStudy<S>;
+}
+
+/** What a kind's check of a prepared grid decides before anything runs. */
+export interface GridPreflight {
+  /** false: stop here (a dry run); `text` says why or what it found. */
+  proceed: boolean;
+  text?: string;
+  /** Predicted seconds of one replicate of each cell, by name: the longest start first. */
+  costs?: ReadonlyMap<string, number>;
+}
+
+/** How a kind runs over a grid of cells (docs/architecture.md "Grids"). */
+export interface GridSupport<C extends BaseStudyConfig, S extends StudyOutcome> {
+  /** The cells a config asks for (each the config with some keys changed), or undefined for one study. */
+  cells(config: C): GridCellSpec[] | undefined;
+  /** Before any fit runs: refuse (throw), stop after a dry run, and say how long each cell's fits take. */
+  preflight?(
+    cells: GridCell<C, S>[],
+    config: C,
+    ctx: { log: (line: string) => void; cores: number },
+  ): Promise<GridPreflight>;
+  /** The grid's outputs from its cells' summaries. */
+  summarize(cells: { name: string; config: C; summary: S }[], config: C, wallSeconds: number): Promise<StudyOutcome>;
+}
 
 export interface StudyKind<C extends BaseStudyConfig = BaseStudyConfig, S extends StudyOutcome = StudyOutcome> {
   /** The `kind` of a study's recipe, unique: "recover", "sbc". */
@@ -56,4 +99,8 @@ export interface StudyKind<C extends BaseStudyConfig = BaseStudyConfig, S extend
   portableConfig(config: C, cmdstanPath: string): Record<string, unknown>;
   /** Check and compile the models, make the design: the study ready for the replicate loop. */
   prepare(config: C, ctx: PrepareContext): Promise<KindStudy<S>>;
+  /** The command's own flags (besides the study options every command takes). */
+  cliOptions?: readonly KindCliOption[];
+  /** How this kind runs a grid of cells, when its config can ask for one. */
+  grid?: GridSupport<C, S>;
 }

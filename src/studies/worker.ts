@@ -14,7 +14,8 @@ import type { ReplicateStudy } from "../pipeline/replicates.js";
 import { differingKeys, fingerprintHash, readManifestFingerprint } from "../pipeline/studyFolder.js";
 import { readStudyRecipe, recipeFile, type RecipeFile } from "../pipeline/studyRecipe.js";
 import { findStudyKind, STUDY_KINDS } from "./kinds.js";
-import { prepareStudy } from "./runStudy.js";
+import { prepareGrid } from "./grid.js";
+import { prepareStudy } from "./prepare.js";
 
 export interface WorkerOptions {
   studyDir: string;
@@ -37,8 +38,10 @@ async function rebuildStudy(recipe: RecipeFile, opts: WorkerOptions): Promise<Re
     const known = STUDY_KINDS.map((k) => k.name).join(", ");
     throw new InputError(`${file}: kind "${recipe.kind}" is not a study kind of this tool (known: ${known})`);
   }
-  const config = kind.parseConfig(recipe.config, file, path.dirname(file));
-  return prepareStudy(kind, { ...config, cores: opts.cores }, opts.log, { cachedModelsOnly: true });
+  const config = { ...kind.parseConfig(recipe.config, file, path.dirname(file)), cores: opts.cores };
+  // A grid is rebuilt cell by cell, as its driver prepared it (without its check: nothing is priced here).
+  if (recipe.cells) return prepareGrid(kind, config, recipe.cells, opts.log, { cachedModelsOnly: true });
+  return prepareStudy(kind, config, opts.log, { cachedModelsOnly: true });
 }
 
 /** The rebuilt study must be the folder's study: same folder, same fingerprint as its manifest. */
