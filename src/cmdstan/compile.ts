@@ -84,6 +84,23 @@ export function modelCacheKey(install: CmdStanInstall, stanFile: string, opts: C
   return h.digest("hex");
 }
 
+const O1_SUPPORT = new Map<string, Promise<boolean>>();
+
+/**
+ * Whether this CmdStan's stanc takes --O1 (its level-1 optimisations: 2.30 and later; 2.27 has
+ * only the experimental --O). Read from `stanc --help`, not from the version number.
+ */
+export function stancSupportsO1(install: CmdStanInstall): Promise<boolean> {
+  let known = O1_SUPPORT.get(install.path);
+  if (!known) {
+    known = execa(path.join(install.path, "bin", "stanc"), ["--help"], { reject: false, all: true }).then((r) =>
+      /^\s*--O1\b/m.test(r.all ?? ""),
+    );
+    O1_SUPPORT.set(install.path, known);
+  }
+  return known;
+}
+
 /** Same-process dedup: concurrent compileModel calls for one key share one build. */
 const inFlight = new Map<string, Promise<CompiledModel>>();
 

@@ -20,41 +20,25 @@ import {
   parseDesignStudyConfig,
   portableConfig,
   posInt,
-  requireFiles,
-  resolveAgainst,
   type BaseStudyConfig,
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
+import { modelsFingerprint, resolveSimFit, samplerFingerprint, simFitKeys } from "../shared/fitConfig.js";
 import { alphaVarKey, checkTrackedNames, extraScalars } from "../hierarchicalTracked.js";
 
 export const DEFAULT_RECOVERY_SEED = 12345;
 /** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
 export const FIT_SEED_OFFSET = 41976;
 
-/** Simulator data to replace, by name; which names exist is the simulator's to say. */
-const simOverridesSchema = z.record(
-  z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"),
-  { invalid_type_error: 'must be an object of numbers, e.g. {"gamma_size_sd": 0}' },
-);
-
 export const recoveryConfigSchema = z
   .object({
     ...designStudyKeys({ seed: DEFAULT_RECOVERY_SEED, output_dir: "results/h_m01_parameter_recovery" }),
-    inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
-    sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
-    n_mcmc_samples: posInt().default(2000),
-    /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
-    n_mcmc_warmup: posInt().optional(),
-    n_mcmc_chains: posInt().default(4),
+    ...simFitKeys("simulator"),
     n_iterations: posInt().default(20),
-    adapt_delta: z.number({ invalid_type_error: "must be a number in (0, 1)" }).gt(0).lt(1).default(0.95),
     max_treedepth: posInt().default(12),
-    sim_overrides: simOverridesSchema.default({}),
     ...alphaVarKey,
     /** Scalar parameters tracked after gamma in the regression group (h_m01_size: ["gamma_size"]). */
     extra_scalar_params: extraScalars,
-    /** Design data keys only the simulator gets (removed from the fit's data, as the original does). */
-    sim_only_keys: z.array(z.string().min(1), { invalid_type_error: "must be a list of data keys" }).default([]),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -74,18 +58,7 @@ export interface RecoveryConfig
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseRecoveryConfig(raw: unknown, source: string, baseDir: string): RecoveryConfig {
   const c = parseDesignStudyConfig(recoveryConfigSchema, raw, source, baseDir);
-  const resolved: RecoveryConfig = {
-    ...c,
-    inference_model_path: resolveAgainst(baseDir, c.inference_model_path),
-    sim_model_path: resolveAgainst(baseDir, c.sim_model_path),
-    warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),
-  };
-  requireFiles(source, {
-    inference_model_path: resolved.inference_model_path,
-    sim_model_path: resolved.sim_model_path,
-    study_design_path: resolved.study_design_path,
-  });
-  return resolved;
+  return { ...c, ...resolveSimFit(c, source, baseDir) };
 }
 
 /** The config a cluster task rebuilds this study from (see studyConfig.ts). */
@@ -111,18 +84,11 @@ export function recoveryFingerprint(
   // n_iterations is left out: iteration i depends only on i, so a study can be extended. The key
   // order is part of the hash the records carry: keep it, or every finished iteration is redone.
   return {
-    n_mcmc_samples: c.n_mcmc_samples,
-    warmup: c.warmup,
-    n_mcmc_chains: c.n_mcmc_chains,
-    seed: c.seed,
-    adapt_delta: c.adapt_delta,
-    max_treedepth: c.max_treedepth,
+    ...samplerFingerprint(c),
     sim_overrides: c.sim_overrides,
     alpha_var: c.alpha_var,
     extra_scalar_params: c.extra_scalar_params,
     sim_only_keys: c.sim_only_keys,
-    inference_model: { path: c.inference_model_path, hash: modelHashes.inference },
-    sim_model: { path: c.sim_model_path, hash: modelHashes.sim },
-    design_hash: designHash,
+    ...modelsFingerprint(c, modelHashes, designHash),
   };
 }

@@ -21,6 +21,7 @@ import { fitData, type StudyDesign } from "../../design/studyDesign.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
+import { fitSampler } from "../shared/fitConfig.js";
 import { besideDiagnose, fitChains, oneDraw, simulateOnce } from "../shared/sampling.js";
 import { iterationSeeds, type RecoveryConfig } from "./config.js";
 import { parameterNames, type ModelPair } from "./modelContract.js";
@@ -108,13 +109,7 @@ async function writeTruthAndData(ctx: IterationContext, out: ReplicateFiles, sim
 /** 4. Fit: the inference model's chains on the iteration's data; returns the CSV files. */
 function fit(ctx: IterationContext, env: ReplicateEnv, out: ReplicateFiles, i: number, seed: number) {
   const { config } = ctx;
-  const sampler = {
-    chains: config.n_mcmc_chains,
-    warmup: config.warmup,
-    samples: config.n_mcmc_samples,
-    adaptDelta: config.adapt_delta,
-    maxTreedepth: config.max_treedepth,
-  };
+  const sampler = fitSampler(config);
   const run = { replicateDir: out.dir, replicate: i, seed, sampler, chainTimeoutS: config.chain_timeout_s };
   return fitChains(ctx.inference, run, env);
 }

@@ -37,7 +37,7 @@ async function prepareRecovery(
   const design = await prepareDesign(config);
   const models = await checkModelPair(install, config, design);
   const modelFiles = [config.inference_model_path, config.sim_model_path];
-  const compile = { prefix: "recover", log, cachedOnly: cachedModelsOnly };
+  const compile = { prefix: "recover", log, cachedOnly: cachedModelsOnly, optimise: [config.inference_model_path] };
   const [inference, sim] = await compileStudyModels(install, modelFiles, compile);
 
   const out = config.output_dir;

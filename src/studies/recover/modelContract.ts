@@ -12,11 +12,11 @@
  *
  * The check also says which data keys each model declares as int, for the Stan JSON writer.
  */
-import { readModelInfo, type ModelInfo } from "../../cmdstan/modelInfo.js";
+import type { ModelInfo } from "../../cmdstan/modelInfo.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { trackedVariables, type ParameterNames, type TrackedVariable } from "../../analysis/trackedParameters.js";
-import { fitData, simulationData, type StudyDesign } from "../../design/studyDesign.js";
-import { dataProblems, intKeys, outputProblems, overrideProblems, refuseModelProblems } from "../shared/modelData.js";
+import { simulationData, type StudyDesign } from "../../design/studyDesign.js";
+import { checkModelPairData, intKeys } from "../shared/modelData.js";
 import type { RecoveryConfig } from "./config.js";
 
 export interface ModelPair {
@@ -43,48 +43,27 @@ export async function checkModelPair(
   design: StudyDesign,
 ): Promise<ModelPair> {
   const names = parameterNames(config);
-  const [inference, sim] = await Promise.all([
-    readModelInfo(install, config.inference_model_path),
-    readModelInfo(install, config.sim_model_path),
-  ]);
   const simData = { ...simulationData(design), ...config.sim_overrides };
-  // Only the keys of the fit's data matter here; a placeholder y stands for the simulated one.
-  const fitKeys = fitData(
-    design,
-    design.cell.map(() => 1),
-    config.sim_only_keys,
-  );
   const tracked = trackedVariables(names);
   const y: TrackedVariable = { name: "y", shape: "vector", length: "M_total" };
-
   const origin = (name: string) =>
     name === names.alphaVar
       ? " (config alpha_var)"
       : names.extraScalars.includes(name)
         ? " (config extra_scalar_params)"
         : "";
-  refuseModelProblems(config.source, [
-    {
-      key: "inference_model_path",
-      role: "inference model",
-      file: config.inference_model_path,
-      problems: [
-        ...outputProblems(inference, tracked, origin),
-        ...dataProblems(inference.inputs, fitKeys, config.sim_only_keys, true),
-      ],
-    },
-    {
-      key: "sim_model_path",
-      role: "simulator",
-      file: config.sim_model_path,
-      problems: [
-        ...outputProblems(sim, [...tracked, y], origin),
-        ...dataProblems(sim.inputs, simData, config.sim_only_keys, false),
-        ...overrideProblems(sim.inputs, config.sim_overrides),
-      ],
-    },
-  ]);
-
+  const { inference, sim } = await checkModelPairData(install, {
+    source: config.source,
+    inferenceFile: config.inference_model_path,
+    simFile: config.sim_model_path,
+    inferenceOutputs: tracked,
+    simOutputs: [...tracked, y],
+    origin,
+    design,
+    simData,
+    simOnlyKeys: config.sim_only_keys,
+    overrides: config.sim_overrides,
+  });
   const simOutputs = new Set(sim.outputs);
   return {
     inference,

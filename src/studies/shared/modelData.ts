@@ -6,8 +6,15 @@
  * one message naming the config key and the model file.
  */
 import type { TrackedVariable } from "../../analysis/trackedParameters.js";
-import type { ModelInfo } from "../../cmdstan/modelInfo.js";
-import { designDataRole, MENU_SIZES_ONLY, SIM_HYPERPARAMETER_KEYS } from "../../design/studyDesign.js";
+import type { CmdStanInstall } from "../../cmdstan/locate.js";
+import { readModelInfo, type ModelInfo } from "../../cmdstan/modelInfo.js";
+import {
+  designDataRole,
+  fitData,
+  MENU_SIZES_ONLY,
+  SIM_HYPERPARAMETER_KEYS,
+  type StudyDesign,
+} from "../../design/studyDesign.js";
 import { InputError } from "../../util/errors.js";
 
 export type Declared = Record<string, { type: string; dimensions: number }>;
@@ -78,13 +85,64 @@ export function overrideProblems(inputs: Declared, overrides: Record<string, num
 /** Data keys a model declares as int (for toStanJson's `ints`). */
 export const intKeys = (inputs: Declared) => Object.keys(inputs).filter((k) => inputs[k].type === "int");
 
-/** One error for every model that does not fit, or nothing when both do. */
-export function refuseModelProblems(
-  source: string,
-  models: { key: string; role: string; file: string; problems: string[] }[],
-): void {
-  const paragraphs = models
+/** What a simulate-and-fit study asks of its pair of models. */
+export interface ModelPairRequest {
+  /** The config file, for messages. */
+  source: string;
+  inferenceFile: string;
+  simFile: string;
+  /** Outputs each model must have; `origin(name)` names the config key that asked for one. */
+  inferenceOutputs: TrackedVariable[];
+  simOutputs: TrackedVariable[];
+  origin: (name: string) => string;
+  /** The fit's data without y, and the simulator's data (sim_overrides applied). */
+  design: StudyDesign;
+  simData: Record<string, unknown>;
+  simOnlyKeys: readonly string[];
+  overrides: Record<string, number>;
+}
+
+/**
+ * Read both models with stanc --info and check them against the request; throws one InputError
+ * listing every problem of both, naming inference_model_path and sim_model_path.
+ */
+export async function checkModelPairData(
+  install: CmdStanInstall,
+  q: ModelPairRequest,
+): Promise<{ inference: ModelInfo; sim: ModelInfo }> {
+  const [inference, sim] = await Promise.all([
+    readModelInfo(install, q.inferenceFile),
+    readModelInfo(install, q.simFile),
+  ]);
+  // Only the keys of the fit's data matter here; a placeholder y stands for the simulated one.
+  const fitKeys = fitData(
+    q.design,
+    q.design.cell.map(() => 1),
+    q.simOnlyKeys,
+  );
+  const paragraphs = [
+    {
+      key: "inference_model_path",
+      role: "inference model",
+      file: q.inferenceFile,
+      problems: [
+        ...outputProblems(inference, q.inferenceOutputs, q.origin),
+        ...dataProblems(inference.inputs, fitKeys, q.simOnlyKeys, true),
+      ],
+    },
+    {
+      key: "sim_model_path",
+      role: "simulator",
+      file: q.simFile,
+      problems: [
+        ...outputProblems(sim, q.simOutputs, q.origin),
+        ...dataProblems(sim.inputs, q.simData, q.simOnlyKeys, false),
+        ...overrideProblems(sim.inputs, q.overrides),
+      ],
+    },
+  ]
     .filter((m) => m.problems.length)
     .map((m) => `${m.key}: the ${m.role} ${m.file} does not fit this study:\n  - ${m.problems.join("\n  - ")}`);
-  if (paragraphs.length) throw new InputError(`${source}: ${paragraphs.join(`\n${source}: `)}`);
+  if (paragraphs.length) throw new InputError(`${q.source}: ${paragraphs.join(`\n${q.source}: `)}`);
+  return { inference, sim };
 }
