@@ -43,6 +43,25 @@ export function parseDiagnose(text: string, defaultTransitions: number): Diagnos
   };
 }
 
+/**
+ * The checks of bin/diagnose that report a problem, by name ("treedepth", "divergences",
+ * "e-bfmi", "effective sample size", "r-hat"); empty when it says no problems were detected.
+ * Each check is read by its healthy sentence (the wording of 2.27 to 2.37), so a check whose
+ * sentence is missing counts as a problem.
+ */
+export function diagnoseProblems(text: string, defaultTransitions: number): string[] {
+  if (/no problems detected/i.test(text)) return [];
+  const checks: [string, boolean][] = [
+    ["treedepth", /Treedepth satisfactory/i.test(text)],
+    ["divergences", parseDiagnose(text, defaultTransitions).divergences === 0],
+    ["e-bfmi", /E-BFMI satisfactory/i.test(text)],
+    ["effective sample size", /effective sample size satisfactory/i.test(text)],
+    ["r-hat", /R-hat values satisfactory/i.test(text)],
+  ];
+  const failed = checks.filter(([, ok]) => !ok).map(([name]) => name);
+  return failed.length ? failed : ["unrecognised output"];
+}
+
 function tail(text: string, lines = 20): string {
   return text.split("\n").slice(-lines).join("\n").trim();
 }

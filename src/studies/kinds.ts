@@ -5,11 +5,12 @@
  * under src/studies/ and one line here; the engine and the executors never branch on a study's
  * kind.
  */
+import { powerKind } from "./power/kind.js";
 import { recoverKind } from "./recover/kind.js";
 import { sbcKind } from "./sbc/kind.js";
 import type { StudyKind } from "./studyKind.js";
 
-export const STUDY_KINDS: readonly StudyKind[] = [recoverKind, sbcKind];
+export const STUDY_KINDS: readonly StudyKind[] = [recoverKind, sbcKind, powerKind as unknown as StudyKind];
 
 export function findStudyKind(name: string): StudyKind | undefined {
   return STUDY_KINDS.find((k) => k.name === name);

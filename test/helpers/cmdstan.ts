@@ -10,7 +10,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { locateCmdStan, type CmdStanInstall } from "../../src/cmdstan/locate.js";
 import { compileModel, type CompiledModel } from "../../src/cmdstan/compile.js";
-import type { StanCsv } from "../../src/cmdstan/stanCsv.js";
+import { writeFile } from "node:fs/promises";
+import { sample } from "../../src/cmdstan/run.js";
+import { readStanCsv, type StanCsv } from "../../src/cmdstan/stanCsv.js";
 
 /** Root of this repository (the folder holding package.json). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -41,4 +43,25 @@ export function firstDraw(csv: StanCsv, name: string): number[] {
   const v = csv.variables.find((x) => x.name === name);
   if (!v) throw new Error(`no ${name} in ${csv.file}`);
   return v.columnNames.map((c) => csv.draws[c][0]);
+}
+
+/** One fixed_param draw of `model` on `dataText` (Stan JSON) with `seed`, files named `name` in `dir`. */
+export async function fixedParamDraw(
+  model: CompiledModel,
+  dataText: string,
+  seed: number,
+  where: { dir: string; name: string },
+): Promise<StanCsv> {
+  const dataFile = path.join(where.dir, `${where.name}.json`);
+  await writeFile(dataFile, dataText);
+  const r = await sample(model, {
+    chains: 1,
+    numSamples: 1,
+    algorithm: "fixed_param",
+    seed,
+    dataFile,
+    outputDir: where.dir,
+    outputPrefix: where.name,
+  });
+  return readStanCsv(r.csvFiles[0]);
 }

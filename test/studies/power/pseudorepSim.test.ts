@@ -6,13 +6,12 @@
  * the first repeat; agreement counts what the choices show; and each rejection of its
  * transformed data names what is wrong.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileModel, type CompiledModel } from "../../../src/cmdstan/compile.js";
-import { sample } from "../../../src/cmdstan/run.js";
-import { readStanCsv, type StanCsv } from "../../../src/cmdstan/stanCsv.js";
+import type { StanCsv } from "../../../src/cmdstan/stanCsv.js";
 import { toStanJson } from "../../../src/cmdstan/stanJson.js";
 import {
   pseudoReplicate,
@@ -21,7 +20,7 @@ import {
 } from "../../../src/design/pseudoReplication.js";
 import { generateStudyDesign, STAN_INT_KEYS, type DesignConfig } from "../../../src/design/studyDesign.js";
 import { CmdStanRunError } from "../../../src/util/errors.js";
-import { REPO_ROOT, firstDraw as values, testCmdStan } from "../../helpers/cmdstan.js";
+import { REPO_ROOT, firstDraw as values, fixedParamDraw, testCmdStan } from "../../helpers/cmdstan.js";
 
 const DESIGN: DesignConfig = { factors: [3, 2], K: 3, D: 2, R: 12, M_per_cell: 8, menu_sizes: [2, 4, 6, 8] };
 const SHARED = ["gamma0", "gamma", "gamma_size", "sigma_cell", "log_alpha_cell", "alpha_cell", "beta", "delta"];
@@ -34,21 +33,8 @@ describe("h_m01_size_pseudorep_sim (real CmdStan)", () => {
   const rep = pseudoReplicate(generateStudyDesign(DESIGN, 12345), 2);
   let runs = 0;
 
-  async function simulate(model: CompiledModel, data: Record<string, unknown>, seed: number): Promise<StanCsv> {
-    const name = `run-${++runs}`;
-    const dataFile = path.join(dir, `${name}.json`);
-    await writeFile(dataFile, toStanJson(data, { ints: INTS }));
-    const r = await sample(model, {
-      chains: 1,
-      numSamples: 1,
-      algorithm: "fixed_param",
-      seed,
-      dataFile,
-      outputDir: dir,
-      outputPrefix: name,
-    });
-    return readStanCsv(r.csvFiles[0]);
-  }
+  const simulate = (model: CompiledModel, data: Record<string, unknown>, seed: number): Promise<StanCsv> =>
+    fixedParamDraw(model, toStanJson(data, { ints: INTS }), seed, { dir, name: `run-${++runs}` });
 
   /** The CmdStan error message of a simulation that must fail. */
   async function rejection(data: Record<string, unknown>): Promise<string> {
@@ -57,17 +43,13 @@ describe("h_m01_size_pseudorep_sim (real CmdStan)", () => {
     return (err as Error).message;
   }
 
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
   beforeAll(async () => {
     const install = await testCmdStan();
     dir = await mkdtemp(path.join(os.tmpdir(), "cr-pseudorep-"));
-    [pseudo, plain] = await Promise.all([
-      compileModel(install, path.join(REPO_ROOT, "stan", "h_m01_size_pseudorep_sim.stan")),
-      compileModel(install, path.join(REPO_ROOT, "stan", "h_m01_size_sim.stan")),
-    ]);
+    const stan = (name: string) => compileModel(install, path.join(REPO_ROOT, "stan", `${name}.stan`));
+    [pseudo, plain] = await Promise.all([stan("h_m01_size_pseudorep_sim"), stan("h_m01_size_sim")]);
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it("at rho_copy 0 draws exactly what h_m01_size_sim draws for the same seed (also with gamma_size_sd 0)", async () => {
     for (const [seed, over] of [
