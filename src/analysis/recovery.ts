@@ -114,11 +114,6 @@ export function dimensionsOf(tp: TrueParameters): { P: number; J: number; K: num
   return { P: tp.gamma.length, J: tp.alpha.length, K: tp.delta.length + 1 };
 }
 
-/** The tracked scalars of a study, from its names and the dimensions of its first truth. */
-export function trackedFromTruth(names: ParameterNames, tp: TrueParameters): TrackedParameter[] {
-  return trackedParameters(names, dimensionsOf(tp));
-}
-
 /**
  * The long table: one row per successful iteration and tracked parameter. Throws InputError
  * when a summary lacks a tracked parameter (naming iteration and parameter), when a value is
