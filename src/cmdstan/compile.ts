@@ -229,4 +229,3 @@ export function describeCompileFailure(log: string, stanFile: string, copyPath: 
     stanFile,
   );
 }
-

@@ -120,11 +120,6 @@ export function parsePowerConfig(raw: unknown, source: string, baseDir: string):
   const c = parseDesignStudyConfig(powerConfigSchema, raw, source, baseDir);
   const cells =
     c.cells === undefined ? undefined : parseCells(c.cells, c.source === source ? "cells (--cells)" : "cells");
-  if (cells && c.measure) {
-    throw new InputError(
-      `${source}: --measure times one cell (--menus-per-cell, --rho-copy) and --cells runs a grid; give one of them`,
-    );
-  }
   const resolved: PowerConfig = {
     ...c,
     ...resolveSimFit(c, source, baseDir),
@@ -134,8 +129,9 @@ export function parsePowerConfig(raw: unknown, source: string, baseDir: string):
     n_iterations: c.iterations ?? (cells ? DEFAULT_GRID_ITERATIONS : c.n_iterations),
   };
   if (c.measure) {
-    // A first timing: a few iterations of this cell, in a folder of their own.
-    resolved.output_dir = path.join(c.output_dir, MEASURE_FOLDER);
+    // A first timing: a few fits of this cell, in a folder of their own; for a grid, of one cell
+    // per rho, in the grid's own cells (grid.ts), whose fits the grid then keeps.
+    if (!cells) resolved.output_dir = path.join(c.output_dir, MEASURE_FOLDER);
     resolved.n_iterations = c.measure_iterations;
   }
   return resolved;

@@ -10,7 +10,7 @@ import { defaultCores } from "../../pipeline/studyConfig.js";
 import { plotLinks } from "../../report/text.js";
 import { writeJsonAtomic } from "../../util/atomicWrite.js";
 import type { GridSupport } from "../studyKind.js";
-import { cellName, type PowerConfig } from "./config.js";
+import { cellName, type PowerCell, type PowerConfig } from "./config.js";
 import { writeGridReport } from "./gridReport.js";
 import { buildGridSummary, cellsWithPredictions, type Cells } from "./gridSummary.js";
 import { writeGridPlots } from "./plots.js";
@@ -19,7 +19,8 @@ import type { PowerCellOutcome } from "./report.js";
 
 export const powerGrid: GridSupport<PowerConfig, PowerCellOutcome> = {
   cells: (config) =>
-    config.cells?.map((c) => ({
+    config.cells &&
+    (config.measure ? measuredCells(config.cells) : config.cells).map((c) => ({
       name: cellName(c),
       set: {
         "study_design_config.M_per_cell": c.menus_per_cell,
@@ -27,9 +28,28 @@ export const powerGrid: GridSupport<PowerConfig, PowerCellOutcome> = {
         n_iterations: config.n_iterations,
       },
     })),
-  preflight: (cells, config, ctx) => priceGrid(cells, config, ctx),
+  preflight: async (cells, config, ctx) => {
+    if (!config.measure) return priceGrid(cells, config, ctx);
+    ctx.log(
+      `[power] measuring: ${config.n_iterations} fit(s) of ${cells.map((c) => c.name).join(", ")} (kept by the grid)`,
+    );
+    return { proceed: true };
+  },
   summarize: summarizeGrid,
 };
+
+/**
+ * What --measure runs of a grid: its cheapest cell of each rho, since the gradients a fit takes
+ * per iteration follow rho (the cost model carries them across sizes by a probe).
+ */
+export function measuredCells(cells: PowerCell[]): PowerCell[] {
+  const byRho = new Map<number, PowerCell>();
+  for (const c of cells) {
+    const kept = byRho.get(c.rho_copy);
+    if (!kept || c.menus_per_cell < kept.menus_per_cell) byRho.set(c.rho_copy, c);
+  }
+  return cells.filter((c) => byRho.get(c.rho_copy) === c);
+}
 
 async function summarizeGrid(cells: Cells, config: PowerConfig, wallSeconds: number) {
   const rows = (await cellsWithPredictions(cells, config)).sort(

@@ -23,7 +23,7 @@ import { writeJsonAtomic } from "../../util/atomicWrite.js";
 import { InputError } from "../../util/errors.js";
 import { readJsonFile } from "../../util/jsonFile.js";
 import type { GridCell, GridPreflight } from "../studyKind.js";
-import { MEASURE_FOLDER, samplerSettings, type PowerConfig } from "./config.js";
+import { MEASURE_FOLDER, pyFloat, samplerSettings, type PowerConfig } from "./config.js";
 import { COST_FILE } from "./iteration.js";
 import type { PowerCellStudy } from "./cellStudy.js";
 import type { PowerCellOutcome } from "./report.js";
@@ -203,7 +203,7 @@ export async function priceGrid(
     );
   }
   ctx.log(table);
-  await keepFirstPrices(config, prices, hours, ctx.cores);
+  await keepFirstPrices(config, prices, { hours, cores: ctx.cores, probes });
   return { proceed: true, text: table, costs: new Map(prices.map((p) => [p.name, p.prediction.core_seconds])) };
 }
 
@@ -218,7 +218,7 @@ function pricingTable(
   const f = (x: number, n: number) => pyFixed(x, n);
   const columns: Column[] = [
     { header: "menus/cell", kind: "string", values: prices.map((p) => String(p.menus)) },
-    { header: "rho", kind: "string", values: prices.map((p) => String(p.rho)) },
+    { header: "rho", kind: "string", values: prices.map((p) => pyFloat(p.rho)) },
     { header: "M_total", kind: "string", values: prices.map((p) => String(p.M_total)) },
     {
       header: "fits to run",
@@ -248,7 +248,11 @@ function pricingTable(
 }
 
 /** grid_pricing.json: each cell's first prediction (made before it ran) is kept. */
-async function keepFirstPrices(config: PowerConfig, prices: CellPrice[], hours: number, cores: number): Promise<void> {
+async function keepFirstPrices(
+  config: PowerConfig,
+  prices: CellPrice[],
+  run: { hours: number; cores: number; probes: ReadonlyMap<number, number> },
+): Promise<void> {
   const file = path.join(config.output_dir, PRICING_FILE);
   const kept = existsSync(file) ? await readJsonFile(file, pricingFileSchema).catch(() => undefined) : undefined;
   const cells = { ...(kept?.cells ?? {}) };
@@ -262,13 +266,16 @@ async function keepFirstPrices(config: PowerConfig, prices: CellPrice[], hours: 
   }
   await writeJsonAtomic(file, {
     budget_hours: config.budget_hours ?? null,
-    cores,
-    predicted_total_hours: kept?.predicted_total_hours ?? hours,
+    cores: run.cores,
+    predicted_total_hours: kept?.predicted_total_hours ?? run.hours,
     cells,
+    // The latest probes (seconds per gradient by M_total), for an analysis of the model's error.
+    probes: Object.fromEntries(run.probes),
   });
 }
 
 export const pricingFileSchema = z.object({
+  probes: z.record(z.number()).optional(),
   budget_hours: z.number().nullable(),
   cores: z.number(),
   predicted_total_hours: z.number(),

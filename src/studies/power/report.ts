@@ -12,7 +12,7 @@ import { templateRenderer } from "../../report/templates.js";
 import { formatDuration, markdownTable, oneLine, pandasToString, pyFixed, type Column } from "../../report/text.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
 import type { StudyOutcome } from "../studyKind.js";
-import type { PowerConfig } from "./config.js";
+import { pyFloat, type PowerConfig } from "./config.js";
 import type { DecisionRecord } from "./iteration.js";
 import { writeCellOutputs, type CellShape, type CellSummaryJson } from "./summarize.js";
 
@@ -39,7 +39,7 @@ export function powerTableColumns(rows: TableRow[], withRatio: boolean): Column[
     r.core_seconds_per_iteration === null ? null : r.core_seconds_per_iteration / r.sampler.chains;
   const columns: Column[] = [
     { header: "menus/cell", kind: "string", values: rows.map((r) => String(r.summary.menus_per_cell)) },
-    { header: "rho", kind: "string", values: rows.map((r) => String(r.summary.rho_copy)) },
+    { header: "rho", kind: "string", values: rows.map((r) => pyFloat(r.summary.rho_copy)) },
     { header: "M_total", kind: "string", values: rows.map((r) => String(r.summary.M_total)) },
     { header: "fits", kind: "string", values: rows.map((r) => String(r.summary.n_iterations)) },
     { header: "bias", kind: "string", values: s((r) => r.bias, 4) },
