@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { recoveryContract, sbcContract } from "./notebooks.js";
+import { powerCellContract, powerGridContract, recoveryContract, sbcContract } from "./notebooks.js";
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const stat = { bias: 0.1, rmse: 0.2, coverage: 0.9, ci_width: 1 };
@@ -94,5 +94,103 @@ describe("Report 12's contract (SBC)", () => {
     ]);
     await sbcFolder({ file: "sbc_results/alpha_ecdf.png" });
     expect(sbcContract(dir)).toEqual(["sbc_results/alpha_ecdf.png is missing"]);
+  });
+});
+
+const SUMMARY = {
+  n_iterations: 2,
+  regime: "a_pseudo_replication",
+  rho_copy: 0.9,
+  num_presentations: 2,
+  n_menus: 24,
+  M_total: 48,
+  J: 6,
+  menus_per_cell: 4,
+  power_excludes_zero: 1,
+  power_outside_rope: 0.5,
+  correct_sign_rate: null,
+  type_s_rate: 0,
+  coverage: 1,
+  nominal_coverage: 0.9,
+  mean_ci_width: 0.6,
+  bias: 0.01,
+  rmse: 0.04,
+  mean_agreement_rate: 0.9,
+  seconds_per_iteration: 3,
+  total_seconds: 6,
+  sampler: { iter_warmup: 100, iter_sampling: 100, chains: 2, adapt_delta: 0.9 },
+  provisional: true,
+  frozen_at: null,
+};
+const DECISION = {
+  posterior_mean: 0.1,
+  ci_lower: -0.1,
+  ci_upper: 0.3,
+  ci_width: 0.4,
+  covered: true,
+  excludes_zero: false,
+  correct_sign: true,
+  type_s: false,
+  outside_rope: false,
+  true_gamma_size: 0.2,
+  agreement_rate: 0.9,
+  divergences: false,
+  seconds: 3,
+};
+
+async function powerCell(rel: string, drop?: { summaryKey?: string; decisionKey?: string }): Promise<void> {
+  const summary: Record<string, unknown> = { ...SUMMARY };
+  if (drop?.summaryKey) delete summary[drop.summaryKey];
+  const decision: Record<string, unknown> = { ...DECISION };
+  if (drop?.decisionKey) delete decision[drop.decisionKey];
+  await put(`${rel}summary.json`, summary);
+  await put(`${rel}iterations.json`, [DECISION, decision]);
+  await put(`${rel}timing.json`, {
+    seconds_per_iteration: 3,
+    seconds: [3, 3],
+    sampler: SUMMARY.sampler,
+    M_total: 48,
+    n_menus: 24,
+    J: 6,
+    measured_not_estimated: true,
+  });
+}
+
+describe("the power scripts' contract", () => {
+  it("passes a cell with everything the scripts read, and a grid of such cells", async () => {
+    await powerCell("");
+    expect(powerCellContract(dir)).toEqual([]);
+    await powerCell("menus4_rho0p9/");
+    const cell = { ...SUMMARY, predicted_seconds_per_iteration: 3.5, prediction_error_ratio: 0.86 };
+    const grid = {
+      cells: [cell],
+      budget_hours: 1,
+      predicted_total_hours: 0.1,
+      measured_sampling_hours: 0.09,
+      wall_clock_this_process_hours: 0.05,
+      iterations_per_cell: 2,
+      provisional: true,
+      frozen_at: null,
+    };
+    await put("grid_summary.json", grid);
+    expect(powerGridContract(dir)).toEqual([]);
+  });
+
+  it("fails, naming it, when a summary key, a decision key or a cell's folder is missing", async () => {
+    await powerCell("", { summaryKey: "power_outside_rope" });
+    expect(powerCellContract(dir)).toEqual(["summary.json: power_outside_rope is missing"]);
+    await powerCell("", { decisionKey: "true_gamma_size" });
+    expect(powerCellContract(dir)).toEqual(["iterations.json[1]: true_gamma_size is missing"]);
+    await put("grid_summary.json", {
+      cells: [{ ...SUMMARY, rho_copy: 0, predicted_seconds_per_iteration: null, prediction_error_ratio: null }],
+      budget_hours: 1,
+      predicted_total_hours: null,
+      measured_sampling_hours: 0.09,
+      wall_clock_this_process_hours: 0.05,
+      iterations_per_cell: 2,
+      provisional: true,
+      frozen_at: null,
+    });
+    expect(powerGridContract(dir)).toEqual(["menus4_rho0p0/ (the cell's folder) is missing"]);
   });
 });

@@ -12,6 +12,15 @@
  *   {name: {chi2_statistic, p_value}} and ks_tests {name: {ks_statistic, p_value}} for every
  *   name; and shows sbc_results/<group>_ranks.png and <group>_ecdf.png for the groups
  *   regression, alpha and delta.
+ * - The power scripts (one cell, and the grid that aggregates cells) read a cell's summary.json
+ *   (the counts and design, every rate, bias, rmse, agreement, timing, the sampler settings,
+ *   provisional and frozen_at), iterations.json (one decision record per fit: the interval, the
+ *   decisions, the truth, agreement, divergences, seconds) and timing.json (seconds per
+ *   iteration and each fit's seconds, the sampler, the design's size, measured_not_estimated);
+ *   a grid's grid_summary.json (every cell's summary with its predicted seconds per iteration
+ *   and actual / predicted, the budget, predicted and measured hours, this process's wall
+ *   clock, iterations per cell, provisional, frozen_at) and each cell's folder
+ *   menus<m>_rho<rho with . as p> with the cell's files.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -111,8 +120,108 @@ export const sbcContract: ContractCheck = (dir) => {
   return problems;
 };
 
+/** A value that is a number, or null where the original writes None (a rate with nothing to average). */
+function requireNumbersOrNull(obj: Json | undefined, rel: string, keys: string[], problems: string[]): void {
+  for (const k of keys) {
+    const v = obj?.[k];
+    if (obj && !(v === null || (typeof v === "number" && Number.isFinite(v)))) {
+      problems.push(
+        `${rel}: ${k} ${v === undefined ? "is missing" : `is not a number or null (${JSON.stringify(v)})`}`,
+      );
+    }
+  }
+}
+
+const SAMPLER_KEYS = ["iter_warmup", "iter_sampling", "chains", "adapt_delta"];
+const CELL_COUNTS = ["n_iterations", "rho_copy", "num_presentations", "n_menus", "M_total", "J", "menus_per_cell"];
+const CELL_RATES = [
+  "power_excludes_zero",
+  "power_outside_rope",
+  "correct_sign_rate",
+  "type_s_rate",
+  "coverage",
+  "nominal_coverage",
+  "mean_ci_width",
+  "bias",
+  "rmse",
+  "mean_agreement_rate",
+  "seconds_per_iteration",
+  "total_seconds",
+];
+const DECISION_KEYS = [
+  "posterior_mean",
+  "ci_lower",
+  "ci_upper",
+  "ci_width",
+  "covered",
+  "excludes_zero",
+  "correct_sign",
+  "type_s",
+  "outside_rope",
+  "true_gamma_size",
+  "agreement_rate",
+  "divergences",
+  "seconds",
+];
+
+/** One cell's summary object (summary.json, or an entry of grid_summary.json's cells). */
+function checkCellSummary(summary: Json | undefined, rel: string, problems: string[]): void {
+  if (!summary) return;
+  requireKeys(summary, rel, CELL_COUNTS, problems);
+  requireNumbersOrNull(summary, rel, CELL_RATES, problems);
+  requireKeys(summary, rel, ["regime", "provisional", "frozen_at"], problems, "present");
+  requireKeys(summary.sampler as Json | undefined, `${rel}: sampler`, SAMPLER_KEYS, problems);
+  if (!summary.sampler) problems.push(`${rel}: sampler is missing`);
+}
+
+/** The power scripts' reading of one cell's folder. */
+export const powerCellContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  checkCellSummary(readJson(dir, "summary.json", problems), "summary.json", problems);
+  const iterations = readJson(dir, "iterations.json", problems) as unknown;
+  if (iterations !== undefined && !Array.isArray(iterations)) problems.push("iterations.json is not a list of records");
+  for (const [k, rec] of (Array.isArray(iterations) ? iterations : []).entries()) {
+    requireKeys(rec as Json, `iterations.json[${k}]`, DECISION_KEYS, problems, "present");
+  }
+  const timing = readJson(dir, "timing.json", problems);
+  requireKeys(timing, "timing.json", ["M_total", "n_menus", "J"], problems);
+  requireNumbersOrNull(timing, "timing.json", ["seconds_per_iteration"], problems);
+  requireKeys(timing, "timing.json", ["seconds", "sampler", "measured_not_estimated"], problems, "present");
+  if (timing && !Array.isArray(timing.seconds)) problems.push("timing.json: seconds is not a list");
+  return problems;
+};
+
+const GRID_KEYS = [
+  "budget_hours",
+  "predicted_total_hours",
+  "measured_sampling_hours",
+  "wall_clock_this_process_hours",
+  "iterations_per_cell",
+];
+
+/** The power grid script's reading of a grid's folder, and of each cell's. */
+export const powerGridContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const grid = readJson(dir, "grid_summary.json", problems);
+  requireNumbersOrNull(grid, "grid_summary.json", GRID_KEYS, problems);
+  requireKeys(grid, "grid_summary.json", ["provisional", "frozen_at"], problems, "present");
+  const cells = grid?.cells;
+  if (grid && !(Array.isArray(cells) && cells.length)) problems.push("grid_summary.json: cells is not a list of cells");
+  for (const [k, cell] of (Array.isArray(cells) ? (cells as Json[]) : []).entries()) {
+    const rel = `grid_summary.json: cells[${k}]`;
+    checkCellSummary(cell, rel, problems);
+    requireNumbersOrNull(cell, rel, ["predicted_seconds_per_iteration", "prediction_error_ratio"], problems);
+    const rho = String(cell.rho_copy).includes(".") ? String(cell.rho_copy) : `${String(cell.rho_copy)}.0`;
+    const folder = `menus${String(cell.menus_per_cell)}_rho${rho.replace(".", "p")}`;
+    if (!existsSync(path.join(dir, folder))) problems.push(`${folder}/ (the cell's folder) is missing`);
+    else problems.push(...powerCellContract(path.join(dir, folder)).map((p) => `${folder}/${p}`));
+  }
+  return problems;
+};
+
 /** The contracts by study kind; every kind whose outputs the users' notebooks read has one. */
 export const NOTEBOOK_CONTRACTS: Record<string, ContractCheck> = {
   recover: recoveryContract,
   sbc: sbcContract,
+  power: powerCellContract,
 };
