@@ -86,6 +86,14 @@ export function modelCacheKey(install: CmdStanInstall, stanFile: string, opts: C
 
 const O1_SUPPORT = new Map<string, Promise<boolean>>();
 
+/** Text with a manual page's overstrikes (a character, a backspace, the character again) undone. */
+export function withoutOverstrike(text: string): string {
+  return text
+    .split("\b")
+    .map((part, k, parts) => (k < parts.length - 1 ? part.slice(0, -1) : part))
+    .join("");
+}
+
 /**
  * Whether this CmdStan's stanc takes --O1 (its level-1 optimisations: 2.30 and later; 2.27 has
  * only the experimental --O). Read from `stanc --help`, not from the version number.
@@ -93,8 +101,9 @@ const O1_SUPPORT = new Map<string, Promise<boolean>>();
 export function stancSupportsO1(install: CmdStanInstall): Promise<boolean> {
   let known = O1_SUPPORT.get(install.path);
   if (!known) {
+    // 2.37's help is a manual page whose bold letters are overstruck ("-\b-"): read it plain.
     known = execa(path.join(install.path, "bin", "stanc"), ["--help"], { reject: false, all: true }).then((r) =>
-      /^\s*--O1\b/m.test(r.all ?? ""),
+      /^\s*--O1\b/m.test(withoutOverstrike(r.all ?? "")),
     );
     O1_SUPPORT.set(install.path, known);
   }
