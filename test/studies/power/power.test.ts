@@ -14,7 +14,11 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readStanCsv } from "../../../src/cmdstan/stanCsv.js";
 import type { PowerConfig } from "../../../src/studies/power/config.js";
+import { fingerprintHash } from "../../../src/pipeline/studyFolder.js";
+import { writeStudyRecipe } from "../../../src/pipeline/studyRecipe.js";
+import { prepareGrid } from "../../../src/studies/grid.js";
 import { powerKind } from "../../../src/studies/power/kind.js";
+import { runWorker } from "../../../src/studies/worker.js";
 import { loadStudyConfig, runStudy } from "../../../src/studies/runStudy.js";
 import { InputError } from "../../../src/util/errors.js";
 import { powerCellContract, powerGridContract } from "../../contracts/notebooks.js";
@@ -173,6 +177,29 @@ describe("power (real CmdStan)", () => {
     );
     expect(summary.iterations_per_cell).toBe(2);
     expect(await readFile(path.join(out, "report.md"), "utf8")).toMatch(/The decisive question/);
+  });
+
+  it("a cluster task rebuilds the grid from its recipe and redoes a fit exactly", async () => {
+    const out = path.join(tmp, "grid");
+    const config = await load({ output_dir: out, cells: CELLS, cores: 2, iterations: 2 });
+    const study = await prepareGrid(powerKind, config, powerKind.grid!.cells(config)!, () => {});
+    await writeStudyRecipe(out, study.recipe, fingerprintHash(study.fingerprint));
+    // Replicate 5 of the grid is the first fit of its third cell.
+    const fitDir = path.join(out, "menus6_rho0p9", "iteration_1");
+    expect(study.replicateDir(5)).toBe(fitDir);
+    const before = await json(fitDir, "decision.json");
+    await rm(path.join(fitDir, "iteration.json"));
+    const r = await runWorker({
+      studyDir: out,
+      replicates: [5],
+      cores: 2,
+      signal: new AbortController().signal,
+      log: () => {},
+    });
+    expect(r).toEqual({ ok: 1, failed: 0 });
+    const { seconds: _a, ...again } = await json(fitDir, "decision.json");
+    const { seconds: _b, ...was } = before;
+    expect(again).toEqual(was);
   });
 
   it("a grid killed part way resumes to the same summaries", async () => {
