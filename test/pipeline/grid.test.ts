@@ -30,6 +30,7 @@ interface CellSpec {
   count: number;
   cost: number;
   seed?: number;
+  fails?: number[];
 }
 
 const CELLS: CellSpec[] = [
@@ -41,7 +42,7 @@ const CELLS: CellSpec[] = [
 /** A grid of fake cells; `seen` collects what onReplicateFinished was shown. */
 function grid(cells: CellSpec[], seen: { cell: string; latest: number; n: number }[] = []) {
   const parts = cells.map((c) => {
-    const study = fakeStudy(path.join(dir, c.name), { count: c.count, seed: c.seed });
+    const study = fakeStudy(path.join(dir, c.name), { count: c.count, seed: c.seed, fails: c.fails });
     study.onReplicateFinished = async (records, latest) => void seen.push({ cell: c.name, latest, n: records.size });
     return { name: c.name, study, cost: c.cost };
   });
@@ -140,6 +141,18 @@ describe("a grid of cells as one study", () => {
     expect(executor.asked[0]).toHaveLength(3);
     expect(resumed.resumed).toBe(4);
     expect(resumed.summary).toEqual(whole.summary);
+  });
+
+  it("a cell whose fits all fail loses nothing of the others: they run and are summarised, its failures kept", async () => {
+    const failing = CELLS.map((c) => (c.name === "large" ? { ...c, fails: [1, 2, 3] } : c));
+    const r = await runReplicates(async () => grid(failing), { ...quiet, executor: new FakeExecutor() });
+    expect(r.failed).toEqual([3, 4, 5]);
+    expect(r.summary.map((c) => [c.name, c.summary.ok.length, c.summary.failed.length])).toEqual([
+      ["small", 2, 0],
+      ["large", 0, 3],
+      ["medium", 2, 0],
+    ]);
+    expect(existsSync(path.join(dir, "large", "rep_2", "error.txt"))).toBe(true);
   });
 
   it("a cell's folder is a study of its own: run alone, it keeps the fits the grid made", async () => {
