@@ -12,7 +12,9 @@
  *   has SE sqrt(p (1 - p) (1/n1 + 1/n2)) with p the two coverages pooled (the published value
  *   alone would give SE 0 at coverage 1.00); at the nominal 0.90 and 20 iterations each this is
  *   sqrt(2 x 0.9 x 0.1 / 20) = 0.095. Flagged when |ours - published| > 2 SE.
- * At these thresholds about 5% of comparisons are flagged by chance.
+ * At these thresholds about 5% of comparisons are flagged by chance. A published value rounded to
+ * d decimals may be off by half a unit of the last, which the threshold adds (with SE near 0, a
+ * rounding is no difference).
  *
  * SBC (per parameter): a disagreement is one run's p-value below 0.05 where the other's is not.
  */
@@ -27,7 +29,7 @@ export interface MetricComparison {
   published: number;
   /** Standard error of ours - published; NaN when it cannot be estimated (fewer than two iterations). */
   se: number;
-  /** |ours - published| > 2 SE. */
+  /** |ours - published| > 2 SE + half a unit of the published value's last decimal. */
   beyondNoise: boolean;
 }
 
@@ -42,13 +44,14 @@ export function coverageDifferenceSE(p1: number, n1: number, p2: number, n2: num
   return Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
 }
 
-function compareMetric(ours: number, published: number, se: number): MetricComparison {
-  return { ours, published, se, beyondNoise: Number.isFinite(se) && Math.abs(ours - published) > 2 * se };
+function compareMetric(ours: number, published: number, se: number, decimals?: number): MetricComparison {
+  const rounding = decimals === undefined ? 0 : 0.5 * 10 ** -decimals;
+  return { ours, published, se, beyondNoise: Number.isFinite(se) && Math.abs(ours - published) > 2 * se + rounding };
 }
 
 /**
  * Every parameter of `published` that `ours` has, in ours' order, metric by metric; `nOurs` and
- * `nPublished` are the iterations behind each.
+ * `nPublished` are the iterations behind each, `decimals` the published values' rounding.
  */
 export function compareRecovery(
   ours: RecoveryStatistics,
@@ -56,6 +59,7 @@ export function compareRecovery(
   nOurs: number,
   published: RecoveryStatistics,
   nPublished: number,
+  decimals: Partial<Record<RecoveryMetric, number>> = {},
 ): ParameterComparison[] {
   return Object.keys(ours)
     .filter((key) => key in published)
@@ -66,14 +70,15 @@ export function compareRecovery(
       return {
         key,
         metrics: {
-          bias: compareMetric(o.bias, p.bias, Math.SQRT2 * s.bias),
-          rmse: compareMetric(o.rmse, p.rmse, Math.SQRT2 * s.rmse),
+          bias: compareMetric(o.bias, p.bias, Math.SQRT2 * s.bias, decimals.bias),
+          rmse: compareMetric(o.rmse, p.rmse, Math.SQRT2 * s.rmse, decimals.rmse),
           coverage: compareMetric(
             o.coverage,
             p.coverage,
             coverageDifferenceSE(o.coverage, nOurs, p.coverage, nPublished),
+            decimals.coverage,
           ),
-          ci_width: compareMetric(o.ci_width, p.ci_width, Math.SQRT2 * s.ci_width),
+          ci_width: compareMetric(o.ci_width, p.ci_width, Math.SQRT2 * s.ci_width, decimals.ci_width),
         },
       };
     });

@@ -97,6 +97,16 @@ describe("compareRecovery", () => {
     ).toBe(false);
   });
 
+  it("a published value's rounding is no difference: half a unit of its last decimal is added to the threshold", () => {
+    const ours = { a: { bias: 0.0324, rmse: 0.2136, coverage: 1, ci_width: 0.8514 } };
+    const zero = { a: { bias: 0, rmse: 0, ci_width: 0 } };
+    const published = { a: { bias: 0.032, rmse: 0.214, coverage: 1, ci_width: 0.851 } };
+    const rounded = compareRecovery(ours, zero, 20, published, 20, { bias: 3, rmse: 3, coverage: 2, ci_width: 3 })[0];
+    expect(Object.values(rounded.metrics).map((m) => m.beyondNoise)).toEqual([false, false, false, false]);
+    const exact = compareRecovery(ours, zero, 20, published, 20)[0];
+    expect(exact.metrics.ci_width.beyondNoise).toBe(true);
+  });
+
   it("never flags what it cannot estimate, and keeps ours' order and only the shared parameters", () => {
     const ours = {
       b: { bias: 9, rmse: 9, coverage: 1, ci_width: 9 },

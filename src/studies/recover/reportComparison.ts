@@ -101,7 +101,15 @@ export function comparisonView(
   published: PublishedRecovery,
   truths: TruthsRecord | undefined,
 ): ComparisonView {
-  const rows = compareRecovery(statistics, published.standardErrors, nOurs, published.published, published.iterations);
+  // Report 11 prints as many decimals as this report (DECIMALS): its rounding is no difference.
+  const rows = compareRecovery(
+    statistics,
+    published.standardErrors,
+    nOurs,
+    published.published,
+    published.iterations,
+    DECIMALS,
+  );
   const variables = new Map(tracked.map((t) => [t.key, t.variable]));
   const flagged = rows.filter((r) => flaggedText(r) !== "");
   const nComparisons = rows.length * RECOVERY_METRICS.length;
