@@ -75,7 +75,15 @@ export interface TruthsRecord extends TruthsDecision {
   /** The settings (seed aside) that differ from the original study's. */
   settings_differ: string[];
   /** A newer CmdStan that discovery found but passed over because it cannot compile. */
-  passed_over: { path: string; version: string; generator: StanGenerator; reason: string; sentence: string } | null;
+  passed_over: {
+    path: string;
+    version: string;
+    /** The discovery rule that found it (src/cmdstan/locate.ts). */
+    source: string;
+    generator: StanGenerator;
+    reason: string;
+    sentence: string;
+  } | null;
 }
 
 /** The record of a run with CmdStan `install`, seed `seed` and these differing settings. */

@@ -6,9 +6,12 @@
  * configs. The pruned 2.33.1 and 2.37.0 reference toolsets cannot compile a study, so the newer
  * case is tested here on their real trees; the 2.27 case runs end to end in test/studies/<kind>/.
  */
+import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { locateCmdStan, type CmdStanInstall } from "../../src/cmdstan/locate.js";
+import { compareVersions, locateCmdStan, type CmdStanInstall } from "../../src/cmdstan/locate.js";
 import {
   decideTruths,
   differingSettings,
@@ -21,7 +24,7 @@ import { report11 } from "../../src/studies/recover/report11.js";
 import { loadStudyConfig } from "../../src/studies/runStudy.js";
 import { sbcKind } from "../../src/studies/sbc/kind.js";
 import { report12 } from "../../src/studies/sbc/report12.js";
-import { REPO_ROOT } from "../helpers/cmdstan.js";
+import { REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 import { referenceTree } from "../helpers/toolsets.js";
 
 const config = (name: string) => path.join(REPO_ROOT, "configs", name);
@@ -136,6 +139,44 @@ describe("the truths record", () => {
       expect(truthsLines(t)[0]).toContain(`(CmdStan ${version}, ${t.generator}; seed 12345)`);
     },
   );
+});
+
+describe("a newer CmdStan found first but pruned (real trees)", () => {
+  it("~/.cmdstan/cmdstan-2.37.0 (the pruned reference tree) passed over for the full CmdStan: the record says so", async () => {
+    const full = await testCmdStan();
+    const dir = await mkdtemp(path.join(os.tmpdir(), "cr-truths-"));
+    try {
+      const home = path.join(dir, "home");
+      const project = path.join(dir, "project");
+      mkdirSync(path.join(home, ".cmdstan"), { recursive: true });
+      mkdirSync(path.join(project, ".cmdstan"), { recursive: true });
+      const pruned = path.join(home, ".cmdstan", "cmdstan-2.37.0");
+      symlinkSync(referenceTree("2.37.0"), pruned);
+      symlinkSync(full.path, path.join(project, ".cmdstan", `cmdstan-${full.version}`));
+      const install = await locateCmdStan({ root: project, env: { HOME: home } });
+      expect(install).toMatchObject({ version: full.version, source: "provisioned" });
+      const t = truthsRecord(install, report11, 12345, []);
+      // Said only when the tree passed over is the newer (the suite's CmdStan is 2.27.0).
+      expect(t.passed_over === null).toBe(compareVersions("2.37.0", full.version) <= 0);
+      if (t.passed_over) {
+        expect(t.passed_over).toMatchObject({
+          path: pruned,
+          version: "2.37.0",
+          source: "home",
+          generator: "boost::random::mixmax",
+        });
+        expect(t.passed_over!.reason).toMatch(/no Stan Math sources/);
+        expect(truthsLines(t)[1]).toBe(
+          `passed over: CmdStan 2.37.0 (boost::random::mixmax) at ${pruned} was found first but cannot compile models ` +
+            `(a pruned tree), so this run uses CmdStan ${full.version} at ${install.path}`,
+        );
+      }
+      // The full CmdStan the suite runs is older than 2.35: other truths, and why.
+      if (full.version.startsWith("2.27.")) expect(t.sentence).toBe(OTHER_27);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe("settings against the original's", () => {
