@@ -29,6 +29,7 @@ import { parsePowerConfig, portablePowerConfig, powerSeeds, samplerSettings, typ
 import { powerGrid } from "./grid.js";
 import { iterationDirOf, RECORD_FILE, runPowerIteration, type PowerContext } from "./iteration.js";
 import { checkPowerModels } from "./modelContract.js";
+import { regimeA } from "./regimeA.js";
 import { summarizeCell, type PowerCellOutcome } from "./report.js";
 import type { PowerCellStudy } from "./cellStudy.js";
 import { writeCellOutputs, type CellShape } from "./summarize.js";
@@ -40,6 +41,7 @@ export const powerKind: StudyKind<PowerConfig, PowerCellOutcome> = {
   modelKey: "inference_model_path",
   parseConfig: parsePowerConfig,
   portableConfig: portablePowerConfig,
+  original: regimeA,
   prepare: preparePower,
   cliOptions: POWER_CLI_OPTIONS,
   grid: powerGrid,
@@ -48,7 +50,7 @@ export const powerKind: StudyKind<PowerConfig, PowerCellOutcome> = {
 /** Check the models, compile them, make the design; check the simulator takes this cell's data. */
 async function preparePower(
   config: PowerConfig,
-  { install, log, cachedModelsOnly }: Parameters<typeof powerKind.prepare>[1],
+  { install, log, cachedModelsOnly, truths }: Parameters<typeof powerKind.prepare>[1],
 ): Promise<KindStudy<PowerCellOutcome> & PowerCellStudy> {
   const base = await prepareDesign(config);
   const rep = pseudoReplicate(base, config.num_presentations);
@@ -75,7 +77,7 @@ async function preparePower(
     writeSetup: async () => {
       await writeDesignFile(out, base, log);
       await writeFileAtomic(simDataFile, simText);
-      await writeJsonAtomic(path.join(out, "config_info.json"), configInfo(config, rep, install));
+      await writeJsonAtomic(path.join(out, "config_info.json"), { ...configInfo(config, rep, install), truths });
     },
     runReplicate: (i, env) => runPowerIteration(ctx, env, i),
     onReplicateFinished: async (records) => void (await writeCellOutputs(config, shape, records)),
