@@ -8,8 +8,8 @@
  */
 import { DEFAULT_MENU_SIZE_HYPERPARAMETERS, DEFAULT_SIM_HYPERPARAMETERS } from "../../design/studyDesign.js";
 import { prepareDesign } from "../../pipeline/studySetup.js";
-import { designSettings, differingSettings, type OriginalStudy } from "../faithfulness.js";
-import { DEFAULT_POWER_SEED, type PowerConfig } from "./config.js";
+import { designSettings, differingSettings, ORIGINAL_DESIGN, type OriginalStudy } from "../faithfulness.js";
+import { DEFAULT_POWER_SEED, samplerSettings, type PowerConfig } from "./config.js";
 
 export const REGIME_A_NAME = "the regime (a) power run";
 
@@ -18,44 +18,36 @@ export const REGIME_A_CELLS = ["30:0.0", "30:0.5", "20:0.9", "30:0.9", "60:0.9"]
 
 /** Its settings, the seed and the cell aside. */
 export const REGIME_A_SETTINGS = {
+  // Report 11's design family, 3 x 2 with planned menu sizes over 12 alternatives (M_per_cell is the cell's).
+  ...withoutMenusPerCell(ORIGINAL_DESIGN),
   factors: [3, 2],
-  reference_indices: [0, 0],
-  include_interactions: false,
   J: 6,
   P: 3,
-  K: 3,
-  D: 2,
   R: 12,
-  min_alts_per_problem: 2,
   max_alts_per_problem: 8,
   menu_sizes: [2, 4, 6, 8],
-  feature_dist: "normal",
-  feature_params: { loc: 0, scale: 1 },
   ...DEFAULT_SIM_HYPERPARAMETERS,
   ...DEFAULT_MENU_SIZE_HYPERPARAMETERS,
-  n_mcmc_chains: 4,
-  n_mcmc_samples: 2000,
-  n_mcmc_warmup: 1000,
-  adapt_delta: 0.95,
-  max_treedepth: null,
-  num_presentations: 2,
+  sampler: { iter_warmup: 1000, iter_sampling: 2000, chains: 4, adapt_delta: 0.95, max_treedepth: null },
+  presentations: 2,
   sim_overrides: {},
   target: "gamma_size",
 };
 
+function withoutMenusPerCell<T extends { M_per_cell?: unknown }>(settings: T): Omit<T, "M_per_cell"> {
+  const { M_per_cell: _m, ...rest } = settings;
+  return rest;
+}
+
 async function powerSettings(config: PowerConfig): Promise<Record<string, unknown>> {
   const design = await prepareDesign(config);
-  const { M_per_cell: _m, ...designPart } = designSettings(design, { hyperparameters: true });
+  const sc = design.sizeCovariate;
   return {
-    ...designPart,
-    gamma_size_mean: design.sizeCovariate?.gamma_size_mean ?? null,
-    gamma_size_sd: design.sizeCovariate?.gamma_size_sd ?? null,
-    n_mcmc_chains: config.n_mcmc_chains,
-    n_mcmc_samples: config.n_mcmc_samples,
-    n_mcmc_warmup: config.warmup,
-    adapt_delta: config.adapt_delta,
-    max_treedepth: config.max_treedepth ?? null,
-    num_presentations: config.num_presentations,
+    ...withoutMenusPerCell(designSettings(design, { hyperparameters: true })),
+    gamma_size_mean: sc?.gamma_size_mean ?? null,
+    gamma_size_sd: sc?.gamma_size_sd ?? null,
+    sampler: { ...samplerSettings(config), max_treedepth: config.max_treedepth ?? null },
+    presentations: config.num_presentations,
     sim_overrides: config.sim_overrides,
     target: config.target,
   };

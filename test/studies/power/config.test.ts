@@ -75,6 +75,15 @@ describe("the power config", () => {
     expect(measuredCells(parseCells("60:0.9,20:0.9")).map(cellName)).toEqual(["menus20_rho0p9"]);
   });
 
+  it("knows the users' regime (a) run as its original study: its settings and cells, nothing else", async () => {
+    expect(await powerKind.original.settingsDiffer(await load())).toEqual([]);
+    expect(await powerKind.original.settingsDiffer(await load({ rho_copy: 0 }))).toEqual([]); // the 30:0.0 cell
+    const other = await powerKind.original.settingsDiffer(await load({ rho_copy: 0.7, n_mcmc_chains: 2 }));
+    expect(other).toHaveLength(2);
+    expect(other[0]).toMatch(/^sampler .*"chains":2.*\(the regime \(a\) power run: .*"chains":4/);
+    expect(other[1]).toBe("cell 30:0.7 (the regime (a) power run: one of 30:0.0, 30:0.5, 20:0.9, 30:0.9, 60:0.9)");
+  });
+
   it("names cells as the original does (Python's str of the float)", () => {
     expect([0, 0.5, 1, 0.25].map(pyFloat)).toEqual(["0.0", "0.5", "1.0", "0.25"]);
     expect(cellName({ menus_per_cell: 15, rho_copy: 1 })).toBe("menus15_rho1p0");
