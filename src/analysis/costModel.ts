@@ -15,8 +15,11 @@
  * - L depends on the posterior's geometry: on what the data say (rho_copy: copied answers make
  *   the choices look more certain, and the sampler takes more, smaller steps) and on how much
  *   data there is. It is taken from the measured fits of the same rho (same M_total if measured;
- *   else a log-log fit on M_total within that rho when two sizes were measured), interpolated
- *   linearly between measured rhos, and held at the nearest measured rho outside them.
+ *   else a log-log fit on M_total within that rho when two sizes were measured, or without two
+ *   sizes L proportional to the square root of M_total: the step size follows the posterior's
+ *   narrowest scale, which shrinks as 1 / sqrt(data), while the trajectory spans directions the
+ *   prior dominates, which do not), interpolated linearly between measured rhos, and held at the
+ *   nearest measured rho outside them.
  *
  * The warmup's gradients are not in the CSV (only saved draws carry n_leapfrog__), so a fit's L
  * is its chains' total seconds over g and over its iterations: warmup and sampling alike.
@@ -34,8 +37,26 @@ export interface MeasuredFit {
   /** Sum over chains of the sampling seconds, and of n_leapfrog__ over the sampling draws. */
   sampling_seconds: number;
   sampling_gradients: number;
+  /**
+   * The same two as CPU seconds of the chains' processes, where the OS told them: what other work
+   * on the machine does not inflate, so the model reads them first.
+   */
+  chain_cpu_seconds?: number;
+  sampling_cpu_seconds?: number;
   /** Wall seconds of the post-fit work (reading, scoring, bin/diagnose), as a core-second cost. */
   post_seconds?: number;
+  /** Per-chain detail, as cost.json keeps it (not read by the model). */
+  chain_detail?: object[];
+}
+
+/** A fit's chains' core-seconds: CPU where measured, else CmdStan's wall-clock seconds. */
+export function chainCoreSeconds(f: MeasuredFit): number {
+  return f.chain_cpu_seconds ?? f.chain_seconds;
+}
+
+/** What a fit cost in all: its chains' core-seconds and its post-fit work. */
+export function fitCoreSeconds(f: MeasuredFit): number {
+  return chainCoreSeconds(f) + (f.post_seconds ?? 0);
 }
 
 /** A design to price: its shape, rho and sampler settings. */
@@ -63,11 +84,11 @@ const sameRho = (a: number, b: number) => Math.abs(a - b) < 1e-9;
 const geoMean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 
 export function secondsPerGradient(f: MeasuredFit): number {
-  return f.sampling_seconds / f.sampling_gradients;
+  return (f.chain_cpu_seconds !== undefined ? f.sampling_cpu_seconds! : f.sampling_seconds) / f.sampling_gradients;
 }
 
 export function gradientsPerIteration(f: MeasuredFit): number {
-  return f.chain_seconds / secondsPerGradient(f) / (f.chains * (f.warmup + f.samples));
+  return chainCoreSeconds(f) / secondsPerGradient(f) / (f.chains * (f.warmup + f.samples));
 }
 
 /** g for a design: the measured g carried by the probes' ratio, else by M_total's. */
@@ -83,12 +104,16 @@ function predictGradientSeconds(fits: readonly MeasuredFit[], M: number, probes:
   return [geoMean(fits.map((f) => (secondsPerGradient(f) * M) / f.M_total)), "g by M_total"];
 }
 
+/** How L grows with M_total where the measured fits cannot say (one size measured): L ~ sqrt(M_total). */
+export const DEFAULT_L_EXPONENT = 0.5;
+
 /** L at one measured rho for a design of M_total M. */
 function gradientsAtRho(fits: readonly MeasuredFit[], M: number): number {
   const same = fits.filter((f) => f.M_total === M);
   if (same.length) return geoMean(same.map(gradientsPerIteration));
   const sizes = [...new Set(fits.map((f) => f.M_total))];
-  if (sizes.length < 2) return geoMean(fits.map(gradientsPerIteration));
+  if (sizes.length < 2)
+    return geoMean(fits.map((f) => gradientsPerIteration(f) * (M / f.M_total) ** DEFAULT_L_EXPONENT));
   // log L = a + b log M_total, least squares over the measured fits of this rho.
   const pts = fits.map((f) => [Math.log(f.M_total), Math.log(gradientsPerIteration(f))] as const);
   const mx = pts.reduce((a, [x]) => a + x, 0) / pts.length;
@@ -132,7 +157,7 @@ export function predictFit(
   shape: FitShape,
   probes: ProbeTable = new Map(),
 ): FitPrediction {
-  const usable = fits.filter((f) => f.sampling_gradients > 0 && f.sampling_seconds > 0 && f.chain_seconds > 0);
+  const usable = fits.filter((f) => f.sampling_gradients > 0 && secondsPerGradient(f) > 0 && chainCoreSeconds(f) > 0);
   if (!usable.length) throw new Error("predictFit: no measured fit with timing and gradient counts");
   const [g, gBasis] = predictGradientSeconds(usable, shape.M_total, probes);
   const [L, lBasis] = predictGradients(usable, shape);
@@ -151,10 +176,7 @@ export function predictFit(
  */
 export function predictLinearInMTotal(fits: readonly MeasuredFit[], shape: FitShape): number {
   const perUnit =
-    fits.reduce(
-      (a, f) => a + (f.chain_seconds + (f.post_seconds ?? 0)) / f.M_total / (f.chains * (f.warmup + f.samples)),
-      0,
-    ) / fits.length;
+    fits.reduce((a, f) => a + fitCoreSeconds(f) / f.M_total / (f.chains * (f.warmup + f.samples)), 0) / fits.length;
   return perUnit * shape.M_total * shape.chains * (shape.warmup + shape.samples);
 }
 

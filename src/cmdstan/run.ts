@@ -7,6 +7,7 @@
  * of stderr; the sibling chains of that fit are stopped, since the fit is lost anyway.
  * Every child is killed when the AbortSignal fires (Ctrl-C) and when this process exits.
  */
+import { readFileSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -63,6 +64,30 @@ export interface SampleResult {
   stdoutFiles: string[];
   stderrFiles: string[];
   elapsedMs: number;
+  /**
+   * CPU seconds of each chain's process (the OS's count, which other work on the machine does not
+   * inflate as it does CmdStan's own wall-clock timing), read at its progress lines: `warmup` at
+   * the first sampling line, `total` at the last. Undefined where there is no /proc.
+   */
+  chainCpu: (ChainCpu | undefined)[];
+}
+
+export interface ChainCpu {
+  warmup?: number;
+  total: number;
+}
+
+/** CPU seconds (user + system) of a running process, from /proc/<pid>/stat; undefined without /proc. */
+function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 const PROGRESS_RE = /Iteration:\s*(\d+)\s*\/\s*(\d+)\s*\[\s*(\d+)%\]\s*\((Warmup|Sampling)\)/;
@@ -111,6 +136,7 @@ export async function sample(model: RunnableModel, opts: SampleOptions): Promise
   const onOuterAbort = () => siblings.abort(opts.signal?.reason);
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
 
+  const chainCpu: (ChainCpu | undefined)[] = new Array<ChainCpu | undefined>(chains).fill(undefined);
   const files = Array.from({ length: chains }, (_, i) => {
     const base = path.join(outDir, `${prefix}-${i + 1}`);
     return { csv: `${base}.csv`, stdout: `${base}-stdout.txt`, stderr: `${base}-stderr.txt` };
@@ -121,7 +147,9 @@ export async function sample(model: RunnableModel, opts: SampleOptions): Promise
     const settled = await Promise.allSettled(
       files.map(async (f, i) => {
         const chain = i + 1;
-        const runOne = () => runChain(model, sampleArgs(opts, chain, f.csv), f, chain, opts, siblings.signal);
+        const runOne = async () => {
+          chainCpu[i] = await runChain(model, sampleArgs(opts, chain, f.csv), f, chain, opts, siblings.signal);
+        };
         try {
           if (opts.scheduler) await opts.scheduler.run(runOne, 1);
           else await runOne();
@@ -147,6 +175,7 @@ export async function sample(model: RunnableModel, opts: SampleOptions): Promise
     stdoutFiles: files.map((f) => f.stdout),
     stderrFiles: files.map((f) => f.stderr),
     elapsedMs: Date.now() - started,
+    chainCpu,
   };
 }
 
@@ -157,7 +186,7 @@ async function runChain(
   chain: number,
   opts: Pick<SampleOptions, "timeoutMs" | "onProgress" | "onChainState">,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<ChainCpu | undefined> {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new UserFacingError("cancelled");
   opts.onChainState?.(chain, "started");
   const proc = execa(model.exe, args, {
@@ -172,28 +201,23 @@ async function runChain(
     ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
   });
   let pending = "";
+  let cpu: ChainCpu | undefined;
   proc.stdout?.on("data", (chunk: Buffer) => {
-    if (!opts.onProgress) return;
     pending += chunk.toString();
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) {
       const m = PROGRESS_RE.exec(line);
-      if (m) {
-        opts.onProgress({
-          chain,
-          iteration: Number(m[1]),
-          total: Number(m[2]),
-          percent: Number(m[3]),
-          phase: m[4] === "Warmup" ? "warmup" : "sampling",
-        });
-      }
+      if (!m) continue;
+      const phase = m[4] === "Warmup" ? "warmup" : "sampling";
+      cpu = cpuAt(proc.pid, phase, cpu);
+      opts.onProgress?.({ chain, iteration: Number(m[1]), total: Number(m[2]), percent: Number(m[3]), phase });
     }
   });
   proc.stderr?.resume();
   const r = await proc;
   opts.onChainState?.(chain, "finished");
-  if (r.exitCode === 0 && !r.isCanceled && !r.timedOut && !r.isTerminated) return;
+  if (r.exitCode === 0 && !r.isCanceled && !r.timedOut && !r.isTerminated) return cpu;
 
   const stderrTail = await tail(f.stderr, 20);
   const stdoutTail = stderrTail ? "" : await tail(f.stdout, 10);
@@ -213,6 +237,14 @@ async function runChain(
     stderrTail,
     Boolean(r.isCanceled),
   );
+}
+
+/** The chain's CPU so far, at a progress line of `phase`: the first sampling line ends the warmup. */
+function cpuAt(pid: number | undefined, phase: "warmup" | "sampling", was: ChainCpu | undefined): ChainCpu | undefined {
+  const now = processCpuSeconds(pid);
+  if (now === undefined) return was;
+  const warmup = phase === "sampling" && was?.warmup === undefined ? (was?.total ?? now) : was?.warmup;
+  return { warmup, total: now };
 }
 
 async function tail(file: string, lines: number): Promise<string> {

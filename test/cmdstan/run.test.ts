@@ -81,6 +81,29 @@ describe("sample (real CmdStan)", () => {
     expect(Date.now() - t0).toBeLessThan(60_000);
   });
 
+  it("reports each chain's CPU seconds from the OS: the warmup's within the total, near CmdStan's own time", async () => {
+    const data = path.join(dir, "cpu.json");
+    await writeFile(data, JSON.stringify({ N: 3, y: [0.1, -0.4, 1.2] }));
+    const r = await sample(model, {
+      chains: 2,
+      seed: 3,
+      numWarmup: 20000,
+      numSamples: 20000,
+      refresh: 4000,
+      dataFile: data,
+      outputDir: path.join(dir, "cpu"),
+    });
+    expect(r.chainCpu).toHaveLength(2);
+    for (const [k, cpu] of r.chainCpu.entries()) {
+      expect(cpu, `chain ${k + 1}`).toBeDefined();
+      expect(cpu!.warmup).toBeGreaterThanOrEqual(0);
+      expect(cpu!.warmup!).toBeLessThanOrEqual(cpu!.total);
+      // CPU time never exceeds the chain's wall time by more than the clock's tick and start-up.
+      const csv = await readStanCsv(r.csvFiles[k]);
+      expect(cpu!.total).toBeLessThanOrEqual(csv.timing!.total + 0.2);
+    }
+  });
+
   it("runs fixed_param with one draw and no warmup", async () => {
     const data = path.join(dir, "ok.json");
     const r = await sample(model, {

@@ -12,6 +12,7 @@ import path from "node:path";
 import { decide, type Decision } from "../../analysis/power.js";
 import type { MeasuredFit } from "../../analysis/costModel.js";
 import type { CompiledModel } from "../../cmdstan/compile.js";
+import type { ChainCpu } from "../../cmdstan/run.js";
 import { diagnoseProblems, parseDiagnose } from "../../cmdstan/diagnose.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { readStanFit, type StanFit } from "../../cmdstan/stanCsv.js";
@@ -68,7 +69,8 @@ export async function runPowerIteration(ctx: PowerContext, env: ReplicateEnv, i:
     const data = fitData(ctx.design, oneDraw(simCsv, "y"), config.sim_only_keys);
     await out.put("data.json", toStanJson(data, { ints: ctx.fitInts }));
     out.lap("simulate");
-    const csvFiles = await fitChains(ctx.inference, fitRun(config, out.dir, i, seeds.fit), env);
+    const fitted = await fitChains(ctx.inference, fitRun(config, out.dir, i, seeds.fit), env);
+    const csvFiles = fitted.csvFiles;
     out.lap("sample");
     const post = Date.now();
     const r = await besideDiagnose(ctx.install.path, csvFiles, () => readStanFit(csvFiles, fitReads(config)));
@@ -89,7 +91,7 @@ export async function runPowerIteration(ctx: PowerContext, env: ReplicateEnv, i:
     };
     await out.put("diagnostics.txt", r.diagnostics);
     await out.put(DECISION_FILE, `${JSON.stringify(record, null, 2)}\n`);
-    const cost = fitCost(r.value, ctx, (Date.now() - post) / 1000);
+    const cost = fitCost(r.value, fitted.chainCpu, ctx, (Date.now() - post) / 1000);
     await out.put(COST_FILE, `${JSON.stringify(cost, null, 2)}\n`);
     if (config.keep_csv) for (const f of csvFiles) await out.vouchFor(f);
     else for (const f of csvFiles) await rm(f, { force: true });
@@ -128,18 +130,24 @@ function pooledDraws(fit: StanFit, target: string): Float64Array {
   return all;
 }
 
-/** What the fit cost (cost.json): its design and sampler, and its chains' seconds and gradients. */
-function fitCost(fit: StanFit, ctx: PowerContext, postSeconds: number): MeasuredFit & { chain_detail: object[] } {
-  const detail = fit.chains.map((c) => {
+/**
+ * What the fit cost (cost.json): its design and sampler, its chains' seconds (CmdStan's timing
+ * block: wall clock) and gradients (n_leapfrog__), and their CPU seconds where the OS told them.
+ */
+function fitCost(fit: StanFit, cpu: (ChainCpu | undefined)[], ctx: PowerContext, postSeconds: number): MeasuredFit {
+  const detail = fit.chains.map((c, k) => {
     if (!c.timing) throw new Error(`${c.file} has no timing block`);
     const leapfrogs = c.draws["n_leapfrog__"];
     return {
       warmup_seconds: c.timing.warmup,
       sampling_seconds: c.timing.sampling,
       sampling_gradients: leapfrogs ? leapfrogs.reduce((a, x) => a + x, 0) : 0,
+      cpu_seconds: cpu[k]?.total,
+      warmup_cpu_seconds: cpu[k]?.warmup,
     };
   });
   const sum = (f: (d: (typeof detail)[number]) => number) => detail.reduce((a, d) => a + f(d), 0);
+  const withCpu = detail.every((d) => d.cpu_seconds !== undefined && d.warmup_cpu_seconds !== undefined);
   return {
     M_total: ctx.design.M_total,
     rho: ctx.config.rho_copy,
@@ -149,6 +157,12 @@ function fitCost(fit: StanFit, ctx: PowerContext, postSeconds: number): Measured
     chain_seconds: sum((d) => d.warmup_seconds + d.sampling_seconds),
     sampling_seconds: sum((d) => d.sampling_seconds),
     sampling_gradients: sum((d) => d.sampling_gradients),
+    ...(withCpu
+      ? {
+          chain_cpu_seconds: sum((d) => d.cpu_seconds!),
+          sampling_cpu_seconds: sum((d) => d.cpu_seconds! - d.warmup_cpu_seconds!),
+        }
+      : {}),
     post_seconds: postSeconds,
     chain_detail: detail,
   };

@@ -27,6 +27,7 @@ import { MEASURE_FOLDER, pyFloat, samplerSettings, type PowerConfig } from "./co
 import { COST_FILE } from "./iteration.js";
 import type { PowerCellStudy } from "./cellStudy.js";
 import type { PowerCellOutcome } from "./report.js";
+import { costSchema } from "./summarize.js";
 
 export const PRICING_FILE = "grid_pricing.json";
 
@@ -36,19 +37,6 @@ const samplerSchema = z.object({
   chains: z.number().int(),
   adapt_delta: z.number(),
 });
-const fitSchema = z
-  .object({
-    M_total: z.number().positive(),
-    rho: z.number(),
-    chains: z.number().int().positive(),
-    warmup: z.number().int(),
-    samples: z.number().int(),
-    chain_seconds: z.number().nonnegative(),
-    sampling_seconds: z.number().nonnegative(),
-    sampling_gradients: z.number().nonnegative(),
-    post_seconds: z.number().optional(),
-  })
-  .passthrough();
 /** A measured run's timing.json: the original's keys, and this tool's fits when it wrote the file. */
 const timingSchema = z
   .object({
@@ -58,7 +46,7 @@ const timingSchema = z
     n_menus: z.number().int().positive(),
     J: z.number().int().positive(),
     rho_copy: z.number().optional(),
-    fits: z.array(fitSchema).optional(),
+    fits: z.array(costSchema).optional(),
   })
   .passthrough();
 type Timing = z.output<typeof timingSchema>;
@@ -98,7 +86,7 @@ async function ownFits(cells: Cell[]): Promise<Map<string, MeasuredFit[]>> {
     for (let i = 1; i <= c.study.count; i++) {
       const dir = c.study.replicateDir(i);
       const { record } = await verifyReplicate(dir, c.study.recordName, hash);
-      if (record?.status === "ok") fits.push(await readJsonFile(path.join(dir, COST_FILE), fitSchema));
+      if (record?.status === "ok") fits.push(await readJsonFile(path.join(dir, COST_FILE), costSchema));
     }
     byCell.set(c.name, fits);
   }

@@ -15,7 +15,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { cellStatistics, type ScoredFit } from "../../analysis/power.js";
-import type { MeasuredFit } from "../../analysis/costModel.js";
+import { fitCoreSeconds, type MeasuredFit } from "../../analysis/costModel.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { mergeJsonAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import { parseJsonAs, readJsonFile } from "../../util/jsonFile.js";
@@ -52,16 +52,19 @@ const decisionSchema = z
   })
   .passthrough();
 
-const costSchema = z
+/** A fit's cost.json (also what a timing.json's `fits` hold). */
+export const costSchema = z
   .object({
-    M_total: z.number(),
+    M_total: z.number().positive(),
     rho: z.number(),
-    chains: z.number().int(),
+    chains: z.number().int().positive(),
     warmup: z.number().int(),
     samples: z.number().int(),
-    chain_seconds: z.number(),
-    sampling_seconds: z.number(),
-    sampling_gradients: z.number(),
+    chain_seconds: z.number().nonnegative(),
+    sampling_seconds: z.number().nonnegative(),
+    sampling_gradients: z.number().nonnegative(),
+    chain_cpu_seconds: z.number().optional(),
+    sampling_cpu_seconds: z.number().optional(),
     post_seconds: z.number().optional(),
   })
   .passthrough();
@@ -100,7 +103,7 @@ export function cellSummary(config: PowerConfig, shape: CellShape, decisions: De
   const scored: ScoredFit[] = decisions.map((d) => ({ ...d, true_value: d[truthKey] as number }));
   const seconds = decisions.map((d) => d.seconds);
   const total = seconds.reduce((a, s) => a + s, 0);
-  const coreSeconds = costs.map((c) => c.chain_seconds + (c.post_seconds ?? 0));
+  const coreSeconds = costs.map(fitCoreSeconds);
   const { mean_agreement_rate, ...rates } = cellStatistics(scored);
   return {
     n_iterations: decisions.length,

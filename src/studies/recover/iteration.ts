@@ -107,11 +107,11 @@ async function writeTruthAndData(ctx: IterationContext, out: ReplicateFiles, sim
 }
 
 /** 4. Fit: the inference model's chains on the iteration's data; returns the CSV files. */
-function fit(ctx: IterationContext, env: ReplicateEnv, out: ReplicateFiles, i: number, seed: number) {
+async function fit(ctx: IterationContext, env: ReplicateEnv, out: ReplicateFiles, i: number, seed: number) {
   const { config } = ctx;
   const sampler = fitSampler(config);
   const run = { replicateDir: out.dir, replicate: i, seed, sampler, chainTimeoutS: config.chain_timeout_s };
-  return fitChains(ctx.inference, run, env);
+  return (await fitChains(ctx.inference, run, env)).csvFiles;
 }
 
 /** 5 and 6 side by side: the posterior summary and bin/diagnose (besideDiagnose). */

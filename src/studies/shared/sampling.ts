@@ -11,7 +11,7 @@
 import path from "node:path";
 import type { CompiledModel } from "../../cmdstan/compile.js";
 import { runDiagnose } from "../../cmdstan/diagnose.js";
-import { sample } from "../../cmdstan/run.js";
+import { sample, type SampleResult } from "../../cmdstan/run.js";
 import { readStanCsv, type StanCsv } from "../../cmdstan/stanCsv.js";
 import { chainHooks } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
@@ -58,12 +58,12 @@ export interface FitSampler {
   maxTreedepth?: number;
 }
 
-/** The inference model's chains on `<replicateDir>/data.json`; returns the CSV files. */
+/** The inference model's chains on `<replicateDir>/data.json`: their CSV files (and CPU seconds). */
 export async function fitChains(
   model: CompiledModel,
   run: { replicateDir: string; replicate: number; seed: number; sampler: FitSampler; chainTimeoutS?: number },
   env: ReplicateEnv,
-): Promise<string[]> {
+): Promise<SampleResult> {
   const { sampler } = run;
   const result = await sample(model, {
     chains: sampler.chains,
@@ -81,7 +81,7 @@ export async function fitChains(
     timeoutMs: timeoutMs(run.chainTimeoutS),
     ...chainHooks(env, run.replicate),
   });
-  return result.csvFiles;
+  return result;
 }
 
 /** The value of `work` and the wall seconds it took. */
