@@ -3,26 +3,18 @@
  * all_true_parameters.json, recovery_summary/recovery_statistics.json, the three plots and
  * report.md. Works from the files alone (the same inputs as the source report's reader).
  */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  computeRecoveryStatistics,
-  parseTrueParameters,
-  type RecoveryIteration,
-  type RecoveryStatistics,
-} from "../../analysis/recovery.js";
-import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
-import { parseDiagnose } from "../../cmdstan/diagnose.js";
+import { computeRecoveryStatistics, parseTrueParameters, type RecoveryStatistics } from "../../analysis/recovery.js";
+import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
 import { writeRecoveryPlots } from "./plots.js";
 import { plotLinks } from "../../report/text.js";
 import { renderTerminalTables, writeReport, type ReportInput } from "./report.js";
+import { readIterationFiles } from "../shared/iterationFiles.js";
 import type { RecoveryConfig } from "./config.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { writeJsonAtomic } from "../../util/atomicWrite.js";
-import { iterationDir } from "./iteration.js";
 import { parameterNames } from "./modelContract.js";
 
 export interface RecoverySummary {
@@ -42,33 +34,12 @@ export async function summarizeRecovery(args: {
 }): Promise<RecoverySummary> {
   const { config, design, records } = args;
   const out = config.output_dir;
-  const iterations: RecoveryIteration[] = [];
-  const failures: { iteration: number; reason: string }[] = [];
-  const diagnostics: ReportInput["diagnostics"] = [];
   const defaultTransitions = config.n_mcmc_chains * config.n_mcmc_samples;
-
-  for (const i of [...records.keys()].sort((a, b) => a - b)) {
-    const dir = iterationDir(out, i);
-    const record = records.get(i)!;
-    const diagFile = path.join(dir, "diagnostics.txt");
-    if (existsSync(diagFile))
-      diagnostics.push({ iteration: i, reading: parseDiagnose(await readFile(diagFile, "utf8"), defaultTransitions) });
-    if (record.status === "failed") {
-      failures.push({ iteration: i, reason: (await readFile(path.join(dir, "error.txt"), "utf8")).trim() });
-      continue;
-    }
-    const truthFile = path.join(dir, "true_parameters.json");
-    const summaryFile = path.join(dir, "posterior_summary.csv");
-    iterations.push({
-      iteration: i,
-      truth: parseTrueParameters(await readFile(truthFile, "utf8"), truthFile),
-      summary: parseSummaryCsv(await readFile(summaryFile, "utf8"), summaryFile),
-    });
-  }
-
-  await writeJsonAtomic(
-    path.join(out, "all_true_parameters.json"),
-    iterations.map((it) => it.truth),
+  const { iterations, failures, diagnostics } = await readIterationFiles(
+    out,
+    records,
+    defaultTransitions,
+    parseTrueParameters,
   );
   const summaryDir = path.join(out, "recovery_summary");
   const names = parameterNames(config);
