@@ -23,6 +23,7 @@ import {
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
 import { alphaVarKey, checkTrackedNames, extraScalars } from "../hierarchicalTracked.js";
+import { refuseOtherFamilyKeys } from "../shared/familyKeys.js";
 import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
 import {
   portableRecovery,
@@ -70,6 +71,7 @@ export interface RecoveryConfig
 
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseRecoveryConfig(raw: unknown, source: string, baseDir: string): RecoveryConfig {
+  refuseOtherFamilyKeys(raw, source, "hierarchical");
   const c = parseDesignStudyConfig(recoveryConfigSchema, raw, source, baseDir);
   return { ...c, ...resolveRecoveryKeys(c, source, baseDir, { study_design_path: c.study_design_path }) };
 }
