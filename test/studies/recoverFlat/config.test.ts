@@ -104,6 +104,23 @@ describe("the users' flat recovery configs", () => {
   });
 });
 
+describe("a cluster task's copy of the config", () => {
+  it("parses back into the same study (the warmup used, the sampler settings only when given)", async () => {
+    const file = await write("portable.json", {
+      ...base,
+      sim_hyperparams: { alpha_sd: 2 },
+      n_mcmc_samples: 300,
+      adapt_delta: 0.9,
+    });
+    const c = await loadStudyConfig(recoverFlatKind, file);
+    const portable = recoverFlatKind.portableConfig(c, "/opt/cmdstan");
+    expect(portable).toMatchObject({ n_mcmc_warmup: 150, adapt_delta: 0.9, cmdstan: "/opt/cmdstan" });
+    expect(portable).not.toHaveProperty("max_treedepth");
+    const back = recoverFlatKind.parseConfig(portable, "study_config.json", "/");
+    expect({ ...back, source: c.source, cmdstan: c.cmdstan }).toEqual({ ...c, n_mcmc_warmup: 150 });
+  });
+});
+
 describe("which kind runs a recovery config", () => {
   const kindOf = async (value: unknown) =>
     (await loadConfigOfCommand(RECOVER_KINDS, await write("k.json", value))).kind.name;
