@@ -4,9 +4,11 @@
  * and a row cut short is refused naming the file and the line.
  */
 import { readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { stanCsvSubset } from "../../src/cmdstan/csvSubset.js";
+import { stanCsvSubset, writeStanCsvSubset } from "../../src/cmdstan/csvSubset.js";
 import { parseStanCsvText } from "../../src/cmdstan/stanCsv.js";
 import { StanCsvError } from "../../src/util/errors.js";
 import { CSV_FIXTURES } from "../helpers/cmdstan.js";
@@ -65,5 +67,28 @@ describe("stanCsvSubset", () => {
     expect((err as Error).message).toContain("bern.csv");
     expect((err as Error).message).toMatch(new RegExp(`${row + 3}`));
     expect((err as Error).message).toMatch(/row has 3 fields, expected at least 8/);
+  });
+
+  it("writes the same bytes streaming a file through a small buffer (lines cut between reads, longer than the buffer)", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "cr-subset-"));
+    try {
+      for (const [name, vars] of [
+        ["multidim_vars.csv", ["beta"]],
+        ["logistic_output_1.csv", ["beta"]],
+        ["diagnose-good_corr_gauss_depth8-1.csv", ["x"]],
+      ] as const) {
+        const out = path.join(dir, "sub", name);
+        for (const chunk of [64, 1000, 1 << 22]) {
+          await writeStanCsvSubset(path.join(CSV_FIXTURES, name), out, vars, chunk);
+          const same = (await readFile(out)).equals(stanCsvSubset(fixture(name), vars));
+          expect(same, `${name}, chunk ${chunk}`).toBe(true);
+        }
+      }
+      await expect(writeStanCsvSubset(path.join(dir, "none.csv"), path.join(dir, "o.csv"), ["x"])).rejects.toThrow(
+        /none\.csv.*cannot read file/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
