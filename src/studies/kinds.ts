@@ -7,10 +7,16 @@
  */
 import { powerKind } from "./power/kind.js";
 import { recoverKind } from "./recover/kind.js";
+import { recoverFlatKind } from "./recoverFlat/kind.js";
 import { sbcKind } from "./sbc/kind.js";
 import type { StudyKind } from "./studyKind.js";
 
-export const STUDY_KINDS: readonly StudyKind[] = [recoverKind, sbcKind, powerKind as unknown as StudyKind];
+export const STUDY_KINDS: readonly StudyKind[] = [
+  recoverFlatKind,
+  recoverKind,
+  sbcKind,
+  powerKind as unknown as StudyKind,
+];
 
 export function findStudyKind(name: string): StudyKind | undefined {
   return STUDY_KINDS.find((k) => k.name === name);

@@ -25,7 +25,7 @@ import {
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
 import { InputError } from "../../util/errors.js";
-import { resolveSimFit, simFitKeys } from "../shared/fitConfig.js";
+import { recoveryKeys, resolveRecoveryKeys, simulatorKeys } from "../shared/recoveryConfig.js";
 
 /** Iterations per cell of a grid without --iterations (the original grid's default). */
 export const DEFAULT_GRID_ITERATIONS = 10;
@@ -41,7 +41,8 @@ const unitInterval = (what: string) =>
 export const powerConfigSchema = z
   .object({
     ...designStudyKeys({ seed: 12345, output_dir: "results/h_m01_size_power" }),
-    ...simFitKeys("pseudo-replication simulator"),
+    ...recoveryKeys,
+    ...simulatorKeys,
     n_iterations: posInt().default(DEFAULT_GRID_ITERATIONS),
     /** The original passes none: CmdStan's default (10). */
     max_treedepth: posInt().optional(),
@@ -122,7 +123,7 @@ export function parsePowerConfig(raw: unknown, source: string, baseDir: string):
     c.cells === undefined ? undefined : parseCells(c.cells, c.source === source ? "cells (--cells)" : "cells");
   const resolved: PowerConfig = {
     ...c,
-    ...resolveSimFit(c, source, baseDir),
+    ...resolveRecoveryKeys(c, source, baseDir, { study_design_path: c.study_design_path }),
     cells,
     timing: c.timing ? resolveAgainst(baseDir, c.timing) : undefined,
     // --iterations sets the iterations of this run: of the cell, or of each cell of a grid.

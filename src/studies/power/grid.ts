@@ -15,6 +15,7 @@ import { writeGridReport } from "./gridReport.js";
 import { buildGridSummary, cellsWithPredictions, type Cells } from "./gridSummary.js";
 import { writeGridPlots } from "./plots.js";
 import { priceGrid } from "./pricing.js";
+import { regimeA, REGIME_A_TABLE } from "./regimeA.js";
 import type { PowerCellOutcome } from "./report.js";
 
 export const powerGrid: GridSupport<PowerConfig, PowerCellOutcome> = {
@@ -61,5 +62,6 @@ async function summarizeGrid(cells: Cells, config: PowerConfig, wallSeconds: num
   const fit =
     slope && slope.slope !== null ? { rho: slope.rho, slope: slope.slope, intercept: slope.intercept! } : null;
   const plots = await writeGridPlots(config.output_dir, rows, fit);
-  return writeGridReport(config, summary, plotLinks(config.output_dir, plots), wallSeconds);
+  const original = (await regimeA.settingsDiffer(config)).length === 0 ? REGIME_A_TABLE : undefined;
+  return writeGridReport(config, summary, plotLinks(config.output_dir, plots), { wallSeconds, original });
 }

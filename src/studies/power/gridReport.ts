@@ -49,7 +49,7 @@ export async function writeGridReport(
   config: PowerConfig,
   summary: GridSummaryJson,
   plots: string[],
-  wallSeconds: number,
+  run: { wallSeconds: number; original?: string },
 ): Promise<StudyOutcome> {
   const rows = summary.cells.map((c) => ({ summary: c, ratio: c.prediction_error_ratio }));
   const columns = powerTableColumns(rows, true);
@@ -60,7 +60,8 @@ export async function writeGridReport(
       target: config.target,
       nominal: config.ci_prob,
       iterations: config.n_iterations,
-      wall: formatDuration(wallSeconds),
+      wall: formatDuration(run.wallSeconds),
+      original: run.original ?? "",
       tableMd: markdownTable(columns),
       slope: slopeText(summary.decisive_slope),
       cost: costText(summary),

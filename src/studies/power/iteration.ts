@@ -21,8 +21,7 @@ import { fitData, type StudyDesign } from "../../design/studyDesign.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
-import { fitSampler } from "../shared/fitConfig.js";
-import { besideDiagnose, fitChains, oneDraw, simulateOnce } from "../shared/sampling.js";
+import { besideDiagnose, fitChains, fitSampler, oneDraw, simulateOnce } from "../shared/sampling.js";
 import { powerSeeds, type PowerConfig } from "./config.js";
 
 /** What every fit of a cell shares. */

@@ -18,23 +18,29 @@ import {
   checkDesignSource,
   designStudyKeys,
   parseDesignStudyConfig,
-  portableConfig,
   posInt,
   type BaseStudyConfig,
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
-import { modelsFingerprint, resolveSimFit, samplerFingerprint, simFitKeys } from "../shared/fitConfig.js";
 import { alphaVarKey, checkTrackedNames, extraScalars } from "../hierarchicalTracked.js";
+import { refuseOtherFamilyKeys } from "../shared/familyKeys.js";
+import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
+import {
+  portableRecovery,
+  recoveryKeys,
+  resolveRecoveryKeys,
+  samplerFingerprint,
+  modelsFingerprint,
+  simulatorKeys,
+} from "../shared/recoveryConfig.js";
 
-export const DEFAULT_RECOVERY_SEED = 12345;
-/** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
-export const FIT_SEED_OFFSET = 41976;
+export { DEFAULT_RECOVERY_SEED, FIT_SEED_OFFSET, iterationSeeds } from "../shared/fitSteps.js";
 
 export const recoveryConfigSchema = z
   .object({
     ...designStudyKeys({ seed: DEFAULT_RECOVERY_SEED, output_dir: "results/h_m01_parameter_recovery" }),
-    ...simFitKeys("simulator"),
-    n_iterations: posInt().default(20),
+    ...recoveryKeys,
+    ...simulatorKeys,
     max_treedepth: posInt().default(12),
     ...alphaVarKey,
     /** Scalar parameters tracked after gamma in the regression group (h_m01_size: ["gamma_size"]). */
@@ -57,18 +63,14 @@ export interface RecoveryConfig
 
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseRecoveryConfig(raw: unknown, source: string, baseDir: string): RecoveryConfig {
+  refuseOtherFamilyKeys(raw, source, "hierarchical");
   const c = parseDesignStudyConfig(recoveryConfigSchema, raw, source, baseDir);
-  return { ...c, ...resolveSimFit(c, source, baseDir) };
+  return { ...c, ...resolveRecoveryKeys(c, source, baseDir, { study_design_path: c.study_design_path }) };
 }
 
 /** The config a cluster task rebuilds this study from (see studyConfig.ts). */
 export function portableRecoveryConfig(c: RecoveryConfig, cmdstanPath: string): Record<string, unknown> {
-  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
-}
-
-/** Seeds of iteration i (1-based). */
-export function iterationSeeds(config: Pick<RecoveryConfig, "seed">, i: number): { sim: number; fit: number } {
-  return { sim: config.seed + (i - 1), fit: config.seed + FIT_SEED_OFFSET + (i - 1) };
+  return portableRecovery(c, cmdstanPath);
 }
 
 /**

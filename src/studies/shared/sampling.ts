@@ -58,6 +58,26 @@ export interface FitSampler {
   maxTreedepth?: number;
 }
 
+/** What a study's config says about its fits. */
+export interface FitSettings {
+  n_mcmc_chains: number;
+  warmup: number;
+  n_mcmc_samples: number;
+  adapt_delta?: number;
+  max_treedepth?: number;
+}
+
+/** The sampler every fit of a study runs with (an absent adapt delta or tree depth: CmdStan's default). */
+export function fitSampler(c: FitSettings): FitSampler {
+  return {
+    chains: c.n_mcmc_chains,
+    warmup: c.warmup,
+    samples: c.n_mcmc_samples,
+    adaptDelta: c.adapt_delta,
+    maxTreedepth: c.max_treedepth,
+  };
+}
+
 /** The inference model's chains on `<replicateDir>/data.json`: their CSV files (and CPU seconds). */
 export async function fitChains(
   model: CompiledModel,
