@@ -10,6 +10,7 @@ import type * as vl from "vega-lite";
 import { panelFigure, renderPng } from "../../report/figures.js";
 import { pyFixed } from "../../report/text.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
+import { pyFloat } from "./config.js";
 import type { CellSummaryJson } from "./summarize.js";
 
 export const GRID_PLOTS = { power: "power_by_menus.png", bias: "bias_loglog.png" } as const;
@@ -25,7 +26,7 @@ function linePanel(
 ): object {
   const values = cells
     .filter((c) => value(c) !== null)
-    .map((c) => ({ menus: c.menus_per_cell, rho: String(c.rho_copy), v: value(c) }));
+    .map((c) => ({ menus: c.menus_per_cell, rho: pyFloat(c.rho_copy), v: value(c) }));
   const encoding = {
     x: { field: "menus", type: "quantitative", title: "menus per cell", scale: { zero: false } },
     y: { field: "v", type: "quantitative", title: y.title, scale: y.domain ? { domain: y.domain } : { zero: false } },
@@ -64,8 +65,8 @@ export function biasFigureSpec(
 ): vl.TopLevelSpec {
   const values = cells
     .filter((c) => c.bias !== null && c.bias !== 0)
-    .map((c) => ({ n_menus: c.n_menus, abs_bias: Math.abs(c.bias!), rho: String(c.rho_copy) }));
-  const log = { type: "log" };
+    .map((c) => ({ n_menus: c.n_menus, abs_bias: Math.abs(c.bias!), rho: pyFloat(c.rho_copy) }));
+  const log = { type: "log", nice: false };
   const layers: object[] = [
     {
       data: { values },
@@ -78,7 +79,7 @@ export function biasFigureSpec(
     },
   ];
   if (fit) {
-    const xs = values.filter((v) => v.rho === String(fit.rho)).map((v) => v.n_menus);
+    const xs = values.filter((v) => v.rho === pyFloat(fit.rho)).map((v) => v.n_menus);
     const line = [Math.min(...xs), Math.max(...xs)].map((x) => ({
       n_menus: x,
       abs_bias: Math.exp(fit.intercept + fit.slope * Math.log(x)),
