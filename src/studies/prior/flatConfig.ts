@@ -1,0 +1,144 @@
+/**
+ * The flat family's prior predictive config, in both forms the users' repository holds
+ * (docs/prior.md):
+ *
+ * - prior_analysis_config.json: `model_path`, `n_param_samples` (or `n_samples`), `n_choice_samples`,
+ *   a design source, `output_dir`;
+ * - m1/m2/m3_prior_analysis_config.json: `sim_model_path`, `n_simulations`, `parameter_priors`,
+ *   `study_design_config`, `output_dir` (keys the original's script ignored; honoured here).
+ *
+ * The simulator is `model_path` or `sim_model_path` (default our stan/m_0_sim.stan); the number of
+ * parameter sets is `n_param_samples`, `n_simulations` or `n_samples` (default 100; two that
+ * differ are refused). The design comes from `study_design_path` (a flat design file),
+ * `study_config_path` (a design-only config, generated with the study's seed) or
+ * `study_design_config` (risky when it has N, risky_probs "fixed" by default, as the original's
+ * drivers). `parameter_priors` values the simulator's hyperparameters by name (`alpha_mean: 3`),
+ * or per parameter as `{mean, sd}` (`"alpha": {"mean": 3, "sd": 0.75}` is alpha_mean and
+ * alpha_sd); which names exist is the simulator's to say (checked when the study is prepared).
+ */
+import { z } from "zod";
+import { parseFlatDesignConfig, RISKY_PROBS_DEFAULTS, type FlatDesignConfig } from "../../design/flat/config.js";
+import {
+  baseStudyKeys,
+  portableConfig,
+  posInt,
+  requireFiles,
+  resolveAgainst,
+  resolveBaseKeys,
+  type BaseStudyConfig,
+} from "../../pipeline/studyConfig.js";
+import { InputError } from "../../util/errors.js";
+import { dropNoteKeys } from "../../util/noteKeys.js";
+import { formatZodError } from "../../util/zodText.js";
+import { DEFAULT_PRIOR_SEED, priorRunKeys, simulatorPath, type PriorRun } from "./config.js";
+
+const finite = z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number");
+const priorValue = z.union([finite, z.object({ mean: finite, sd: finite }).strict()], {
+  errorMap: () => ({ message: 'must be a number, or {"mean": number, "sd": number}' }),
+});
+
+const COUNT_KEYS = ["n_param_samples", "n_simulations", "n_samples"] as const;
+const DESIGN_KEYS = ["study_design_path", "study_config_path", "study_design_config"] as const;
+
+export const flatPriorSchema = z
+  .object({
+    ...baseStudyKeys({ seed: DEFAULT_PRIOR_SEED, output_dir: "results/prior_analysis" }),
+    model_path: z.string().min(1).optional(),
+    sim_model_path: z.string().min(1).optional(),
+    n_param_samples: posInt().optional(),
+    n_simulations: posInt().optional(),
+    n_samples: posInt().optional(),
+    ...priorRunKeys,
+    parameter_priors: z.record(priorValue, { invalid_type_error: "must be an object" }).default({}),
+    study_design_path: z.string().min(1).nullish(),
+    study_config_path: z.string().min(1).nullish(),
+    study_design_config: z
+      .record(z.unknown(), { invalid_type_error: "must be an object (the design config)" })
+      .nullish(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const issue = (key: string, message: string) => ctx.addIssue({ code: "custom", path: [key], message });
+    if (c.model_path && c.sim_model_path && c.model_path !== c.sim_model_path) {
+      issue("sim_model_path", `names another simulator than model_path (${c.model_path}); give one of them`);
+    }
+    const counts = COUNT_KEYS.filter((k) => c[k] !== undefined);
+    if (new Set(counts.map((k) => c[k])).size > 1) {
+      issue(counts[1], `(${c[counts[1]]}) differs from ${counts[0]} (${c[counts[0]]}); give one of them`);
+    }
+    const designs = DESIGN_KEYS.filter((k) => c[k]);
+    if (designs.length === 0)
+      issue("study_design_config", `a design is required: give one of ${DESIGN_KEYS.join(", ")}`);
+    if (designs.length > 1) issue(designs[1], `give one design source, not ${designs.join(" and ")}`);
+  });
+
+type Parsed = z.output<typeof flatPriorSchema>;
+
+/** Where the flat design comes from. */
+export type FlatDesignSource =
+  | { kind: "file"; path: string }
+  | { kind: "design-only config"; path: string }
+  | { kind: "config"; config: FlatDesignConfig };
+
+export interface FlatPriorConfig
+  extends Omit<Parsed, keyof BaseStudyConfig | (typeof COUNT_KEYS)[number]>, BaseStudyConfig, PriorRun {
+  sim_model_path: string;
+  design: FlatDesignSource;
+  /** parameter_priors as hyperparameter values by name ({mean, sd} entries spread into _mean, _sd). */
+  priorValues: Record<string, number>;
+}
+
+function designSource(c: Parsed, source: string, baseDir: string): FlatDesignSource {
+  if (c.study_design_path) return { kind: "file", path: resolveAgainst(baseDir, c.study_design_path) };
+  if (c.study_config_path) return { kind: "design-only config", path: resolveAgainst(baseDir, c.study_config_path) };
+  const opts = { riskyProbsDefault: RISKY_PROBS_DEFAULTS.configDrivers };
+  return {
+    kind: "config",
+    config: parseFlatDesignConfig(c.study_design_config, opts, `${source}: study_design_config`),
+  };
+}
+
+function priorValues(priors: Parsed["parameter_priors"]): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const [k, v] of Object.entries(priors)) {
+    if (typeof v === "number") values[k] = v;
+    else Object.assign(values, { [`${k}_mean`]: v.mean, [`${k}_sd`]: v.sd });
+  }
+  return values;
+}
+
+export function parseFlatPriorConfig(raw: unknown, source: string, baseDir: string): FlatPriorConfig {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new InputError(`${source}: must be a JSON object of config keys`);
+  }
+  const r = flatPriorSchema.safeParse(dropNoteKeys(raw));
+  if (!r.success) throw new InputError(formatZodError(r.error, source));
+  const c = r.data;
+  const { n_param_samples, n_simulations, n_samples, ...rest } = c;
+  const resolved: FlatPriorConfig = {
+    ...rest,
+    ...resolveBaseKeys(c, source, baseDir),
+    n_param_samples: n_param_samples ?? n_simulations ?? n_samples ?? 100,
+    sim_model_path: simulatorPath(c.model_path ?? c.sim_model_path, baseDir, "m_0_sim.stan"),
+    design: designSource(c, source, baseDir),
+    priorValues: priorValues(c.parameter_priors),
+  };
+  const designFile = resolved.design.kind === "config" ? undefined : resolved.design.path;
+  requireFiles(source, { [c.study_config_path ? "study_config_path" : "study_design_path"]: designFile });
+  requireFiles(source, { [c.model_path ? "model_path" : "sim_model_path"]: resolved.sim_model_path });
+  return resolved;
+}
+
+/** The config a cluster task rebuilds the study from: the original keys, paths absolute. */
+export function portableFlatPriorConfig(c: FlatPriorConfig, cmdstanPath: string): Record<string, unknown> {
+  const design =
+    c.design.kind === "file"
+      ? { study_design_path: c.design.path }
+      : c.design.kind === "design-only config"
+        ? { study_config_path: c.design.path }
+        : { study_design_config: c.study_design_config };
+  return portableConfig(c, cmdstanPath, {
+    drop: ["design", "priorValues", "model_path", "study_design_path", "study_config_path", "study_design_config"],
+    put: { ...design, sim_model_path: c.sim_model_path },
+  });
+}

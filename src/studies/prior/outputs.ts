@@ -1,0 +1,108 @@
+/**
+ * What both families' outputs share: figures written as PNG, histogram panels, the parameter
+ * summary as a report table, the SEU-maximiser and failure sections of report.md, and the outcome
+ * the CLI prints.
+ */
+import path from "node:path";
+import { linearQuantile, type Described, type Spread } from "../../analysis/describe.js";
+import { panelFigure, renderPng } from "../../report/figures.js";
+import { boxOf, histogramBins, histogramPanel, type Box, type PanelText, type RuleLine } from "../../report/panels.js";
+import type { ReportFigure, ReportSection } from "../../report/sectionReport.js";
+import { codeSpan, oneLine, pyFixed, pyRound, type Column } from "../../report/text.js";
+import { writeFileAtomic } from "../../util/atomicWrite.js";
+import type { StudyOutcome } from "../studyKind.js";
+import type { BlockFailure } from "./study.js";
+
+export interface PriorOutcome extends StudyOutcome {
+  /** Draws summarised (parameter sets x choice draws, failed blocks left out). */
+  rows: number;
+  failures: BlockFailure[];
+}
+
+/** A figure to draw: where (relative to the study folder), its panels, and its caption in the report. */
+export interface FigureSpec {
+  file: string;
+  title: string;
+  subtitle?: string[];
+  panels: object[];
+  columns?: number;
+  caption: string;
+}
+
+/** Render each figure to its PNG file; returns them as the report's captioned figures. */
+export async function writeFigures(outputDir: string, specs: FigureSpec[]): Promise<ReportFigure[]> {
+  const figures: ReportFigure[] = [];
+  for (const f of specs) {
+    const file = path.join(outputDir, f.file);
+    const spec = panelFigure(f.title, f.subtitle ?? [], f.panels, Math.max(1, f.columns ?? 1));
+    await writeFileAtomic(file, await renderPng(spec));
+    figures.push({ file, caption: f.caption });
+  }
+  return figures;
+}
+
+/** A histogram panel of draws (40 bins over `range`, default their range), with reference lines. */
+export function histogram(
+  t: PanelText,
+  values: ArrayLike<number>,
+  opts: { range?: [number, number]; lines?: RuleLine[] } = {},
+): object {
+  return histogramPanel(
+    { yTitle: "draws", ...t },
+    [{ name: t.title, bins: histogramBins(values, 40, opts.range) }],
+    opts.lines,
+  );
+}
+
+/** Histogram of integer counts, one bar per value from the smallest to the largest seen. */
+export function countHistogram(t: PanelText, values: readonly number[]): object {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return histogramPanel(t, [{ name: t.title, bins: histogramBins(values, hi - lo + 1, [lo - 0.5, hi + 0.5]) }]);
+}
+
+export function boxes(label: string, values: ArrayLike<number>, group?: string): Box {
+  return { ...boxOf(label, values, linearQuantile), ...(group !== undefined ? { group } : {}) };
+}
+
+/** The parameter summary as a report table (4 decimals). */
+export function parameterTable(summary: Record<string, Described>): Column[] {
+  const names = Object.keys(summary);
+  const col = (header: keyof Described): Column => ({
+    header,
+    kind: "float",
+    values: names.map((n) => pyRound(summary[n][header], 4)),
+  });
+  return [
+    { header: "parameter", kind: "string", values: names },
+    col("mean"),
+    col("std"),
+    col("median"),
+    col("q05"),
+    col("q95"),
+  ];
+}
+
+/** Bullet points on the SEU-maximiser selection. */
+export function seuBullets(label: string, problems: number, overall: number, totals: Spread): string[] {
+  return [
+    `${label}: the choice had the highest subjective expected utility in ${pyFixed(100 * overall, 1)}% of ` +
+      `problem draws (mean over ${problems} problems of each problem's rate)`,
+    `${label}: SEU-maximising choices per draw: mean ${pyFixed(totals.mean, 2)} of ${problems}, ` +
+      `median ${pyFixed(totals.median, 1)}, range ${totals.min}-${totals.max}, quartiles ${pyFixed(totals.q25, 1)}-${pyFixed(totals.q75, 1)}`,
+  ];
+}
+
+/** The failed blocks' section (their parameter sets are left out of every summary). */
+export function failuresSection(failures: BlockFailure[]): ReportSection {
+  if (!failures.length) return { heading: "Failed blocks", paragraphs: ["None: every block of parameter sets ran."] };
+  return {
+    heading: "Failed blocks",
+    paragraphs: [`${failures.length} block(es) failed; their parameter sets are left out of every summary above.`],
+    bullets: failures.map(
+      (f) =>
+        `block ${f.block} (parameter sets ${f.sets}, [error.txt](${path.posix.join("blocks", `block_${f.block}`, "error.txt")})): ` +
+        codeSpan(oneLine(f.reason)),
+    ),
+  };
+}
