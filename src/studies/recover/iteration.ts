@@ -11,7 +11,6 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { CompiledModel } from "../../cmdstan/compile.js";
-import { runDiagnose } from "../../cmdstan/diagnose.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { sample } from "../../cmdstan/run.js";
 import { readStanCsv, readStanFit, type StanCsv } from "../../cmdstan/stanCsv.js";
@@ -20,6 +19,7 @@ import { formatSummaryCsv, quantileRuleFor, summarizeFit } from "../../analysis/
 import type { TrueParameters } from "../../analysis/recovery.js";
 import { trackedVariables } from "../../analysis/trackedParameters.js";
 import { fitData, type StudyDesign } from "../../design/studyDesign.js";
+import { summarizeAndDiagnose } from "../../pipeline/fitFiles.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { chainHooks, ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
@@ -83,7 +83,8 @@ export async function runIteration(ctx: IterationContext, env: ReplicateEnv, i: 
     out.lap("simulate");
     const csvFiles = await fit(ctx, env, out, i, seeds.fit);
     out.lap("sample");
-    await summarizeAndDiagnose(ctx, out, csvFiles);
+    // 5 and 6: the posterior summary and bin/diagnose, side by side.
+    await summarizeAndDiagnose(out, ctx.install.path, csvFiles, () => posteriorSummary(ctx, csvFiles));
     if (ctx.config.keep_csv) for (const f of csvFiles) await out.vouchFor(f);
     else for (const f of csvFiles) await rm(f, { force: true });
     return await out.finish("ok");
@@ -149,31 +150,6 @@ async function fit(ctx: IterationContext, env: ReplicateEnv, out: ReplicateFiles
     ...chainHooks(env, i),
   });
   return run.csvFiles;
-}
-
-/**
- * 5 and 6 side by side: bin/diagnose (a child process, started first) and the posterior summary
- * (this process) read the same CSVs independently, so they take two cores instead of one after
- * the other. That shortens the study's tail, where the last fit's post-processing runs with no
- * chains left (bench/studyUtilisation.ts). Each step's own wall time is recorded (they overlap);
- * a summary error is reported before a diagnose error.
- */
-async function summarizeAndDiagnose(ctx: IterationContext, out: ReplicateFiles, csvFiles: string[]): Promise<void> {
-  const diagnosing = timed(() => runDiagnose(ctx.install.path, csvFiles));
-  const summarizing = timed(() => posteriorSummary(ctx, csvFiles));
-  const [summary, diagnosis] = await Promise.allSettled([summarizing, diagnosing]);
-  if (summary.status === "rejected") throw summary.reason;
-  await out.put("posterior_summary.csv", summary.value.value);
-  out.time("summarize", summary.value.seconds);
-  if (diagnosis.status === "rejected") throw diagnosis.reason;
-  await out.put("diagnostics.txt", diagnosis.value.value);
-  out.time("diagnose", diagnosis.value.seconds);
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const t = Date.now();
-  const value = await work();
-  return { value, seconds: (Date.now() - t) / 1000 };
 }
 
 /** 5. The posterior summary over the pooled chains, with the quantile rule of that CmdStan's stansummary. */
