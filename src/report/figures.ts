@@ -5,6 +5,8 @@
 import { Resvg } from "@resvg/resvg-js";
 import * as vega from "vega";
 import * as vl from "vega-lite";
+import path from "node:path";
+import { writeFileAtomic } from "../util/atomicWrite.js";
 
 const PNG_ZOOM = 2;
 export const FONT = "DejaVu Sans";
@@ -44,4 +46,29 @@ export async function renderPng(spec: vl.TopLevelSpec): Promise<Buffer> {
   } finally {
     view.finalize();
   }
+}
+
+/** A figure to draw: where (relative to the study folder), its panels, and its caption in the report. */
+export interface FigureSpec {
+  file: string;
+  title: string;
+  subtitle?: string[];
+  panels: object[];
+  columns?: number;
+  caption: string;
+}
+
+/** Render each figure to its PNG file; returns them as the report's captioned figures. */
+export async function writeFigures(
+  outputDir: string,
+  specs: FigureSpec[],
+): Promise<{ file: string; caption: string }[]> {
+  const figures: { file: string; caption: string }[] = [];
+  for (const f of specs) {
+    const file = path.join(outputDir, f.file);
+    const spec = panelFigure(f.title, f.subtitle ?? [], f.panels, Math.max(1, f.columns ?? 1));
+    await writeFileAtomic(file, await renderPng(spec));
+    figures.push({ file, caption: f.caption });
+  }
+  return figures;
 }

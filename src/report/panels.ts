@@ -57,6 +57,18 @@ function finite(values: ArrayLike<number>): number[] {
   return out;
 }
 
+/** [min, max] of the finite values (a loop: spreading a long array into Math.min overflows the stack). */
+export function extent(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
+}
+
 export interface Bin {
   x0: number;
   x1: number;
@@ -66,7 +78,7 @@ export interface Bin {
 /** `bins` equal bins over `range` (default: the finite values' range); values outside are left out. */
 export function histogramBins(values: ArrayLike<number>, bins = 30, range?: [number, number]): Bin[] {
   const xs = finite(values);
-  let [lo, hi] = range ?? [Math.min(...xs), Math.max(...xs)];
+  let [lo, hi] = range ?? extent(xs);
   if (!xs.length) return [];
   if (!(hi > lo)) [lo, hi] = [lo - 0.5, hi + 0.5];
   const width = (hi - lo) / bins;
@@ -208,8 +220,7 @@ export function scatterPanel(t: PanelText, points: { x: number; y: number }[], i
     },
   ];
   if (identity && xs.length) {
-    const lo = Math.min(...xs);
-    const hi = Math.max(...xs);
+    const [lo, hi] = extent(xs);
     layers.push({
       data: {
         values: [

@@ -27,6 +27,7 @@ import {
 import type { ModelInfo } from "../../cmdstan/modelInfo.js";
 import { bracketName } from "../../cmdstan/stanCsv.js";
 import type { FlatDesign } from "../../design/flat/types.js";
+import { writeFigures, type FigureSpec } from "../../report/figures.js";
 import { barPanel, boxplotPanel, scatterPanel } from "../../report/panels.js";
 import {
   renderSectionText,
@@ -44,8 +45,6 @@ import {
   histogram,
   parameterTable,
   seuBullets,
-  writeFigures,
-  type FigureSpec,
   type PriorOutcome,
 } from "./outputs.js";
 import type { PriorDrawsRead } from "./study.js";

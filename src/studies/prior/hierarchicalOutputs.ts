@@ -26,6 +26,7 @@ import {
   type SeuSelection,
 } from "../../analysis/priorPredictive.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
+import { writeFigures, type FigureSpec } from "../../report/figures.js";
 import { barPanel, boxplotPanel } from "../../report/panels.js";
 import { renderSectionText, writeSectionReport, type SectionReport } from "../../report/sectionReport.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
@@ -38,8 +39,6 @@ import {
   histogram,
   parameterTable,
   seuBullets,
-  writeFigures,
-  type FigureSpec,
   type PriorOutcome,
 } from "./outputs.js";
 import type { PriorDrawsRead } from "./study.js";

@@ -5,11 +5,17 @@
  */
 import path from "node:path";
 import { linearQuantile, type Described, type Spread } from "../../analysis/describe.js";
-import { panelFigure, renderPng } from "../../report/figures.js";
-import { boxOf, histogramBins, histogramPanel, type Box, type PanelText, type RuleLine } from "../../report/panels.js";
-import type { ReportFigure, ReportSection } from "../../report/sectionReport.js";
+import {
+  boxOf,
+  extent,
+  histogramBins,
+  histogramPanel,
+  type Box,
+  type PanelText,
+  type RuleLine,
+} from "../../report/panels.js";
+import type { ReportSection } from "../../report/sectionReport.js";
 import { codeSpan, oneLine, pyFixed, pyRound, type Column } from "../../report/text.js";
-import { writeFileAtomic } from "../../util/atomicWrite.js";
 import type { StudyOutcome } from "../studyKind.js";
 import type { BlockFailure } from "./study.js";
 
@@ -17,28 +23,6 @@ export interface PriorOutcome extends StudyOutcome {
   /** Draws summarised (parameter sets x choice draws, failed blocks left out). */
   rows: number;
   failures: BlockFailure[];
-}
-
-/** A figure to draw: where (relative to the study folder), its panels, and its caption in the report. */
-export interface FigureSpec {
-  file: string;
-  title: string;
-  subtitle?: string[];
-  panels: object[];
-  columns?: number;
-  caption: string;
-}
-
-/** Render each figure to its PNG file; returns them as the report's captioned figures. */
-export async function writeFigures(outputDir: string, specs: FigureSpec[]): Promise<ReportFigure[]> {
-  const figures: ReportFigure[] = [];
-  for (const f of specs) {
-    const file = path.join(outputDir, f.file);
-    const spec = panelFigure(f.title, f.subtitle ?? [], f.panels, Math.max(1, f.columns ?? 1));
-    await writeFileAtomic(file, await renderPng(spec));
-    figures.push({ file, caption: f.caption });
-  }
-  return figures;
 }
 
 /** A histogram panel of draws (40 bins over `range`, default their range), with reference lines. */
@@ -56,8 +40,7 @@ export function histogram(
 
 /** Histogram of integer counts, one bar per value from the smallest to the largest seen. */
 export function countHistogram(t: PanelText, values: readonly number[]): object {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
+  const [lo, hi] = extent(values);
   return histogramPanel(t, [{ name: t.title, bins: histogramBins(values, hi - lo + 1, [lo - 0.5, hi + 0.5]) }]);
 }
 
