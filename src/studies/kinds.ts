@@ -5,13 +5,20 @@
  * under src/studies/ and one line here; the engine and the executors never branch on a study's
  * kind.
  */
+import { estimateKind } from "./estimate/kind.js";
 import { priorFlatKind } from "./prior/flat.js";
 import { priorHierarchicalKind } from "./prior/hierarchical.js";
 import { recoverKind } from "./recover/kind.js";
 import { sbcKind } from "./sbc/kind.js";
 import type { StudyKind } from "./studyKind.js";
 
-export const STUDY_KINDS: readonly StudyKind[] = [recoverKind, sbcKind, priorFlatKind, priorHierarchicalKind];
+export const STUDY_KINDS: readonly StudyKind[] = [
+  recoverKind,
+  sbcKind,
+  priorFlatKind,
+  priorHierarchicalKind,
+  estimateKind,
+];
 
 export function findStudyKind(name: string): StudyKind | undefined {
   return STUDY_KINDS.find((k) => k.name === name);
