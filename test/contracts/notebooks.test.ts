@@ -7,7 +7,14 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { recoveryContract, sbcContract } from "./notebooks.js";
+import {
+  FLAT_PRIOR_FIGURES,
+  flatPriorContract,
+  HIERARCHICAL_PRIOR_FIGURES,
+  hierarchicalPriorContract,
+  recoveryContract,
+  sbcContract,
+} from "./notebooks.js";
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const stat = { bias: 0.1, rmse: 0.2, coverage: 0.9, ci_width: 1 };
@@ -94,5 +101,89 @@ describe("Report 12's contract (SBC)", () => {
     ]);
     await sbcFolder({ file: "sbc_results/alpha_ecdf.png" });
     expect(sbcContract(dir)).toEqual(["sbc_results/alpha_ecdf.png is missing"]);
+  });
+});
+
+const described = { mean: 1, std: 0.5, median: 1, q05: 0.2, q95: 1.8 };
+const spreadOf = { mean: 3, std: 1, median: 3, min: 1, max: 5, q25: 2, q75: 4 };
+
+/** A hierarchical prior folder of J 2 cells, P 1, K 3, M_total 4 problems. */
+async function hierarchicalPriorFolder(drop?: { file?: string; param?: string; seuKey?: string }): Promise<void> {
+  const names = ["gamma0", "sigma_cell", "gamma[1]", "alpha[1]", "alpha[2]", "delta[1]", "delta[2]"];
+  names.push("upsilon[1]", "upsilon[2]", "upsilon[3]");
+  const parameter_summary = Object.fromEntries(names.filter((n) => n !== drop?.param).map((n) => [n, described]));
+  await put("summary.json", {
+    J: 2,
+    P: 1,
+    K: 3,
+    D: 2,
+    R: 5,
+    M_total: 4,
+    hyperparameters: { gamma0_mean: 2.5 },
+    parameter_summary,
+  });
+  const seu: Record<string, unknown> = {
+    total_problems: 4,
+    overall_prob_seu_max: 0.7,
+    prob_seu_max_by_problem: { 1: 0.5, 2: 0.6, 3: 0.8, 4: 0.9 },
+    prob_seu_max_by_cell: { 1: { mean: 0.55, std: 0.05 }, 2: { mean: 0.85, std: 0.05 } },
+    total_seu_max_selected: spreadOf,
+    seu_max_by_cell: {
+      1: { M_j: 2, mean: 1.1, std: 0.5, median: 1, mean_prob: 0.55 },
+      2: { M_j: 2, mean: 1.7, std: 0.5, median: 2, mean_prob: 0.85 },
+    },
+  };
+  if (drop?.seuKey) delete seu[drop.seuKey];
+  await put("seu_maximizer_selection/seu_maximizer_summary.json", seu);
+  for (const f of HIERARCHICAL_PRIOR_FIGURES) await put(f, PNG);
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+async function flatPriorFolder(drop?: { file?: string }): Promise<void> {
+  const names = ["alpha", "beta[1,1]", "delta[1]", "upsilon[1]"];
+  await put("parameters/parameter_summary.json", Object.fromEntries(names.map((n) => [n, described])));
+  await put("choices/choice_counts.json", { 1: { 1: 3, 2: 2 } });
+  await put("seu_maximizer_selection/seu_maximizer_summary.json", {
+    total_problems: 1,
+    prob_seu_max_by_problem: { 1: 0.6 },
+    overall_prob_seu_max: 0.6,
+    total_seu_max_selected: spreadOf,
+  });
+  await put("prior_samples.csv", Buffer.from(",alpha,param_set\n0,1.5,0\n"));
+  for (const f of FLAT_PRIOR_FIGURES) await put(f, PNG);
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+describe("the hierarchical prior predictive report's contract", () => {
+  it("passes a folder with everything the report reads", async () => {
+    await hierarchicalPriorFolder();
+    expect(hierarchicalPriorContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a parameter, a key of the SEU summary or a figure is missing", async () => {
+    await hierarchicalPriorFolder({ param: "upsilon[3]" });
+    expect(hierarchicalPriorContract(dir)).toEqual(["summary.json: parameter_summary: upsilon[3] is missing"]);
+    await hierarchicalPriorFolder({ param: "alpha[2]" });
+    expect(hierarchicalPriorContract(dir)).toEqual([
+      "summary.json: parameter_summary has 1 cell sensitivities, expected J = 2",
+    ]);
+    await hierarchicalPriorFolder({ seuKey: "seu_max_by_cell" });
+    expect(hierarchicalPriorContract(dir)).toEqual([
+      "seu_maximizer_selection/seu_maximizer_summary.json: seu_max_by_cell does not have 2 entries",
+    ]);
+    await hierarchicalPriorFolder({ file: "cell_alphas/log_alpha_boxplot.png" });
+    expect(hierarchicalPriorContract(dir)).toEqual(["cell_alphas/log_alpha_boxplot.png is missing"]);
+  });
+});
+
+describe("the flat prior predictive report's contract", () => {
+  it("passes a folder with everything the report reads", async () => {
+    await flatPriorFolder();
+    expect(flatPriorContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a file or a figure is missing", async () => {
+    await flatPriorFolder({ file: "choices/choice_counts.json" });
+    expect(flatPriorContract(dir)).toEqual(["choices/choice_counts.json is missing"]);
+    await flatPriorFolder({ file: "expected_utilities/expected_utilities.png" });
+    expect(flatPriorContract(dir)).toEqual(["expected_utilities/expected_utilities.png is missing"]);
   });
 });

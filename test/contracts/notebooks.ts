@@ -12,6 +12,19 @@
  *   {name: {chi2_statistic, p_value}} and ks_tests {name: {ks_statistic, p_value}} for every
  *   name; and shows sbc_results/<group>_ranks.png and <group>_ecdf.png for the groups
  *   regression, alpha and delta.
+ * - The hierarchical prior predictive report reads summary.json's hyperparameters (an object),
+ *   J, P, K, D, R, M_total and parameter_summary {name: {mean, std, median, q05, q95}} for
+ *   gamma0, sigma_cell, gamma[p], alpha[j], delta[k] and upsilon[k];
+ *   seu_maximizer_selection/seu_maximizer_summary.json's total_problems, overall_prob_seu_max,
+ *   prob_seu_max_by_problem (M_total entries), prob_seu_max_by_cell (J entries {mean, std}),
+ *   total_seu_max_selected {mean, std, median, min, max, q25, q75} and seu_max_by_cell (J entries
+ *   {M_j, mean, std, median, mean_prob}); and shows the figures of regression_parameters/,
+ *   cell_alphas/, utilities/, betas/, choices/ and seu_maximizer_selection/.
+ * - The flat prior predictive report reads parameters/parameter_summary.json (alpha and every
+ *   beta, delta and upsilon entry, each {mean, std, median, q05, q95}), choices/choice_counts.json,
+ *   seu_maximizer_selection/seu_maximizer_summary.json (total_problems, prob_seu_max_by_problem,
+ *   overall_prob_seu_max, total_seu_max_selected) and prior_samples.csv, and shows the figures of
+ *   parameters/, expected_utilities/, choice_probabilities/, choices/ and seu_maximizer_selection/.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -111,8 +124,121 @@ export const sbcContract: ContractCheck = (dir) => {
   return problems;
 };
 
+const DESCRIBED = ["mean", "std", "median", "q05", "q95"];
+const SPREAD = ["mean", "std", "median", "min", "max", "q25", "q75"];
+
+/** Each of `names` is an entry of `obj` (at `rel`) holding the numbers `keys`. */
+function requireEntries(obj: Json | undefined, rel: string, names: string[], keys: string[], problems: string[]): void {
+  for (const n of names) {
+    const entry = obj?.[n] as Json | undefined;
+    if (obj && !entry) problems.push(`${rel}: ${n} is missing`);
+    else requireKeys(entry, `${rel}: ${n}`, keys, problems);
+  }
+}
+
+const indexed = (n: number, name: string) => Array.from({ length: n }, (_, k) => `${name}[${k + 1}]`);
+const SEU_REL = "seu_maximizer_selection/seu_maximizer_summary.json";
+
+/** The hierarchical prior predictive report's reading of a `prior` folder. */
+export const hierarchicalPriorContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const summary = readJson(dir, "summary.json", problems);
+  requireKeys(summary, "summary.json", ["J", "P", "K", "D", "R", "M_total"], problems);
+  if (summary && (typeof summary.hyperparameters !== "object" || summary.hyperparameters === null))
+    problems.push("summary.json: hyperparameters is not an object");
+  const { J, P, K, M_total } = (summary ?? {}) as Record<string, number>;
+  const params = summary?.parameter_summary as Json | undefined;
+  if (summary && !params) problems.push("summary.json: parameter_summary is missing");
+  const alphaNames = Object.keys(params ?? {}).filter(
+    (n) => /^\w+\[\d+\]$/.test(n) && !/^(gamma|delta|upsilon)\[/.test(n),
+  );
+  if (params && alphaNames.length !== J)
+    problems.push(`summary.json: parameter_summary has ${alphaNames.length} cell sensitivities, expected J = ${J}`);
+  const names = [
+    "gamma0",
+    "sigma_cell",
+    ...indexed(P, "gamma"),
+    ...indexed(K - 1, "delta"),
+    ...indexed(K, "upsilon"),
+    ...alphaNames,
+  ];
+  requireEntries(params, "summary.json: parameter_summary", names, DESCRIBED, problems);
+  const seu = readJson(dir, SEU_REL, problems);
+  requireKeys(seu, SEU_REL, ["total_problems", "overall_prob_seu_max"], problems);
+  const count = (key: string, n: number) => {
+    const v = seu?.[key] as Json | undefined;
+    if (seu && (!v || Object.keys(v).length !== n)) problems.push(`${SEU_REL}: ${key} does not have ${n} entries`);
+    return v;
+  };
+  count("prob_seu_max_by_problem", M_total);
+  const cells = Array.from({ length: J }, (_, j) => String(j + 1));
+  requireEntries(
+    count("prob_seu_max_by_cell", J),
+    `${SEU_REL}: prob_seu_max_by_cell`,
+    cells,
+    ["mean", "std"],
+    problems,
+  );
+  requireKeys(seu?.total_seu_max_selected as Json | undefined, `${SEU_REL}: total_seu_max_selected`, SPREAD, problems);
+  const byCell = count("seu_max_by_cell", J);
+  requireEntries(byCell, `${SEU_REL}: seu_max_by_cell`, cells, ["M_j", "mean", "std", "median", "mean_prob"], problems);
+  requirePngs(dir, HIERARCHICAL_PRIOR_FIGURES, problems);
+  return problems;
+};
+
+export const HIERARCHICAL_PRIOR_FIGURES = [
+  "regression_parameters/gamma0_dist.png",
+  "regression_parameters/gamma_dist.png",
+  "regression_parameters/sigma_cell_dist.png",
+  "cell_alphas/alpha_by_cell.png",
+  "cell_alphas/log_alpha_boxplot.png",
+  "utilities/delta_dist.png",
+  "utilities/upsilon_dist.png",
+  "betas/beta_dist.png",
+  "choices/choice_index_by_cell.png",
+  "choices/chosen_alternative_dist.png",
+  "seu_maximizer_selection/prob_seu_max_by_problem.png",
+  "seu_maximizer_selection/prob_seu_max_by_cell.png",
+  "seu_maximizer_selection/total_seu_max_distribution.png",
+  "seu_maximizer_selection/total_seu_max_by_cell.png",
+];
+
+export const FLAT_PRIOR_FIGURES = [
+  "parameters/alpha_dist.png",
+  "parameters/beta_dist.png",
+  "parameters/delta_dist.png",
+  "parameters/utility_dist.png",
+  "expected_utilities/expected_utilities.png",
+  "choice_probabilities/choice_probabilities.png",
+  "choices/choice_distribution.png",
+  "seu_maximizer_selection/prob_seu_max_by_problem.png",
+  "seu_maximizer_selection/total_seu_max_distribution.png",
+];
+
+/** The flat prior predictive report's reading of a `prior` folder. */
+export const flatPriorContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const params = readJson(dir, "parameters/parameter_summary.json", problems);
+  const names = Object.keys(params ?? {});
+  if (params && !["alpha", "beta[", "delta[", "upsilon["].every((p) => names.some((n) => n === p || n.startsWith(p))))
+    problems.push(`parameters/parameter_summary.json: lacks alpha, beta, delta or upsilon (has ${names.join(", ")})`);
+  requireEntries(params, "parameters/parameter_summary.json", names, DESCRIBED, problems);
+  const counts = readJson(dir, "choices/choice_counts.json", problems);
+  if (counts && !Object.keys(counts).length) problems.push("choices/choice_counts.json has no problems");
+  const seu = readJson(dir, SEU_REL, problems);
+  requireKeys(seu, SEU_REL, ["total_problems", "overall_prob_seu_max"], problems);
+  if (seu && typeof seu.prob_seu_max_by_problem !== "object")
+    problems.push(`${SEU_REL}: prob_seu_max_by_problem is missing`);
+  requireKeys(seu?.total_seu_max_selected as Json | undefined, `${SEU_REL}: total_seu_max_selected`, SPREAD, problems);
+  if (!existsSync(path.join(dir, "prior_samples.csv"))) problems.push("prior_samples.csv is missing");
+  requirePngs(dir, FLAT_PRIOR_FIGURES, problems);
+  return problems;
+};
+
 /** The contracts by study kind; every kind whose outputs the users' notebooks read has one. */
 export const NOTEBOOK_CONTRACTS: Record<string, ContractCheck> = {
   recover: recoveryContract,
   sbc: sbcContract,
+  "prior-hierarchical": hierarchicalPriorContract,
+  "prior-flat": flatPriorContract,
 };
