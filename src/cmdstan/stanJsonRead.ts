@@ -60,6 +60,18 @@ class Reader {
     this.pos++;
   }
 
+  /** After an entry of an array or object: `close` ends it (true), a comma goes on (false). */
+  next(close: "]" | "}"): boolean {
+    const c = this.text[this.pos];
+    if (c === close || c === ",") {
+      this.pos++;
+      return c === close;
+    }
+    return this.fail(
+      `expected ',' or '${close}' after ${this.key ? `an entry of "${this.key}"` : "a value"}, found ${this.describeHere()}`,
+    );
+  }
+
   describeHere(): string {
     return this.pos >= this.text.length ? "the end of the file" : `'${this.text[this.pos]}'`;
   }
@@ -117,9 +129,7 @@ class Reader {
     for (;;) {
       out.push(this.value(`${path}[${out.length}]`));
       this.skipSpace();
-      const c = this.text[this.pos++];
-      if (c === "]") return out;
-      if (c !== ",") this.fail(`expected ',' or ']' in ${path}, found ${c === undefined ? "the end" : `'${c}'`}`);
+      if (this.next("]")) return out;
     }
   }
 
@@ -133,19 +143,20 @@ class Reader {
     }
     for (;;) {
       this.skipSpace();
-      const keyLine = this.line;
+      const [keyLine, keyPos] = [this.line, this.pos];
       const key = this.string();
       if (lines) {
-        if (key in lines) this.fail(`key "${key}" appears twice (first on line ${lines[key]})`);
+        if (key in lines) {
+          this.pos = keyPos;
+          this.fail(`key "${key}" appears twice (first on line ${lines[key]})`);
+        }
         lines[key] = keyLine;
         this.key = key;
       }
       this.expect(":");
       out[key] = this.value(path ? `${path}.${key}` : key);
       this.skipSpace();
-      const c = this.text[this.pos++];
-      if (c === "}") return out;
-      if (c !== ",") this.fail(`expected ',' or '}' after the value of "${key}"`);
+      if (this.next("}")) return out;
     }
   }
 }
