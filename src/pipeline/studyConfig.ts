@@ -23,6 +23,12 @@ export const posInt = (what = "a positive integer") =>
     .int(`must be ${what}`)
     .min(1, `must be ${what}`);
 
+/** Numbers by name (a simulator's data to set: sim_overrides, hyperparameters); which names exist is the model's to say. */
+export const numbersByName = (example: string) =>
+  z.record(z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"), {
+    invalid_type_error: `must be an object of numbers, e.g. ${example}`,
+  });
+
 const STAN_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const stanName = z
   .string({ invalid_type_error: "must be a Stan variable name (a string)" })
@@ -134,6 +140,17 @@ export function parseDesignStudyConfig<T extends z.ZodTypeAny>(
 ) {
   const c = parseConfigObject(schema, raw, source);
   return { ...c, ...resolveBaseKeys(c, source, baseDir), ...resolveDesignSource(c, baseDir) };
+}
+
+/** Validate a config with `schema` (note keys dropped, errors naming `source` and the key) and resolve its shared keys. */
+export function parseStudyConfig<T extends z.ZodObject<ReturnType<typeof baseStudyKeys>>>(
+  schema: T,
+  raw: unknown,
+  source: string,
+  baseDir: string,
+): z.output<T> & BaseStudyConfig {
+  const c = parseConfigObject(schema, raw, source);
+  return { ...c, ...resolveBaseKeys(c, source, baseDir) };
 }
 
 /** The shared keys of a validated config, resolved against `baseDir`. */

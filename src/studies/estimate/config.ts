@@ -9,12 +9,11 @@
 import { z } from "zod";
 import {
   baseStudyKeys,
-  parseConfigObject,
+  parseStudyConfig,
   portableConfig,
   posInt,
   requireFiles,
   resolveAgainst,
-  resolveBaseKeys,
   type BaseStudyConfig,
 } from "../../pipeline/studyConfig.js";
 
@@ -40,10 +39,9 @@ export interface EstimateConfig extends Omit<Parsed, keyof BaseStudyConfig>, Bas
 }
 
 export function parseEstimateConfig(raw: unknown, source: string, baseDir: string): EstimateConfig {
-  const c = parseConfigObject(estimateConfigSchema, raw, source);
+  const c = parseStudyConfig(estimateConfigSchema, raw, source, baseDir);
   const resolved: EstimateConfig = {
     ...c,
-    ...resolveBaseKeys(c, source, baseDir),
     data_path: resolveAgainst(baseDir, c.data_path),
     model_path: resolveAgainst(baseDir, c.model_path),
     warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),
@@ -54,4 +52,16 @@ export function parseEstimateConfig(raw: unknown, source: string, baseDir: strin
 
 export function portableEstimateConfig(c: EstimateConfig, cmdstanPath: string): Record<string, unknown> {
   return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
+}
+
+/** The fit's settings, as the fingerprint and config_info.json record them (null: CmdStan's default). */
+export function fitSettings(c: EstimateConfig) {
+  return {
+    n_mcmc_samples: c.n_mcmc_samples,
+    n_mcmc_warmup: c.warmup,
+    n_mcmc_chains: c.n_mcmc_chains,
+    seed: c.seed,
+    adapt_delta: c.adapt_delta ?? null,
+    max_treedepth: c.max_treedepth ?? null,
+  };
 }

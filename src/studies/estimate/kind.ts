@@ -17,7 +17,7 @@ import { compileStudyModels } from "../../pipeline/studySetup.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import { InputError } from "../../util/errors.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
-import { parseEstimateConfig, portableEstimateConfig, type EstimateConfig } from "./config.js";
+import { fitSettings, parseEstimateConfig, portableEstimateConfig, type EstimateConfig } from "./config.js";
 import { fitDir, FIT_RECORD, runFit, STAN_DATA_FILE } from "./fit.js";
 import { summarizeEstimate, type EstimateOutcome } from "./summarize.js";
 
@@ -57,12 +57,7 @@ async function prepareEstimate(config: EstimateConfig, ctx: PrepareContext): Pro
     chainsPerReplicate: config.n_mcmc_chains,
     workPerReplicate: config.n_mcmc_chains * (config.warmup + config.n_mcmc_samples),
     fingerprint: {
-      n_mcmc_samples: config.n_mcmc_samples,
-      warmup: config.warmup,
-      n_mcmc_chains: config.n_mcmc_chains,
-      seed: config.seed,
-      adapt_delta: config.adapt_delta ?? null,
-      max_treedepth: config.max_treedepth ?? null,
+      ...fitSettings(config),
       model: { path: config.model_path, hash: model.hash },
       data: { path: config.data_path, hash: sha256(stanData) },
     },
@@ -74,12 +69,7 @@ async function prepareEstimate(config: EstimateConfig, ctx: PrepareContext): Pro
       await writeJsonAtomic(path.join(out, "config_info.json"), {
         data_path: config.data_path,
         model_path: config.model_path,
-        n_mcmc_samples: config.n_mcmc_samples,
-        n_mcmc_chains: config.n_mcmc_chains,
-        n_mcmc_warmup: config.warmup,
-        adapt_delta: config.adapt_delta ?? null,
-        max_treedepth: config.max_treedepth ?? null,
-        seed: config.seed,
+        ...fitSettings(config),
         data_keys_read: Object.keys(checked.data),
         data_keys_not_read: checked.unused,
         cmdstan_version: ctx.install.version,

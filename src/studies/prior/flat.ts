@@ -27,7 +27,7 @@ import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
 import { parseFlatPriorConfig, portableFlatPriorConfig, type FlatPriorConfig } from "./flatConfig.js";
 import { problemGroups, summarizeFlatPrior, type ProblemGroup } from "./flatOutputs.js";
 import type { PriorOutcome } from "./outputs.js";
-import { dataProblems, intDataKeys, outputProblems, refuseSimulator, type WantedOutput } from "./simulator.js";
+import { dataProblems, outputProblems, refuseSimulator, type WantedOutput } from "./simulator.js";
 import { priorStudy } from "./study.js";
 
 const FLAT_KEYS = ["model_path", "parameter_priors", "n_simulations", "n_samples", "study_config_path"];
@@ -114,11 +114,10 @@ async function prepareFlatPrior(config: FlatPriorConfig, ctx: PrepareContext): P
   const groups = checkSimulator(config, info, simData);
   const out = config.output_dir;
   return priorStudy(
+    ctx,
+    config,
+    { info, data: simData },
     {
-      config,
-      simModelPath: config.sim_model_path,
-      simData,
-      ints: intDataKeys(info),
       fingerprint: { family: "flat", design_name: design.settings.design_name, hyperparameters: hyper },
       writeSetup: async () => {
         await writeDesignOnce(path.join(out, "study_design.json"), design, ctx.log);
@@ -126,8 +125,6 @@ async function prepareFlatPrior(config: FlatPriorConfig, ctx: PrepareContext): P
       },
       summarize: (read) => summarizeFlatPrior({ config, design, hyperparameters: hyper, groups, info, ...read }),
     },
-    ctx,
-    "prior",
   );
 }
 

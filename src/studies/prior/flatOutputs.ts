@@ -29,24 +29,12 @@ import { bracketName } from "../../cmdstan/stanCsv.js";
 import type { FlatDesign } from "../../design/flat/types.js";
 import { writeFigures, type FigureSpec } from "../../report/figures.js";
 import { barPanel, boxplotPanel, scatterPanel } from "../../report/panels.js";
-import {
-  renderSectionText,
-  writeSectionReport,
-  type ReportSection,
-  type SectionReport,
-} from "../../report/sectionReport.js";
+import type { ReportSection, SectionReport } from "../../report/sectionReport.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import type { PriorDraws } from "./draws.js";
 import type { FlatPriorConfig } from "./flatConfig.js";
-import {
-  boxes,
-  countHistogram,
-  failuresSection,
-  histogram,
-  parameterTable,
-  seuBullets,
-  type PriorOutcome,
-} from "./outputs.js";
+import * as outputs from "./outputs.js";
+import type { PriorOutcome } from "./outputs.js";
 import type { PriorDrawsRead } from "./study.js";
 
 /** A kind of problem and the simulator outputs that describe it. */
@@ -136,29 +124,16 @@ export async function summarizeFlatPrior(args: Args): Promise<PriorOutcome> {
   const summary = describeAll(summaryColumns(draws).map((c) => [bracketName(c), draws.data.get(c)!]));
   await writeJsonAtomic(path.join(out, "parameters", "parameter_summary.json"), summary);
   const risky = design.risky ? `, ${design.risky.N} risky problems` : "";
-  const report: SectionReport = {
+  const head = {
     title: "Prior predictive analysis",
-    intro:
-      `What the priors imply before any data: ${draws.rows} joint draws of the parameters and the choices ` +
-      `from ${config.sim_model_path}, on the design (${design.M} uncertain problems${risky}).`,
-    settings: [
-      ["sim_model_path", config.sim_model_path],
+    design: `the design (${design.M} uncertain problems${risky})`,
+    designSettings: [
       ["design_name", design.settings.design_name],
       ["M, K, D, R", [design.M, design.K, design.D, design.R].join(", ")],
       ["N, S", design.risky ? `${design.risky.N}, ${design.risky.S}` : undefined],
-      ["n_param_samples", config.n_param_samples],
-      ["n_choice_samples", config.n_choice_samples],
-      ["seeding", `${config.seeding} (seed ${config.seed})`],
-      ["hyperparameters", JSON.stringify(args.hyperparameters)],
-      ["wall_time_s", args.wallSeconds.toFixed(1)],
-    ],
-    sections: draws.rows
-      ? await sections(args, summary)
-      : [{ heading: "No draws", paragraphs: ["Every block failed."] }],
+    ] as SectionReport["settings"],
   };
-  report.sections.push(failuresSection(args.failures));
-  const reportFile = await writeSectionReport(report, out);
-  return { rows: draws.rows, failures: args.failures, reportFile, terminalTables: renderSectionText(report) };
+  return outputs.writePriorReport(head, draws.rows ? await sections(args, summary) : undefined, args, args);
 }
 
 async function sections(args: Args, summary: Record<string, Described>): Promise<ReportSection[]> {
@@ -169,7 +144,7 @@ async function sections(args: Args, summary: Record<string, Described>): Promise
       paragraphs: [
         "Mean, standard deviation, median and 5% / 95% quantiles of the prior draws (parameters/parameter_summary.json).",
       ],
-      table: parameterTable(summary),
+      table: outputs.parameterTable(summary),
       figures: await writeFigures(out, parameterFigures(args)),
     },
   ];
@@ -192,7 +167,7 @@ function parameterFigures(args: Args): FigureSpec[] {
     file: `parameters/${name}_dist.png`,
     title: `${name}: prior draws`,
     subtitle: ["shown up to the 99th percentile"],
-    panels: [histogram({ title: name }, draws.column(name), { range: clipped(draws.column(name)) })],
+    panels: [outputs.histogram({ title: name }, draws.column(name), { range: clipped(draws.column(name)) })],
     caption,
   });
   const delta = range(K - 1).map((k) => draws.column("delta", k));
@@ -222,7 +197,7 @@ function parameterFigures(args: Args): FigureSpec[] {
       title: "beta[k, d]: prior draws",
       subtitle: ["rows k (consequences), columns d (features)"],
       panels: range(K).flatMap((k) =>
-        range(D).map((d) => histogram({ title: `beta[${k},${d}]` }, draws.column("beta", k, d))),
+        range(D).map((d) => outputs.histogram({ title: `beta[${k},${d}]` }, draws.column("beta", k, d))),
       ),
       columns: D,
       caption: "beta, the weights of the features in the subjective probabilities.",
@@ -230,7 +205,7 @@ function parameterFigures(args: Args): FigureSpec[] {
     {
       file: "parameters/delta_dist.png",
       title: "delta: prior draws",
-      panels: delta.map((x, k) => histogram({ title: `delta[${k + 1}]` }, x)),
+      panels: delta.map((x, k) => outputs.histogram({ title: `delta[${k + 1}]` }, x)),
       columns: 4,
       caption: "delta, the utility increments.",
     },
@@ -238,7 +213,7 @@ function parameterFigures(args: Args): FigureSpec[] {
       file: "parameters/utility_dist.png",
       title: "upsilon: prior draws",
       subtitle: ["upsilon[1] = 0 and upsilon[K] = 1 always"],
-      panels: upsilon.map((x, k) => histogram({ title: `upsilon[${k + 1}]` }, x)),
+      panels: upsilon.map((x, k) => outputs.histogram({ title: `upsilon[${k + 1}]` }, x)),
       columns: 4,
       caption: "upsilon, the utilities of the K consequences.",
     },
@@ -259,7 +234,7 @@ async function groupSection(args: Args, g: ProblemGroup): Promise<ReportSection>
     shown.map((alts, m) =>
       boxplotPanel(
         { title: `problem ${m + 1}`, xTitle: "alternative", yTitle, width: 40 + 30 * alts.length },
-        alts.map((a, i) => boxes(`${letter}${a}`, draws.column(output, m + 1, i + 1))),
+        alts.map((a, i) => outputs.boxes(`${letter}${a}`, draws.column(output, m + 1, i + 1))),
       ),
     );
   const counts = offered.map((_, m) => countValues(draws.column(g.choice, m + 1)));
@@ -358,7 +333,7 @@ async function seuSection(args: Args): Promise<ReportSection> {
   ];
   return {
     heading: "Choosing the alternative of highest subjective expected utility",
-    bullets: spreads.flatMap(([label, n, sel, s]) => seuBullets(label, n, sel.overall, s)),
+    bullets: spreads.flatMap(([label, n, sel, s]) => outputs.seuBullets(label, n, sel.overall, s)),
     figures: await writeFigures(out, seuFigures(perGroup, spreads)),
   };
 }
@@ -388,7 +363,7 @@ function seuFigures(perGroup: GroupSeu[], spreads: [string, number, SeuSelection
       file: "seu_maximizer_selection/total_seu_max_distribution.png",
       title: "SEU-maximising choices per draw",
       panels: spreads.map(([label, n, sel]) =>
-        countHistogram({ title: `${label} (of ${n})`, xTitle: "SEU-maximising choices" }, sel.totals),
+        outputs.countHistogram({ title: `${label} (of ${n})`, xTitle: "SEU-maximising choices" }, sel.totals),
       ),
       columns: spreads.length,
       caption:

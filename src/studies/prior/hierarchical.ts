@@ -7,6 +7,7 @@
 import path from "node:path";
 import { readModelInfo } from "../../cmdstan/modelInfo.js";
 import { designDataRole, MENU_SIZES_ONLY, simulationData } from "../../design/studyDesign.js";
+import { portableConfig } from "../../pipeline/studyConfig.js";
 import { designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
 import { writeJsonAtomic } from "../../util/atomicWrite.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
@@ -14,17 +15,9 @@ import { summarizeHierarchicalPrior, type PriorOutcome } from "./hierarchicalOut
 import {
   mergedHyperparameters,
   parseHierarchicalPriorConfig,
-  portableHierarchicalPriorConfig,
   type HierarchicalPriorConfig,
 } from "./hierarchicalConfig.js";
-import {
-  dataProblems,
-  intDataKeys,
-  outputProblems,
-  refuseSimulator,
-  valueProblems,
-  type WantedOutput,
-} from "./simulator.js";
+import { dataProblems, outputProblems, refuseSimulator, valueProblems, type WantedOutput } from "./simulator.js";
 import { priorStudy } from "./study.js";
 
 export const priorHierarchicalKind: StudyKind<HierarchicalPriorConfig, PriorOutcome> = {
@@ -34,7 +27,7 @@ export const priorHierarchicalKind: StudyKind<HierarchicalPriorConfig, PriorOutc
   unit: "block",
   modelKey: "sim_model_path",
   parseConfig: parseHierarchicalPriorConfig,
-  portableConfig: portableHierarchicalPriorConfig,
+  portableConfig: (config, cmdstanPath) => portableConfig(config, cmdstanPath),
   prepare: prepareHierarchicalPrior,
 };
 
@@ -69,32 +62,21 @@ async function prepareHierarchicalPrior(
     ...valueProblems(info, config.hyperparameters, "hyperparameters"),
   ]);
   const out = config.output_dir;
+  const fingerprint = { design_hash: designHash(design), hyperparameters, alpha_var: config.alpha_var };
   return priorStudy(
+    ctx,
+    config,
+    { info, data: simData },
     {
-      config,
-      simModelPath: config.sim_model_path,
-      simData,
-      ints: intDataKeys(info),
-      fingerprint: {
-        family: "hierarchical",
-        design_hash: designHash(design),
-        hyperparameters,
-        alpha_var: config.alpha_var,
-      },
+      fingerprint: { family: "hierarchical", ...fingerprint },
       writeSetup: async () => {
         await writeDesignFile(out, design, ctx.log);
         await writeJsonAtomic(path.join(out, "hyperparameters.json"), hyperparameters);
       },
-      summarize: (read) =>
-        summarizeHierarchicalPrior({
-          config,
-          design,
-          hyperparameters,
-          hasUpsilon: "upsilon" in info.generatedQuantities,
-          ...read,
-        }),
+      summarize: (read) => {
+        const hasUpsilon = "upsilon" in info.generatedQuantities;
+        return summarizeHierarchicalPrior({ config, design, hyperparameters, hasUpsilon, ...read });
+      },
     },
-    ctx,
-    "prior",
   );
 }

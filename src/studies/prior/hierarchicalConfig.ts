@@ -11,8 +11,8 @@ import { DEFAULT_SIM_HYPERPARAMETERS } from "../../design/studyDesign.js";
 import {
   checkDesignSource,
   designStudyKeys,
+  numbersByName,
   parseDesignStudyConfig,
-  portableConfig,
   posInt,
   requireFiles,
   type BaseStudyConfig,
@@ -21,18 +21,13 @@ import {
 import { alphaVarKey } from "../hierarchicalTracked.js";
 import { DEFAULT_PRIOR_SEED, priorRunKeys, simulatorPath, type PriorRun } from "./config.js";
 
-const hyperparametersSchema = z.record(
-  z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"),
-  { invalid_type_error: 'must be an object of numbers, e.g. {"gamma0_mean": 2.5}' },
-);
-
 export const hierarchicalPriorSchema = z
   .object({
     ...designStudyKeys({ seed: DEFAULT_PRIOR_SEED, output_dir: "results/h_m01_prior_analysis" }),
     sim_model_path: z.string().min(1).optional(),
     n_param_samples: posInt().default(100),
     ...priorRunKeys,
-    hyperparameters: hyperparametersSchema.default({}),
+    hyperparameters: numbersByName('{"gamma0_mean": 2.5}').default({}),
     ...alphaVarKey,
   })
   .strict()
@@ -49,10 +44,6 @@ export function parseHierarchicalPriorConfig(raw: unknown, source: string, baseD
   const resolved = { ...c, sim_model_path: simulatorPath(c.sim_model_path, baseDir, "h_m01_sim.stan") };
   requireFiles(source, { sim_model_path: resolved.sim_model_path, study_design_path: resolved.study_design_path });
   return resolved;
-}
-
-export function portableHierarchicalPriorConfig(c: HierarchicalPriorConfig, cmdstanPath: string) {
-  return portableConfig(c, cmdstanPath);
 }
 
 /** The hyperparameters the simulator gets: the config's over the original's defaults. */

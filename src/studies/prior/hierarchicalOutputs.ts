@@ -28,19 +28,12 @@ import {
 import type { StudyDesign } from "../../design/studyDesign.js";
 import { writeFigures, type FigureSpec } from "../../report/figures.js";
 import { barPanel, boxplotPanel } from "../../report/panels.js";
-import { renderSectionText, writeSectionReport, type SectionReport } from "../../report/sectionReport.js";
+import type { SectionReport } from "../../report/sectionReport.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import type { PriorDraws } from "./draws.js";
 import type { HierarchicalPriorConfig } from "./hierarchicalConfig.js";
-import {
-  boxes,
-  countHistogram,
-  failuresSection,
-  histogram,
-  parameterTable,
-  seuBullets,
-  type PriorOutcome,
-} from "./outputs.js";
+import * as outputs from "./outputs.js";
+import type { PriorOutcome } from "./outputs.js";
 import type { PriorDrawsRead } from "./study.js";
 
 export type { PriorOutcome };
@@ -164,31 +157,15 @@ export async function summarizeHierarchicalPrior(args: Args): Promise<PriorOutco
     hyperparameters: args.hyperparameters,
     parameter_summary: summary,
   });
-  const report: SectionReport = {
+  const head = {
     title: "Hierarchical prior predictive analysis",
-    intro:
-      `What the priors imply before any data: ${draws.rows} joint draws of the parameters and the choices ` +
-      `from ${config.sim_model_path}, on the study design (${design.J} cells, ${design.M_total} problems).`,
-    settings: settings(args),
-    sections: v ? await sections(args, v, summary) : [{ heading: "No draws", paragraphs: ["Every block failed."] }],
+    design: `the study design (${design.J} cells, ${design.M_total} problems)`,
+    designSettings: [
+      ["design_name", design._metadata.design_name],
+      ["J, P, K, D, R, M_total", [design.J, design.P, design.K, design.D, design.R, design.M_total].join(", ")],
+    ] as SectionReport["settings"],
   };
-  report.sections.push(failuresSection(args.failures));
-  const reportFile = await writeSectionReport(report, out);
-  return { rows: draws.rows, failures: args.failures, reportFile, terminalTables: renderSectionText(report) };
-}
-
-function settings(args: Args): SectionReport["settings"] {
-  const { config, design } = args;
-  return [
-    ["sim_model_path", config.sim_model_path],
-    ["design_name", design._metadata.design_name],
-    ["J, P, K, D, R, M_total", [design.J, design.P, design.K, design.D, design.R, design.M_total].join(", ")],
-    ["n_param_samples", config.n_param_samples],
-    ["n_choice_samples", config.n_choice_samples],
-    ["seeding", `${config.seeding} (seed ${config.seed})`],
-    ["hyperparameters", JSON.stringify(args.hyperparameters)],
-    ["wall_time_s", args.wallSeconds.toFixed(1)],
-  ];
+  return outputs.writePriorReport(head, v ? await sections(args, v, summary) : undefined, args, args);
 }
 
 async function sections(args: Args, v: Values, summary: Record<string, Described>) {
@@ -213,7 +190,7 @@ async function sections(args: Args, v: Values, summary: Record<string, Described
       paragraphs: [
         "Mean, standard deviation, median and 5% / 95% quantiles of each parameter's prior draws (summary.json).",
       ],
-      table: parameterTable(summary),
+      table: outputs.parameterTable(summary),
       figures: await writeFigures(out, parameterFigures(args, v)),
     },
     {
@@ -225,7 +202,12 @@ async function sections(args: Args, v: Values, summary: Record<string, Described
     },
     {
       heading: "Choosing the alternative of highest subjective expected utility",
-      bullets: seuBullets("all problems", args.design.M_total, seu.sel.overall, seu.json.total_seu_max_selected),
+      bullets: outputs.seuBullets(
+        "all problems",
+        args.design.M_total,
+        seu.sel.overall,
+        seu.json.total_seu_max_selected,
+      ),
       figures: await writeFigures(out, seuFigures(args, seu.sel, seu.byCell)),
     },
   ];
@@ -239,31 +221,31 @@ function parameterFigures(args: Args, v: Values): FigureSpec[] {
   const cellAlpha = v.alpha.map((x, j) => {
     const s = Float64Array.from(x).sort();
     const hi = s[Math.min(s.length - 1, Math.floor(0.99 * (s.length - 1)))];
-    return histogram({ title: `${a}[${j + 1}]`, xTitle: a }, x, { range: [s[0], hi] });
+    return outputs.histogram({ title: `${a}[${j + 1}]`, xTitle: a }, x, { range: [s[0], hi] });
   });
-  const logAlpha = v.alpha.map((x, j) => boxes(String(j + 1), x.map(Math.log)));
+  const logAlpha = v.alpha.map((x, j) => outputs.boxes(String(j + 1), x.map(Math.log)));
   const betas = v.betaPooled.flatMap((row, k) =>
-    row.map((b, d) => histogram({ title: `beta[., ${k + 1}, ${d + 1}]` }, b)),
+    row.map((b, d) => outputs.histogram({ title: `beta[., ${k + 1}, ${d + 1}]` }, b)),
   );
   return [
     {
       file: "regression_parameters/gamma0_dist.png",
       title: "gamma0: prior draws",
       subtitle: [`line: gamma0_mean = ${h.gamma0_mean}`],
-      panels: [histogram({ title: "gamma0" }, v.gamma0, { lines: [{ value: h.gamma0_mean }] })],
+      panels: [outputs.histogram({ title: "gamma0" }, v.gamma0, { lines: [{ value: h.gamma0_mean }] })],
       caption: "gamma0, the log sensitivity of the reference cell.",
     },
     {
       file: "regression_parameters/gamma_dist.png",
       title: "gamma: prior draws",
-      panels: v.gamma.map((g, p) => histogram({ title: `gamma[${p + 1}]` }, g, { lines: [{ value: 0 }] })),
+      panels: v.gamma.map((g, p) => outputs.histogram({ title: `gamma[${p + 1}]` }, g, { lines: [{ value: 0 }] })),
       columns: 4,
       caption: "gamma[p], the effects of the design's columns on log alpha.",
     },
     {
       file: "regression_parameters/sigma_cell_dist.png",
       title: "sigma_cell: prior draws",
-      panels: [histogram({ title: "sigma_cell" }, v.sigma)],
+      panels: [outputs.histogram({ title: "sigma_cell" }, v.sigma)],
       caption: "sigma_cell, the spread of the cells around the regression.",
     },
     {
@@ -283,7 +265,7 @@ function parameterFigures(args: Args, v: Values): FigureSpec[] {
     {
       file: "utilities/delta_dist.png",
       title: "delta: prior draws",
-      panels: v.delta.map((d, k) => histogram({ title: `delta[${k + 1}]` }, d)),
+      panels: v.delta.map((d, k) => outputs.histogram({ title: `delta[${k + 1}]` }, d)),
       columns: 4,
       caption: "delta, the utility increments.",
     },
@@ -291,7 +273,7 @@ function parameterFigures(args: Args, v: Values): FigureSpec[] {
       file: "utilities/upsilon_dist.png",
       title: "upsilon: prior draws",
       subtitle: ["upsilon[1] = 0 and upsilon[K] = 1 always"],
-      panels: v.upsilon.map((u, k) => histogram({ title: `upsilon[${k + 1}]` }, u)),
+      panels: v.upsilon.map((u, k) => outputs.histogram({ title: `upsilon[${k + 1}]` }, u)),
       columns: 4,
       caption: "upsilon, the utilities of the K consequences.",
     },
@@ -366,7 +348,7 @@ function seuFigures(args: Args, sel: SeuSelection, byCell: number[][]): FigureSp
       file: "seu_maximizer_selection/total_seu_max_distribution.png",
       title: "SEU-maximising choices per draw",
       subtitle: [`of ${design.M_total} problems`],
-      panels: [countHistogram({ title: "total", xTitle: "SEU-maximising choices" }, sel.totals)],
+      panels: [outputs.countHistogram({ title: "total", xTitle: "SEU-maximising choices" }, sel.totals)],
       caption: "How many of the problems' choices maximised expected utility, per draw.",
     },
     {
@@ -375,7 +357,7 @@ function seuFigures(args: Args, sel: SeuSelection, byCell: number[][]): FigureSp
       panels: [
         boxplotPanel(
           { title: "cells", xTitle: "cell", yTitle: "SEU-maximising choices" },
-          byCell.map((t, j) => boxes(String(j + 1), t)),
+          byCell.map((t, j) => outputs.boxes(String(j + 1), t)),
         ),
       ],
       caption: "Per draw, the SEU-maximising choices among each cell's problems.",

@@ -14,10 +14,17 @@ import {
   type PanelText,
   type RuleLine,
 } from "../../report/panels.js";
-import type { ReportSection } from "../../report/sectionReport.js";
+import type { BaseStudyConfig } from "../../pipeline/studyConfig.js";
+import {
+  renderSectionText,
+  writeSectionReport,
+  type ReportSection,
+  type SectionReport,
+} from "../../report/sectionReport.js";
 import { codeSpan, oneLine, pyFixed, pyRound, type Column } from "../../report/text.js";
 import type { StudyOutcome } from "../studyKind.js";
-import type { BlockFailure } from "./study.js";
+import type { PriorRun } from "./config.js";
+import type { BlockFailure, PriorDrawsRead } from "./study.js";
 
 export interface PriorOutcome extends StudyOutcome {
   /** Draws summarised (parameter sets x choice draws, failed blocks left out). */
@@ -76,8 +83,49 @@ export function seuBullets(label: string, problems: number, overall: number, tot
   ];
 }
 
+/** What the report says of the family: its title, its design in a few words, its design settings. */
+export interface PriorReportHead {
+  title: string;
+  design: string;
+  designSettings: SectionReport["settings"];
+}
+
+/**
+ * report.md of a prior study: the family's head and sections (undefined: no draws), the run's
+ * settings, and the failed blocks; returns what the CLI prints.
+ */
+export async function writePriorReport(
+  head: PriorReportHead,
+  sections: ReportSection[] | undefined,
+  run: { config: BaseStudyConfig & PriorRun & { sim_model_path: string }; hyperparameters: Record<string, number> },
+  read: PriorDrawsRead,
+): Promise<PriorOutcome> {
+  const { config } = run;
+  const report: SectionReport = {
+    title: head.title,
+    intro:
+      `What the priors imply before any data: ${read.draws.rows} joint draws of the parameters and the choices ` +
+      `from ${config.sim_model_path}, on ${head.design}.`,
+    settings: [
+      ["sim_model_path", config.sim_model_path],
+      ...head.designSettings,
+      ["n_param_samples", config.n_param_samples],
+      ["n_choice_samples", config.n_choice_samples],
+      ["seeding", `${config.seeding} (seed ${config.seed})`],
+      ["hyperparameters", JSON.stringify(run.hyperparameters)],
+      ["wall_time_s", read.wallSeconds.toFixed(1)],
+    ],
+    sections: [
+      ...(sections ?? [{ heading: "No draws", paragraphs: ["Every block failed."] }]),
+      failuresSection(read.failures),
+    ],
+  };
+  const reportFile = await writeSectionReport(report, config.output_dir);
+  return { rows: read.draws.rows, failures: read.failures, reportFile, terminalTables: renderSectionText(report) };
+}
+
 /** The failed blocks' section (their parameter sets are left out of every summary). */
-export function failuresSection(failures: BlockFailure[]): ReportSection {
+function failuresSection(failures: BlockFailure[]): ReportSection {
   if (!failures.length) return { heading: "Failed blocks", paragraphs: ["None: every block of parameter sets ran."] };
   return {
     heading: "Failed blocks",

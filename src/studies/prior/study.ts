@@ -6,6 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import type { ModelInfo } from "../../cmdstan/modelInfo.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { sha256 } from "../../pipeline/records.js";
@@ -16,6 +17,7 @@ import type { KindStudy, PrepareContext, StudyOutcome } from "../studyKind.js";
 import { BLOCK_RECORD, blockDir, DRAWS_FILE, runBlock, type BlockContext } from "./block.js";
 import { blockCount, blockRange, runFingerprint, type PriorRun } from "./config.js";
 import { PriorDraws } from "./draws.js";
+import { intDataKeys } from "./simulator.js";
 
 export interface BlockFailure {
   block: number;
@@ -30,13 +32,8 @@ export interface PriorDrawsRead {
   wallSeconds: number;
 }
 
-/** What a family decides. */
+/** What a family decides besides its config, simulator and the simulator's data. */
 export interface PriorFamily<S extends StudyOutcome> {
-  config: BaseStudyConfig & PriorRun;
-  simModelPath: string;
-  /** The simulator's data, and which keys are int. */
-  simData: Record<string, unknown>;
-  ints: string[];
   /** The family's part of the fingerprint (its design and settings). */
   fingerprint: Record<string, unknown>;
   /** The family's setup files (design, hyperparameters.json). */
@@ -44,21 +41,22 @@ export interface PriorFamily<S extends StudyOutcome> {
   summarize(read: PriorDrawsRead): Promise<S>;
 }
 
+/** The study of `config`'s simulator (declaring `info`) on `simData` (the design and the hyperparameters). */
 export async function priorStudy<S extends StudyOutcome>(
-  family: PriorFamily<S>,
   ctx: PrepareContext,
-  prefix: string,
+  config: BaseStudyConfig & PriorRun & { sim_model_path: string },
+  sim: { info: ModelInfo; data: Record<string, unknown> },
+  family: PriorFamily<S>,
 ): Promise<KindStudy<S>> {
-  const { config } = family;
-  const compile = { prefix, log: ctx.log, cachedOnly: ctx.cachedModelsOnly };
-  const [sim] = await compileStudyModels(ctx.install, [family.simModelPath], compile);
+  const compile = { prefix: "prior", log: ctx.log, cachedOnly: ctx.cachedModelsOnly };
+  const [model] = await compileStudyModels(ctx.install, [config.sim_model_path], compile);
   const out = config.output_dir;
   const simDataFile = path.join(out, "sim_data.json");
-  const simDataText = toStanJson(family.simData, { ints: family.ints });
+  const simDataText = toStanJson(sim.data, { ints: intDataKeys(sim.info) });
   const run: PriorRun = config;
   const block: BlockContext = {
     run,
-    sim,
+    sim: model,
     simDataFile,
     outputDir: out,
     keepCsv: config.keep_csv,
@@ -71,7 +69,7 @@ export async function priorStudy<S extends StudyOutcome>(
     fingerprint: {
       ...runFingerprint(run),
       ...family.fingerprint,
-      sim_model: { path: family.simModelPath, hash: sim.hash },
+      sim_model: { path: config.sim_model_path, hash: model.hash },
       sim_data_hash: sha256(simDataText),
     },
     replicateDir: (b) => blockDir(out, b),

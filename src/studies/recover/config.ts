@@ -17,6 +17,7 @@ import { z } from "zod";
 import {
   checkDesignSource,
   designStudyKeys,
+  numbersByName,
   parseDesignStudyConfig,
   portableConfig,
   posInt,
@@ -32,10 +33,7 @@ export const DEFAULT_RECOVERY_SEED = 12345;
 export const FIT_SEED_OFFSET = 41976;
 
 /** Simulator data to replace, by name; which names exist is the simulator's to say. */
-const simOverridesSchema = z.record(
-  z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"),
-  { invalid_type_error: 'must be an object of numbers, e.g. {"gamma_size_sd": 0}' },
-);
+const simOverridesSchema = numbersByName('{"gamma_size_sd": 0}');
 
 export const recoveryConfigSchema = z
   .object({
