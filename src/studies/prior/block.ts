@@ -6,11 +6,10 @@
  * so a resume notices one deleted). The runs of a block follow one another, each holding one core
  * of the study's budget: the engine runs cores + 1 blocks side by side, so every core stays busy.
  */
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { CompiledModel } from "../../cmdstan/compile.js";
 import { sample } from "../../cmdstan/run.js";
-import { readStanCsv } from "../../cmdstan/stanCsv.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
@@ -84,10 +83,7 @@ async function simulate(ctx: BlockContext, env: ReplicateEnv, dir: string, r: Si
     scheduler: env.scheduler,
     timeoutMs: ctx.chainTimeoutS ? ctx.chainTimeoutS * 1000 : undefined,
   });
-  const csv = await readStanCsv(result.csvFiles[0]);
-  if (csv.numDraws !== draws)
-    throw new Error(`the simulator wrote ${csv.numDraws} draws in ${csv.file}, expected ${draws}`);
-  const columns = csv.columnNames.filter((c) => !c.endsWith("__"));
-  rows.add(columns, csv.draws, draws, r.firstSet, ctx.run.n_choice_samples);
-  return csv.file;
+  const file = result.csvFiles[0];
+  rows.addRun(await readFile(file, "utf8"), file, draws, r.firstSet, ctx.run.n_choice_samples);
+  return file;
 }

@@ -18,26 +18,67 @@ function formatValue(x: number): string {
   return Object.is(x, -0) ? "0" : String(x);
 }
 
-/** Rows of one block, built run by run. */
+/** Position just after the `k`-th comma of `line` (0 for k = 0), or -1 when it has fewer. */
+function afterComma(line: string, k: number): number {
+  let at = 0;
+  for (let c = 0; c < k; c++) {
+    const next = line.indexOf(",", at);
+    if (next < 0) return -1;
+    at = next + 1;
+  }
+  return at;
+}
+
+function commas(line: string): number {
+  let n = 0;
+  for (let at = line.indexOf(","); at >= 0; at = line.indexOf(",", at + 1)) n++;
+  return n;
+}
+
+/**
+ * Rows of one block, built run by run from the runs' CSV text. The values are copied as CmdStan
+ * wrote them, not parsed: they are parsed (and a bad one named) when the blocks are read back.
+ * A full Stan CSV read of a small, wide file (one parameter set: about 900 columns, 5 draws) costs
+ * more CPU than the CmdStan run itself, and a study makes hundreds of them.
+ */
 export class BlockRows {
-  private columns: string[] | undefined;
+  private columns: string | undefined;
   private readonly lines: string[] = [];
 
   /**
-   * Add the `n` draws of one CmdStan run (`draws[column][d]`): draw d belongs to parameter set
-   * `firstSet + floor(d / perSet)` and is its draw `d % perSet`.
+   * Add the `n` draws of one fixed_param run (its CSV text): draw d belongs to parameter set
+   * `firstSet + floor(d / perSet)` and is its draw `d % perSet`. The sampler columns (`lp__`,
+   * `accept_stat__`), which CmdStan writes first, are left out.
    */
-  add(columns: string[], draws: Record<string, ArrayLike<number>>, n: number, firstSet: number, perSet: number): void {
-    if (!this.columns) this.columns = columns;
-    else if (columns.join(",") !== this.columns.join(",")) throw new Error("simulator runs wrote different columns");
-    for (let d = 0; d < n; d++) {
-      const values = columns.map((c) => formatValue(draws[c][d]));
-      this.lines.push([firstSet + Math.floor(d / perSet), d % perSet, ...values].join(","));
+  addRun(text: string, file: string, n: number, firstSet: number, perSet: number): void {
+    const lines = text.split("\n");
+    const h = lines.findIndex((l) => l !== "" && !l.startsWith("#"));
+    if (h < 0) throw new StanCsvError("no header row", file);
+    const header = lines[h].split(",");
+    const lead = header.findIndex((c) => !c.endsWith("__"));
+    if (lead < 0 || header.slice(lead).some((c) => c.endsWith("__"))) {
+      throw new StanCsvError("expected the sampler columns (*__) first, then the simulator's outputs", file, h + 1);
     }
+    const columns = header.slice(lead).join(",");
+    if (this.columns === undefined) this.columns = columns;
+    else if (columns !== this.columns)
+      throw new StanCsvError("its columns differ from the block's other runs", file, h + 1);
+    let d = 0;
+    for (let i = h + 1; i < lines.length; i++) {
+      const line = lines[i];
+      if (line === "" || line.startsWith("#")) continue;
+      if (commas(line) !== header.length - 1) {
+        throw new StanCsvError(`${commas(line) + 1} fields, expected ${header.length}`, file, i + 1);
+      }
+      if (d === n) throw new StanCsvError(`more than the ${n} draws asked for`, file, i + 1);
+      this.lines.push(`${firstSet + Math.floor(d / perSet)},${d % perSet},${line.slice(afterComma(line, lead))}`);
+      d++;
+    }
+    if (d !== n) throw new StanCsvError(`${d} draws, expected ${n}`, file);
   }
 
   text(): string {
-    return `${[...LEAD, ...(this.columns ?? [])].join(",")}\n${this.lines.join("\n")}\n`;
+    return `${[...LEAD, this.columns ?? ""].join(",")}\n${this.lines.join("\n")}\n`;
   }
 }
 
