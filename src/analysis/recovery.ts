@@ -114,11 +114,6 @@ export function dimensionsOf(tp: TrueParameters): { P: number; J: number; K: num
   return { P: tp.gamma.length, J: tp.alpha.length, K: tp.delta.length + 1 };
 }
 
-/** The tracked scalars of a study, from its names and the dimensions of its first truth. */
-export function trackedFromTruth(names: ParameterNames, tp: TrueParameters): TrackedParameter[] {
-  return trackedParameters(names, dimensionsOf(tp));
-}
-
 /**
  * The long table: one row per successful iteration and tracked parameter. Throws InputError
  * when a summary lacks a tracked parameter (naming iteration and parameter), when a value is
@@ -232,4 +227,46 @@ export function computeRecoveryStatistics(iterations: RecoveryIteration[], names
 export function coverageMonteCarloSE(n: number, nominal = 0.9): number {
   if (!(n > 0)) throw new InputError(`coverage Monte Carlo SE: need at least one iteration, got ${n}`);
   return Math.sqrt((nominal * (1 - nominal)) / n);
+}
+
+/** Monte Carlo standard errors of one parameter's recovery statistics (NaN below two iterations). */
+export interface RecoveryStandardErrors {
+  bias: number;
+  rmse: number;
+  ci_width: number;
+}
+
+/** Sample standard deviation (n - 1); NaN below two values. */
+function sampleSd(xs: number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  return Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+}
+
+/**
+ * The Monte Carlo standard errors of the recovery statistics, from the same iterations
+ * (docs/recovery.md, "Report 11's numbers"): bias, sd(mean - truth) / sqrt(n); width,
+ * sd(q95 - q5) / sqrt(n); RMSE, by the delta method on the mean squared error,
+ * (sd((mean - truth)^2) / sqrt(n)) / (2 RMSE).
+ */
+export function recoveryStandardErrors(
+  iterations: RecoveryIteration[],
+  names: ParameterNames,
+): Record<string, RecoveryStandardErrors> {
+  const { tracked, rows } = recoveryRows(iterations, names);
+  const out: Record<string, RecoveryStandardErrors> = {};
+  for (const { key } of tracked) {
+    const mine = rows.filter((r) => r.key === key);
+    const root = Math.sqrt(mine.length);
+    const err = mine.map((r) => r.mean - r.truth);
+    const sq = err.map((e) => e * e);
+    const rmse = Math.sqrt(sq.reduce((a, b) => a + b, 0) / mine.length);
+    out[key] = {
+      bias: sampleSd(err) / root,
+      rmse: rmse > 0 ? sampleSd(sq) / root / (2 * rmse) : NaN,
+      ci_width: sampleSd(mine.map((r) => r.q95 - r.q5)) / root,
+    };
+  }
+  return out;
 }

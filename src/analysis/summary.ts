@@ -696,13 +696,6 @@ export function essTail(chains: Float64Array[]): number {
   return essTailSorted(chains, n, pooled(chains).sort());
 }
 
-/** ESS of the mean without rank normalisation (ArviZ `ess(method="mean")`). */
-export function essMean(chains: Float64Array[]): number {
-  const n = checkChains(chains);
-  if (invalid(chains, n)) return NaN;
-  return essCore(splitChains(chains, n));
-}
-
 export function summarizeChains(chains: Float64Array[], quantileRule: QuantileRule): DrawSummary {
   const n = checkChains(chains);
   const all = pooled(chains);

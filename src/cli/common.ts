@@ -23,6 +23,16 @@ export function withCmdStanOption<T>(y: Argv<T>): Argv<T & CmdStanArgs> {
   });
 }
 
+/** The positional CSV files of a command that reads the chains of one fit (summary, diagnose). */
+export function withChainFiles<T>(y: Argv<T>): Argv<T & CmdStanArgs & { csv: string[] }> {
+  return withCmdStanOption(y).positional("csv", {
+    type: "string",
+    array: true,
+    demandOption: true,
+    describe: "the Stan CSV files, one per chain",
+  }) as unknown as Argv<T & CmdStanArgs & { csv: string[] }>;
+}
+
 /** The CmdStan for a command: "compile" for commands that compile models, "tools" for the others. */
 export function cmdstanFrom(argv: CmdStanArgs, purpose: CmdStanPurpose = "compile"): Promise<CmdStanInstall> {
   return locateCmdStan({ explicit: argv.cmdstan, purpose });

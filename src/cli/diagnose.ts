@@ -10,7 +10,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { parseDiagnose, runDiagnose } from "../cmdstan/diagnose.js";
 import { readStanFit } from "../cmdstan/stanCsv.js";
-import { cmdstanFrom, withCmdStanOption, type CmdStanArgs } from "./common.js";
+import { cmdstanFrom, withChainFiles, type CmdStanArgs } from "./common.js";
 
 export interface DiagnoseArgs extends CmdStanArgs {
   csv: string[];
@@ -21,17 +21,10 @@ export const diagnoseCommand: CommandModule<object, DiagnoseArgs> = {
   command: "diagnose <csv..>",
   describe: "run CmdStan's bin/diagnose on the chains of one fit (Stan CSV files)",
   builder: (y: Argv<object>) =>
-    withCmdStanOption(y)
-      .positional("csv", {
-        type: "string",
-        array: true,
-        demandOption: true,
-        describe: "the Stan CSV files, one per chain",
-      })
-      .option("json", {
-        type: "boolean",
-        describe: "print one JSON object: {divergences, transitions, ebfmiOk, treedepthMentioned, text}",
-      }) as unknown as Argv<DiagnoseArgs>,
+    withChainFiles(y).option("json", {
+      type: "boolean",
+      describe: "print one JSON object: {divergences, transitions, ebfmiOk, treedepthMentioned, text}",
+    }) as unknown as Argv<DiagnoseArgs>,
   handler: async (argv) => {
     const fit = await readStanFit(argv.csv, { requireMethod: "sample", variables: ["lp__"] });
     const install = await cmdstanFrom(argv, "tools"); // bin/diagnose only: a pruned tree will do

@@ -8,6 +8,7 @@
 import type { CommandModule } from "yargs";
 import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../analysis/summary.js";
 import { SOURCE_RULES, SUPPORTED_CMDSTAN, type CmdStanInstall } from "../cmdstan/locate.js";
+import { generatorFor, MIXMAX_FROM_LABEL } from "../cmdstan/rng.js";
 import { cmdstanFrom, withCmdStanOption, type CmdStanArgs } from "./common.js";
 
 interface InfoArgs extends CmdStanArgs {
@@ -21,6 +22,7 @@ function describeInstall(install: CmdStanInstall) {
     ...install,
     foundBy: SOURCE_RULES[install.source],
     quantileRule: QUANTILE_RULE_LABELS[quantileRuleFor(install.version)],
+    generator: generatorFor(install.version),
   };
 }
 
@@ -68,6 +70,8 @@ export const infoCommand: CommandModule<object, InfoArgs> = {
       );
     console.log(`compiler:        ${install.compiler}`);
     console.log(`quantiles:       ${install.quantileRule}`);
+    const era = install.generator === "boost::random::mixmax" ? `>= ${MIXMAX_FROM_LABEL}` : `< ${MIXMAX_FROM_LABEL}`;
+    console.log(`random numbers:  ${install.generator} (CmdStan ${era}; docs/cmdstan.md)`);
     const tested = Object.entries(SUPPORTED_CMDSTAN.tested).map(([v, what]) => `${v} (${what})`);
     console.log(`tested with:     CmdStan ${tested.join("; ")}; >= ${SUPPORTED_CMDSTAN.min} supported`);
   },

@@ -24,7 +24,7 @@ import { CmdStanNotFoundError, InputError } from "../util/errors.js";
 import { locateCmdStan } from "../cmdstan/locate.js";
 import { readStanFit, type StanFit } from "../cmdstan/stanCsv.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
-import { withCmdStanOption, type CmdStanArgs } from "./common.js";
+import { withChainFiles, type CmdStanArgs } from "./common.js";
 
 export interface SummaryArgs extends CmdStanArgs {
   csv: string[];
@@ -117,13 +117,7 @@ export const summaryCommand: CommandModule<object, SummaryArgs> = {
   command: "summary <csv..>",
   describe: "summarise the chains of one fit (Stan CSV files): mean, MCSE, sd, 5/50/95%, ESS bulk/tail, R-hat",
   builder: (y: Argv<object>) =>
-    withCmdStanOption(y)
-      .positional("csv", {
-        type: "string",
-        array: true,
-        demandOption: true,
-        describe: "the Stan CSV files, one per chain",
-      })
+    withChainFiles(y)
       .option("out", { type: "string", describe: "also write the summary as CSV to this file" })
       .option("variables", {
         type: "string",

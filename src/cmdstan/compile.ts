@@ -18,7 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile, copyFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile, copyFile } from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { CompileError } from "../util/errors.js";
@@ -213,7 +213,3 @@ export function describeCompileFailure(log: string, stanFile: string, copyPath: 
   );
 }
 
-/** Read back the metadata of a cached build (for `info`-style reporting). */
-export async function readCompileRecord(model: CompiledModel): Promise<Record<string, unknown>> {
-  return JSON.parse(await readFile(path.join(path.dirname(model.exe), "DONE"), "utf8"));
-}

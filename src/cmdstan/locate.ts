@@ -49,6 +49,21 @@ export interface CmdStanInstall {
   canCompile: boolean;
   /** Why it cannot compile, when it cannot. */
   cannotCompile?: string;
+  /**
+   * Trees discovery found before this one and passed over because they cannot compile (a
+   * pruned tree), in discovery order; absent when none was. Only commands that compile pass
+   * trees over.
+   */
+  passedOver?: PassedOverInstall[];
+}
+
+/** A discovered tree that runs its tools but was passed over because it cannot compile. */
+export interface PassedOverInstall {
+  path: string;
+  version: string;
+  source: CmdStanSource;
+  /** Why it cannot compile. */
+  reason: string;
 }
 
 /** What the caller will do with the installation: compile models, or only run its tools. */
@@ -187,7 +202,12 @@ async function firstLine(cmd: string, args: string[]): Promise<string> {
   }
 }
 
-async function describe(dir: string, source: CmdStanSource, env: NodeJS.ProcessEnv): Promise<CmdStanInstall> {
+async function describe(
+  dir: string,
+  source: CmdStanSource,
+  env: NodeJS.ProcessEnv,
+  passedOver: PassedOverInstall[] = [],
+): Promise<CmdStanInstall> {
   const abs = path.resolve(dir);
   const version = readCmdStanVersion(abs);
   const stancVersion = await firstLine(path.join(abs, "bin", "stanc"), ["--version"]);
@@ -201,7 +221,17 @@ async function describe(dir: string, source: CmdStanSource, env: NodeJS.ProcessE
     source,
     canCompile: !cannotCompile,
     ...(cannotCompile ? { cannotCompile } : {}),
+    ...(passedOver.length ? { passedOver } : {}),
   };
+}
+
+/**
+ * The newest tree passed over for this installation that is a newer release than it (a pruned
+ * ~/.cmdstan/cmdstan-2.37.0 passed over for the provisioned 2.27.0, say), or undefined.
+ */
+export function newerPassedOver(install: CmdStanInstall): PassedOverInstall | undefined {
+  const newer = (install.passedOver ?? []).filter((p) => compareVersions(p.version, install.version) > 0);
+  return newer.sort((a, b) => compareVersions(b.version, a.version))[0];
 }
 
 /**
@@ -211,7 +241,7 @@ async function describe(dir: string, source: CmdStanSource, env: NodeJS.ProcessE
 export async function locateCmdStan(opts: LocateOptions = {}): Promise<CmdStanInstall> {
   const env = opts.env ?? process.env;
   const purpose = opts.purpose ?? "compile";
-  const passedOver: string[] = [];
+  const passedOver: PassedOverInstall[] = [];
   for (const c of discoveryCandidates(opts)) {
     const named = c.source === "option" || c.source === "env";
     const problems = installationProblems(c.dir);
@@ -230,13 +260,18 @@ export async function locateCmdStan(opts: LocateOptions = {}): Promise<CmdStanIn
           `CmdStan at ${c.dir} (from ${SOURCE_RULES[c.source]}) runs its tools but cannot compile models: ${cannot}. ` +
             `This command compiles models: point it at a full CmdStan installation.\n${INSTALL_HELP}`,
         );
-      passedOver.push(`${c.dir} (cannot compile: ${cannot})`);
+      passedOver.push({
+        path: path.resolve(c.dir),
+        version: readCmdStanVersion(c.dir),
+        source: c.source,
+        reason: cannot,
+      });
       continue;
     }
-    return describe(c.dir, c.source, env);
+    return describe(c.dir, c.source, env, passedOver);
   }
   const skipped = passedOver.length
-    ? `\nPassed over, since this command compiles models: ${passedOver.join("; ")}.`
+    ? `\nPassed over, since this command compiles models: ${passedOver.map((p) => `${p.path} (cannot compile: ${p.reason})`).join("; ")}.`
     : "";
   throw new CmdStanNotFoundError(
     `No CmdStan installation found: no --cmdstan option, CMDSTAN is not set, and neither ~/.cmdstan, $CONDA_PREFIX/bin/cmdstan ` +

@@ -144,34 +144,3 @@ export function manualColumnLabels(P: number): string[] {
   return Array.from({ length: P }, (_, p) => `x${p + 1}`);
 }
 
-/**
- * A manual design: checks that X has J rows of P finite numbers and returns a copy.
- * Throws InputError naming the row/entry at fault (0-based, as in the JSON).
- */
-export function manualDesign(
-  J: number,
-  P: number,
-  X: readonly (readonly number[])[],
-  labels?: readonly string[],
-): DesignMatrix {
-  if (!Number.isInteger(J) || J < 1) throw new InputError(`J: must be an integer >= 1, got ${J}`);
-  if (!Number.isInteger(P) || P < 0) throw new InputError(`P: must be an integer >= 0, got ${P}`);
-  if (!Array.isArray(X)) throw new InputError("X: must be a list of J rows");
-  if (X.length !== J) throw new InputError(`X: has ${X.length} rows, expected J = ${J}`);
-  X.forEach((row, j) => {
-    if (!Array.isArray(row)) throw new InputError(`X[${j}]: must be a list of P = ${P} numbers`);
-    if (row.length !== P) throw new InputError(`X[${j}]: has ${row.length} entries, expected P = ${P}`);
-    row.forEach((v, p) => {
-      if (typeof v !== "number" || !Number.isFinite(v)) {
-        throw new InputError(
-          `X[${j}][${p}]: must be a finite number, got ${typeof v === "number" ? v : JSON.stringify(v)}`,
-        );
-      }
-    });
-  });
-  const column_labels = labels ? [...labels] : manualColumnLabels(P);
-  if (column_labels.length !== P) {
-    throw new InputError(`column_labels: has ${column_labels.length} labels, expected P = ${P}`);
-  }
-  return { J, P, X: X.map((r) => [...r]), column_labels };
-}

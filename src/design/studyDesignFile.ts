@@ -31,6 +31,7 @@ import {
 import { parseJsonOf, readJsonFile } from "../util/jsonFile.js";
 import { Issues } from "../util/issues.js";
 import { joinIssues, zodIssues } from "../util/zodText.js";
+import { finite, intMin, integer, positive, list } from "../util/zodPieces.js";
 
 // ---------------------------------------------------------------- writing
 
@@ -102,19 +103,6 @@ export async function writeStudyDesign(file: string, design: StudyDesign): Promi
 }
 
 // ---------------------------------------------------------------- loading
-
-const finite = z
-  .number({ invalid_type_error: "must be a number", required_error: "is required" })
-  .finite("must be finite");
-const intMin = (min: number) =>
-  z
-    .number({ invalid_type_error: `must be an integer >= ${min}`, required_error: "is required" })
-    .int(`must be an integer >= ${min}`)
-    .min(min, `must be an integer >= ${min}`);
-const integer = z.number({ invalid_type_error: "must be an integer" }).int("must be an integer");
-const positive = finite.gt(0, "must be > 0");
-const list = <T extends z.ZodTypeAny>(t: T, what: string) =>
-  z.array(t, { invalid_type_error: `must be a list of ${what}`, required_error: "is required" });
 
 const metadataSchema = z.object(
   {

@@ -65,7 +65,7 @@ export class ReplicateFiles {
     this.timing[step] = seconds;
   }
 
-  /** The completion record, written last: it lists every file's checksum (see files.ts). */
+  /** The completion record, written last: it lists every file's checksum (see records.ts). */
   async finish(status: ReplicateRecord["status"]): Promise<ReplicateRecord> {
     const record: ReplicateRecord = {
       index: this.index,

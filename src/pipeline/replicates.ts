@@ -57,6 +57,8 @@ export interface ReplicateStudy<S> {
   summarize(records: Map<number, ReplicateRecord>, wallSeconds: number): Promise<S>;
   /** How a worker process (a cluster task) rebuilds this study. */
   recipe: StudyRecipe;
+  /** What the study says about itself in timing.json, by key; the engine copies it without reading it. */
+  notes?: Record<string, unknown>;
 }
 
 /** Where replicates run: this process (executors/local.ts) or a cluster (executors/slurm.ts). */
@@ -184,7 +186,7 @@ async function runClaimed<S>(
   const summary = await study.summarize(records, Date.now() / 1000 - t0.wall);
   const phases = { setup, loop, finish: since(tFinish), total: since(t0) };
   const counts = { unit: study.unit, run: todo.length, kept: records.size - todo.length };
-  await writeTiming(out, study.cores, executor.name, phases, counts);
+  await writeTiming(out, study.cores, executor.name, phases, counts, study.notes);
   const failed = [...records.keys()].filter((i) => records.get(i)!.status === "failed").sort((a, b) => a - b);
   if (failed.length === records.size) await refuseAllFailed(study, records.size, failed);
   const missing = Array.from({ length: study.count }, (_, k) => k + 1).filter((i) => !records.has(i));

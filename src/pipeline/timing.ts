@@ -84,20 +84,25 @@ export function since(start: ClockReading): PhaseClock {
   return { ...d, otherCpu: r(Math.max(0, now.machineBusy - start.machineBusy - d.childrenCpu - d.ownCpu)) };
 }
 
-/** timing.json: wall and CPU time per phase as the OS measured them, and the core utilisation. */
+/**
+ * timing.json: wall and CPU time per phase as the OS measured them, and the core utilisation;
+ * then the study's `notes` (what it says about itself, e.g. which truths it drew), copied as they
+ * are, after the timing keys (a note never replaces one).
+ */
 export async function writeTiming(
   out: string,
   cores: number,
   executor: string,
   phases: { setup: PhaseClock; loop: PhaseClock; finish: PhaseClock; total: PhaseClock },
   counts: { unit: string; run: number; kept: number },
+  notes: Record<string, unknown> = {},
 ): Promise<void> {
   const { setup, loop, finish, total } = phases;
   const ratio = (num: number, den: number) => (den > 0 ? Math.round((num / den) * 1000) / 1000 : null);
   const cpus = machineCpu()?.cpus;
   // Elsewhere (a cluster) the chains are not this process's children: no utilisation to measure here.
   const utilisation = (num: number, den: number) => (executor === "local" ? ratio(num, den) : null);
-  await writeJsonAtomic(path.join(out, "timing.json"), {
+  const timing = {
     executor,
     cores,
     // Named by the study's unit (iterations_run, simulations_run): run in this start, and
@@ -113,5 +118,7 @@ export async function writeTiming(
     // Share of the machine's CPUs that other processes used during the run: a utilisation
     // measured beside other work is lower than the tool's own.
     other_processes_share: total.otherCpu === undefined || !cpus ? null : ratio(total.otherCpu, cpus * total.wall),
-  });
+  };
+  const extra = Object.entries(notes).filter(([k]) => !(k in timing));
+  await writeJsonAtomic(path.join(out, "timing.json"), { ...timing, ...Object.fromEntries(extra) });
 }

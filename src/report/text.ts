@@ -80,6 +80,8 @@ export interface Column {
   header: string;
   kind: "string" | "int" | "float" | "bool";
   values: Cell[];
+  /** Markdown alignment; default right for numbers, left for strings (text tables are right-aligned). */
+  align?: "left" | "right";
 }
 
 function formatColumn(col: Column): string[] {
@@ -114,7 +116,8 @@ export function markdownTable(columns: Column[]): string {
   const cells = columns.map(formatColumn);
   const escape = (s: string) => s.replace(/\|/g, "\\|");
   const header = `| ${columns.map((c) => escape(c.header)).join(" | ")} |`;
-  const rule = `|${columns.map((c) => (c.kind === "string" ? ":---" : "---:")).join("|")}|`;
+  const left = (c: Column) => (c.align ?? (c.kind === "string" ? "left" : "right")) === "left";
+  const rule = `|${columns.map((c) => (left(c) ? ":---" : "---:")).join("|")}|`;
   const n = columns[0]?.values.length ?? 0;
   const rows: string[] = [];
   for (let i = 0; i < n; i++) rows.push(`| ${cells.map((col) => escape(col[i].trim())).join(" | ")} |`);

@@ -7,6 +7,7 @@ import { locateCmdStan } from "../cmdstan/locate.js";
 import { selectExecutor } from "../pipeline/executors/select.js";
 import { runReplicates, type ReplicateExecutor, type ReplicateStudy } from "../pipeline/replicates.js";
 import { defaultCores, readConfigFile, type BaseStudyConfig } from "../pipeline/studyConfig.js";
+import { truthsLines, truthsRecord } from "./faithfulness.js";
 import type { StudyKind, StudyOutcome } from "./studyKind.js";
 
 /**
@@ -49,9 +50,13 @@ export async function prepareStudy<C extends BaseStudyConfig, S extends StudyOut
 ): Promise<ReplicateStudy<S>> {
   const install = await locateCmdStan({ explicit: config.cmdstan });
   log(`[${kind.name}] CmdStan ${install.version} at ${install.path}`);
-  const own = await kind.prepare(config, { install, log, cachedModelsOnly: opts.cachedModelsOnly ?? false });
+  // Said before anything is compiled or run: which truths this run draws, and why.
+  const truths = truthsRecord(install, kind.original, config.seed, await kind.original.settingsDiffer(config));
+  for (const line of truthsLines(truths)) log(`[${kind.name}] ${line}`);
+  const own = await kind.prepare(config, { install, log, cachedModelsOnly: opts.cachedModelsOnly ?? false, truths });
   return {
     ...own,
+    notes: { ...own.notes, truths },
     command: kind.name,
     unit: kind.unit,
     outputDir: config.output_dir,

@@ -13,6 +13,7 @@
 import type { CmdStanInstall } from "../cmdstan/locate.js";
 import type { ReplicateStudy } from "../pipeline/replicates.js";
 import type { BaseStudyConfig } from "../pipeline/studyConfig.js";
+import type { OriginalStudy, TruthsRecord } from "./faithfulness.js";
 
 /** What every kind's `summarize` returns, besides its own numbers: what the CLI prints. */
 export interface StudyOutcome {
@@ -29,6 +30,8 @@ export interface PrepareContext {
   log: (line: string) => void;
   /** Use the models already compiled, never compile (a cluster task: the driver compiled them). */
   cachedModelsOnly: boolean;
+  /** Whether this run draws the original study's truths (faithfulness.ts), for config_info.json and the report. */
+  truths: TruthsRecord;
 }
 
 /** The part of a prepared study a kind decides; the engine adds command, unit, folder, cores and recipe. */
@@ -54,6 +57,8 @@ export interface StudyKind<C extends BaseStudyConfig = BaseStudyConfig, S extend
   parseConfig(raw: unknown, source: string, baseDir: string): C;
   /** The config as JSON that parseConfig turns back into the same study (what a cluster task rebuilds it from). */
   portableConfig(config: C, cmdstanPath: string): Record<string, unknown>;
+  /** The published study this kind's default config reproduces (its seed, its settings). */
+  original: OriginalStudy<C>;
   /** Check and compile the models, make the design: the study ready for the replicate loop. */
   prepare(config: C, ctx: PrepareContext): Promise<KindStudy<S>>;
 }

@@ -12,7 +12,13 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CmdStanNotFoundError } from "../../src/util/errors.js";
-import { compareVersions, locateCmdStan, versionedFolders, type CmdStanInstall } from "../../src/cmdstan/locate.js";
+import {
+  compareVersions,
+  locateCmdStan,
+  newerPassedOver,
+  versionedFolders,
+  type CmdStanInstall,
+} from "../../src/cmdstan/locate.js";
 import { REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 import { referenceTree } from "../helpers/toolsets.js";
 
@@ -96,9 +102,37 @@ describe("discovery without CMDSTAN", () => {
     });
     expect(tools.stancVersion).toBe("stanc3 v2.33.1 (Unix)");
     expect(tools.cannotCompile).toMatch(/makefile, src\/cmdstan, stan\/src, stan\/lib\/stan_math\/stan are missing/);
-    // Commands that compile pass over it to the provisioned full tree.
+    // Commands that compile pass over it to the provisioned full tree, and the install says so.
     const compiling = await w.locate();
     expect(compiling).toMatchObject({ version: full.version, source: "provisioned", canCompile: true });
+    expect(compiling.passedOver).toEqual([
+      { path: w.homeTree("cmdstan-2.33.1"), version: "2.33.1", source: "home", reason: tools.cannotCompile },
+    ]);
+    // Newer than the one in use only when it is: 2.33.1 is newer than the provisioned 2.27.0.
+    const newer = compareVersions("2.33.1", full.version) > 0;
+    expect(newerPassedOver(compiling)?.version).toBe(newer ? "2.33.1" : undefined);
+    // A tree that compiles passes nothing over.
+    expect(tools.passedOver).toBeUndefined();
+  });
+
+  it("newerPassedOver: the newest passed-over release newer than the one in use", () => {
+    const install = (version: string, passed: string[]): CmdStanInstall => ({
+      path: "/in/use",
+      version,
+      stancVersion: "",
+      compiler: "",
+      source: "provisioned",
+      canCompile: true,
+      passedOver: passed.map((v) => ({
+        path: `/home/.cmdstan/cmdstan-${v}`,
+        version: v,
+        source: "home",
+        reason: "pruned",
+      })),
+    });
+    expect(newerPassedOver(install("2.27.0", ["2.33.1", "2.37.0"]))?.version).toBe("2.37.0");
+    expect(newerPassedOver(install("2.35.0", ["2.33.1"]))).toBeUndefined();
+    expect(newerPassedOver(install("2.27.0", []))).toBeUndefined();
   });
 
   it("no tree that can compile: the error lists what was passed over", async () => {
@@ -178,8 +212,14 @@ describe("cmdstan-recover info (the CLI, in a temporary HOME)", () => {
     // This project's provisioned copy compiles (the CLI's project root is the repository).
     expect(r.stdout).toMatch(/compiling with:  \S+\.cmdstan\/cmdstan-\S+ \(CmdStan \d+\.\d+\.\d+\)/);
     expect(r.stdout).toContain("quantiles:       order statistic (stansummary <= 2.35)");
+    expect(r.stdout).toContain("random numbers:  boost::ecuyer1988 (CmdStan < 2.35; docs/cmdstan.md)");
     const json = JSON.parse((await info(["--json"], w.env)).stdout);
-    expect(json).toMatchObject({ version: "2.33.1", source: "home", canCompile: false });
+    expect(json).toMatchObject({
+      version: "2.33.1",
+      source: "home",
+      canCompile: false,
+      generator: "boost::ecuyer1988",
+    });
     const compiling = await info(["--require-compile", "--json"], w.env);
     expect(compiling.exitCode).toBe(0);
     expect(JSON.parse(compiling.stdout)).toMatchObject({ source: "provisioned", canCompile: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cellIndex, cellLevels, manualDesign, treatmentDesign } from "../../src/design/factorial.js";
+import { cellIndex, cellLevels, treatmentDesign } from "../../src/design/factorial.js";
 import { inputErrorMessage } from "../helpers/errors.js";
 
 describe("treatment coding of the report's 6 x 3 factorial", () => {
@@ -109,27 +109,4 @@ describe("invalid factorial and manual designs", () => {
     expect(err(() => treatmentDesign([1000, 1000]))).toMatch(/^factors: .*1000000 cells/);
   });
 
-  it("checks the shape of a manual X and names the row", () => {
-    const X = [
-      [0, 0],
-      [1, 0],
-      [0, 1],
-    ];
-    const md = manualDesign(3, 2, X);
-    expect(md.column_labels).toEqual(["x1", "x2"]);
-    expect(md.X).toEqual(X);
-    expect(md.X).not.toBe(X);
-    expect(err(() => manualDesign(4, 2, X))).toBe("X: has 3 rows, expected J = 4");
-    expect(err(() => manualDesign(3, 2, [[0, 0], [1], [0, 1]]))).toBe("X[1]: has 1 entries, expected P = 2");
-    expect(
-      err(() =>
-        manualDesign(3, 2, [
-          [0, 0],
-          [1, Number.NaN],
-          [0, 1],
-        ]),
-      ),
-    ).toBe("X[1][1]: must be a finite number, got NaN");
-    expect(manualDesign(2, 0, [[], []]).P).toBe(0);
-  });
 });

@@ -104,6 +104,15 @@ describe("the replicate loop", () => {
     expect(existsSync(path.join(dir, "study.lock"))).toBe(false);
   });
 
+  it("copies the study's notes into timing.json as they are, after the timing keys, never over one", async () => {
+    const notes = { truths: { original_truths: false, sentence: "other truths" }, executor: "not this one" };
+    await runReplicates(async () => ({ ...fakeStudy(dir), notes }), { ...quiet, executor: new FakeExecutor() });
+    const timing = JSON.parse(await readFile(path.join(dir, "timing.json"), "utf8"));
+    expect(timing.truths).toEqual(notes.truths);
+    expect(timing.executor).toBe("fake");
+    expect(Object.keys(timing).at(-1)).toBe("truths");
+  });
+
   it("resumes: finished replicates are kept (verified by content), nothing is run again", async () => {
     await runReplicates(async () => fakeStudy(dir), { ...quiet, executor: new FakeExecutor() });
     const record1 = await readFile(path.join(dir, "rep_1", "record.json"), "utf8");

@@ -10,18 +10,8 @@ import { Issues } from "../../util/issues.js";
 import { strictObjectErrors } from "./zodMessages.js";
 import { flatDesignMetadata, indicatorSums } from "./metadata.js";
 import type { FeatureDist, FeatureParams, FlatDesign, FlatDesignSettings, RiskyProblems } from "./types.js";
+import { finite, intMin, integer, list } from "../../util/zodPieces.js";
 
-const finite = z
-  .number({ invalid_type_error: "must be a number", required_error: "is required" })
-  .finite("must be finite");
-const intMin = (min: number) =>
-  z
-    .number({ invalid_type_error: `must be an integer >= ${min}`, required_error: "is required" })
-    .int(`must be an integer >= ${min}`)
-    .min(min, `must be an integer >= ${min}`);
-const integer = z.number({ invalid_type_error: "must be an integer" }).int("must be an integer");
-const list = <T extends z.ZodTypeAny>(t: T, what: string) =>
-  z.array(t, { invalid_type_error: `must be a list of ${what}`, required_error: "is required" });
 const str = z.string({ invalid_type_error: "must be a string" });
 
 // Only what is kept is checked; the statistics are recomputed (and extension_info of extended

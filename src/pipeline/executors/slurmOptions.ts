@@ -1,6 +1,6 @@
 /**
  * Where a study's replicates run (`executor`: "local" or "slurm") and the Slurm settings users
- * need, as config keys (`slurm: {...}`) shared by every study type's config, and the parsing of
+ * need, as config keys (`slurm: {...}`) shared by every study kind's config, and the parsing of
  * Slurm's time-limit format.
  */
 import { z } from "zod";
@@ -109,7 +109,7 @@ export const slurmOptionsSchema = z
 export type SlurmOptions = z.output<typeof slurmOptionsSchema>;
 export type SlurmOptionsInput = z.input<typeof slurmOptionsSchema>;
 
-/** The config keys every study type's config takes for choosing its executor. */
+/** The config keys every study kind's config takes for choosing its executor. */
 export const executorConfigFields = {
   executor: z
     .enum(EXECUTORS, { errorMap: () => ({ message: `must be one of ${EXECUTORS.join(", ")}` }) })

@@ -16,7 +16,9 @@ import type { KindStudy, StudyKind } from "../studyKind.js";
 import { parseRecoveryConfig, portableRecoveryConfig, recoveryFingerprint, type RecoveryConfig } from "./config.js";
 import { iterationDir, RECORD_FILE, runIteration, type IterationContext } from "./iteration.js";
 import { checkModelPair } from "./modelContract.js";
+import { report11 } from "./report11.js";
 import { summarizeRecovery, type RecoverySummary } from "./summarize.js";
+import type { TruthsRecord } from "../faithfulness.js";
 
 export const recoverKind: StudyKind<RecoveryConfig, RecoverySummary> = {
   name: "recover",
@@ -25,13 +27,14 @@ export const recoverKind: StudyKind<RecoveryConfig, RecoverySummary> = {
   modelKey: "inference_model_path",
   parseConfig: parseRecoveryConfig,
   portableConfig: portableRecoveryConfig,
+  original: report11,
   prepare: prepareRecovery,
 };
 
 /** Check, compile and design: the recovery study, ready for the replicate loop. */
 async function prepareRecovery(
   config: RecoveryConfig,
-  { install, log, cachedModelsOnly }: Parameters<typeof recoverKind.prepare>[1],
+  { install, log, cachedModelsOnly, truths }: Parameters<typeof recoverKind.prepare>[1],
 ): Promise<KindStudy<RecoverySummary>> {
   // Models are checked against the design and the config first (cheap, stanc only).
   const design = await prepareDesign(config);
@@ -53,15 +56,15 @@ async function prepareRecovery(
     writeSetup: async () => {
       await writeDesignFile(out, design, log);
       await writeFileAtomic(simDataFile, toStanJson(models.simData, { ints: models.simInts }));
-      await writeJsonAtomic(path.join(out, "config_info.json"), configInfo(config, design, install));
+      await writeJsonAtomic(path.join(out, "config_info.json"), configInfo(config, design, install, truths));
     },
     runReplicate: (i, env) => runIteration(ctx, env, i),
-    summarize: (records, wallSeconds) => summarizeRecovery({ config, install, design, records, wallSeconds }),
+    summarize: (records, wallSeconds) => summarizeRecovery({ config, install, design, truths, records, wallSeconds }),
   };
 }
 
 /** config_info.json: the original's keys (n_iterations ... M_total), then this tool's. */
-function configInfo(config: RecoveryConfig, design: StudyDesign, install: CmdStanInstall) {
+function configInfo(config: RecoveryConfig, design: StudyDesign, install: CmdStanInstall, truths: TruthsRecord) {
   return {
     n_iterations: config.n_iterations,
     n_mcmc_samples: config.n_mcmc_samples,
@@ -83,5 +86,7 @@ function configInfo(config: RecoveryConfig, design: StudyDesign, install: CmdSta
     quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(install.version)],
     inference_model_path: config.inference_model_path,
     sim_model_path: config.sim_model_path,
+    // Whether these truths are the original study's, and why not (../faithfulness.ts).
+    truths,
   };
 }

@@ -28,6 +28,8 @@ import {
 } from "../../report/text.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
 import { InputError } from "../../util/errors.js";
+import { truthsLines, type TruthsRecord } from "../faithfulness.js";
+import { comparisonView, type ComparisonView, type PublishedRecovery } from "./reportComparison.js";
 
 /** What parseDiagnose (src/cmdstan/diagnose.ts) returns for one iteration's diagnostics.txt. */
 export interface DiagnosticsReading {
@@ -84,6 +86,10 @@ export interface ReportInput {
    * "regression_recovery.png"; `plotLinks(reportDir, await writeRecoveryPlots(...))` makes them.
    */
   plots: string[];
+  /** Whether these truths are the original study's (../faithfulness.ts); absent: not said. */
+  truths?: TruthsRecord;
+  /** A published run to set beside ours (Report 11's), given only for a config with its settings. */
+  comparison?: PublishedRecovery;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -157,6 +163,8 @@ interface ViewModel {
   stats: StatisticsView | null;
   failures: Array<{ iteration: number; reasonText: string; reasonMd: string; errorLink: string }>;
   plots: Array<{ link: string; alt: string; caption: string }>;
+  truths: { lines: string[]; original: boolean } | null;
+  comparison: ComparisonView | null;
 }
 
 function buildViewModel(input: ReportInput): ViewModel {
@@ -172,6 +180,11 @@ function buildViewModel(input: ReportInput): ViewModel {
     alphaVar: input.names.alphaVar,
     diag: diagnosticsView(input.diagnostics),
     stats: input.nSuccessful > 0 ? statisticsView(tracked, input.statistics, input.nSuccessful) : null,
+    truths: input.truths ? { lines: truthsLines(input.truths), original: input.truths.original_truths } : null,
+    comparison:
+      input.comparison && input.nSuccessful > 0
+        ? comparisonView(tracked, input.statistics, input.nSuccessful, input.comparison, input.truths)
+        : null,
     failures: [...input.failures]
       .sort((a, b) => a.iteration - b.iteration)
       .map((f) => ({
@@ -297,6 +310,7 @@ export function renderTerminalTables(input: ReportInput): string {
   const out: string[] = ["Recovery configuration:"];
   for (const l of vm.configLines) out.push(` ${l.key}: ${l.value}`);
   out.push("");
+  if (vm.truths) out.push(...vm.truths.lines, "");
   if (vm.diag) {
     const d = vm.diag;
     out.push(d.tableText, "");
@@ -322,6 +336,7 @@ export function renderTerminalTables(input: ReportInput): string {
         `0.90 +- 2 SE = ${s.mcseBand}.`,
     );
     out.push(`Coverages outside that band: ${s.outsideBand === "" ? "none" : s.outsideBand}.`);
+    if (vm.comparison) out.push("", ...comparisonText(vm.comparison));
   } else {
     out.push(`No successful iterations (of ${vm.nIterations}): no recovery statistics.`);
   }
@@ -330,6 +345,21 @@ export function renderTerminalTables(input: ReportInput): string {
     for (const f of vm.failures) out.push(` ${f.iteration}: ${f.reasonText}`);
   }
   return out.join("\n") + "\n";
+}
+
+/** The comparison with the published run as terminal lines. */
+function comparisonText(c: ComparisonView): string[] {
+  return [
+    `Beside ${c.name} (ours over ${c.nOurs} iterations, ${c.name}'s over ${c.nPublished}; * larger than noise explains):`,
+    "",
+    c.tableText,
+    "",
+    `Monte Carlo SE of a coverage over ${c.nPublished} iterations: ${c.coverageSE}; of the difference of two at 0.90: ` +
+      `${c.coverageDifferenceFormula.replace(/×/g, "x")} = ${c.coverageDifferenceSE}.`,
+    `Larger than noise explains (|ours - ${c.name}| > 2 SE of the difference): ${c.nFlagged} of ${c.nComparisons}` +
+      `${c.flagged ? `: ${c.flagged}` : ""}; about ${c.expectedByChance} by chance.`,
+    ...(c.truthsNote ? [c.truthsNote] : []),
+  ];
 }
 
 /** Writes `report.md` into `reportDir` (temp file + rename) and returns its path. */

@@ -9,6 +9,7 @@ import path from "node:path";
 import {
   computeRecoveryStatistics,
   parseTrueParameters,
+  recoveryStandardErrors,
   type RecoveryIteration,
   type RecoveryStatistics,
 } from "../../analysis/recovery.js";
@@ -24,6 +25,8 @@ import type { ReplicateRecord } from "../../pipeline/records.js";
 import { writeJsonAtomic } from "../../util/atomicWrite.js";
 import { iterationDir } from "./iteration.js";
 import { parameterNames } from "./modelContract.js";
+import type { TruthsRecord } from "../faithfulness.js";
+import { REPORT11_ITERATIONS, REPORT11_NAME, REPORT11_STATISTICS } from "./report11.js";
 
 export interface RecoverySummary {
   statistics: RecoveryStatistics;
@@ -33,27 +36,27 @@ export interface RecoverySummary {
   terminalTables: string;
 }
 
-export async function summarizeRecovery(args: {
+interface SummarizeArgs {
   config: RecoveryConfig;
   install: CmdStanInstall;
   design: StudyDesign;
+  truths: TruthsRecord;
   records: Map<number, ReplicateRecord>;
   wallSeconds: number;
-}): Promise<RecoverySummary> {
-  const { config, design, records } = args;
-  const out = config.output_dir;
+}
+
+/** Every iteration's files read back: the successful ones' inputs, the failures, the diagnostics. */
+async function readIterations(config: RecoveryConfig, records: Map<number, ReplicateRecord>) {
   const iterations: RecoveryIteration[] = [];
   const failures: { iteration: number; reason: string }[] = [];
   const diagnostics: ReportInput["diagnostics"] = [];
   const defaultTransitions = config.n_mcmc_chains * config.n_mcmc_samples;
-
   for (const i of [...records.keys()].sort((a, b) => a - b)) {
-    const dir = iterationDir(out, i);
-    const record = records.get(i)!;
+    const dir = iterationDir(config.output_dir, i);
     const diagFile = path.join(dir, "diagnostics.txt");
     if (existsSync(diagFile))
       diagnostics.push({ iteration: i, reading: parseDiagnose(await readFile(diagFile, "utf8"), defaultTransitions) });
-    if (record.status === "failed") {
+    if (records.get(i)!.status === "failed") {
       failures.push({ iteration: i, reason: (await readFile(path.join(dir, "error.txt"), "utf8")).trim() });
       continue;
     }
@@ -65,7 +68,36 @@ export async function summarizeRecovery(args: {
       summary: parseSummaryCsv(await readFile(summaryFile, "utf8"), summaryFile),
     });
   }
+  return { iterations, failures, diagnostics };
+}
 
+/** The run's settings as the report prints them. */
+function reportConfig({ config, design, install, wallSeconds }: SummarizeArgs): ReportInput["config"] {
+  return {
+    n_iterations: config.n_iterations,
+    n_mcmc_chains: config.n_mcmc_chains,
+    n_mcmc_samples: config.n_mcmc_samples,
+    n_warmup: config.warmup,
+    adapt_delta: config.adapt_delta,
+    max_treedepth: config.max_treedepth,
+    J: design.J,
+    K: design.K,
+    D: design.D,
+    P: design.P,
+    M_total: design.M_total,
+    cmdstan_version: install.version,
+    quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(install.version)],
+    model_path: config.inference_model_path,
+    sim_model_path: config.sim_model_path,
+    design_name: design._metadata.design_name,
+    wall_time_seconds: wallSeconds,
+  };
+}
+
+export async function summarizeRecovery(args: SummarizeArgs): Promise<RecoverySummary> {
+  const { config, truths } = args;
+  const out = config.output_dir;
+  const { iterations, failures, diagnostics } = await readIterations(config, args.records);
   await writeJsonAtomic(
     path.join(out, "all_true_parameters.json"),
     iterations.map((it) => it.truth),
@@ -77,40 +109,28 @@ export async function summarizeRecovery(args: {
   const plots = iterations.length
     ? plotLinks(summaryDir, await writeRecoveryPlots(summaryDir, iterations, statistics, names))
     : [];
-
+  // Report 11's numbers beside ours only where the config is its study (../faithfulness.ts).
+  const comparison =
+    truths.original_settings && iterations.length
+      ? {
+          name: REPORT11_NAME,
+          iterations: REPORT11_ITERATIONS,
+          published: REPORT11_STATISTICS,
+          standardErrors: recoveryStandardErrors(iterations, names),
+        }
+      : undefined;
   const input: ReportInput = {
-    config: {
-      n_iterations: config.n_iterations,
-      n_mcmc_chains: config.n_mcmc_chains,
-      n_mcmc_samples: config.n_mcmc_samples,
-      n_warmup: config.warmup,
-      adapt_delta: config.adapt_delta,
-      max_treedepth: config.max_treedepth,
-      J: design.J,
-      K: design.K,
-      D: design.D,
-      P: design.P,
-      M_total: design.M_total,
-      cmdstan_version: args.install.version,
-      quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(args.install.version)],
-      model_path: config.inference_model_path,
-      sim_model_path: config.sim_model_path,
-      design_name: design._metadata.design_name,
-      wall_time_seconds: args.wallSeconds,
-    },
+    config: reportConfig(args),
     names,
     diagnostics,
     statistics,
     nSuccessful: iterations.length,
     failures,
     plots,
+    truths,
+    comparison,
   };
   const reportFile = await writeReport(summaryDir, input);
-  return {
-    statistics,
-    nSuccessful: iterations.length,
-    failures,
-    reportFile,
-    terminalTables: renderTerminalTables(input),
-  };
+  const nSuccessful = iterations.length;
+  return { statistics, nSuccessful, failures, reportFile, terminalTables: renderTerminalTables(input) };
 }

@@ -18,7 +18,9 @@ import type { KindStudy, StudyKind } from "../studyKind.js";
 import { parseSbcConfig, portableSbcConfig, sbcFingerprint, sbcSampler, type SbcConfig } from "./config.js";
 import { checkSbcModel, checkSbcOutputLengths, sbcData } from "./modelContract.js";
 import { RECORD_FILE, runSimulation, simulationDir, type SimulationContext } from "./simulation.js";
+import { report12 } from "./report12.js";
 import { summarizeSbc, type SbcSummary } from "./summarize.js";
+import type { TruthsRecord } from "../faithfulness.js";
 
 export const sbcKind: StudyKind<SbcConfig, SbcSummary> = {
   name: "sbc",
@@ -27,13 +29,14 @@ export const sbcKind: StudyKind<SbcConfig, SbcSummary> = {
   modelKey: "sbc_model_path",
   parseConfig: parseSbcConfig,
   portableConfig: portableSbcConfig,
+  original: report12,
   prepare: prepareSbc,
 };
 
 /** Check, compile and design: the SBC study, ready for the replicate loop. */
 async function prepareSbc(
   config: SbcConfig,
-  { install, log, cachedModelsOnly }: Parameters<typeof sbcKind.prepare>[1],
+  { install, log, cachedModelsOnly, truths }: Parameters<typeof sbcKind.prepare>[1],
 ): Promise<KindStudy<SbcSummary>> {
   const design = await prepareDesign(config);
   const modelInfo = await checkSbcModel(install, config, design);
@@ -61,10 +64,11 @@ async function prepareSbc(
     writeSetup: async () => {
       await writeDesignFile(out, design, log);
       await writeFileAtomic(dataFile, dataText);
-      await writeJsonAtomic(path.join(out, "config_info.json"), configInfo(config, design, install, tracked));
+      await writeJsonAtomic(path.join(out, "config_info.json"), configInfo(config, design, install, tracked, truths));
     },
     runReplicate: (i, env) => runSimulation(ctx, env, i),
-    summarize: (records, wallSeconds) => summarizeSbc({ config, install, design, tracked, records, wallSeconds }),
+    summarize: (records, wallSeconds) =>
+      summarizeSbc({ config, install, design, tracked, truths, records, wallSeconds }),
   };
 }
 
@@ -72,7 +76,13 @@ async function prepareSbc(
  * config_info.json: the original's keys (n_sbc_sims, n_mcmc_samples, n_mcmc_chains, thin,
  * effective_sample_size, J, K, P, param_names: what the users' SBC report reads) and this tool's.
  */
-function configInfo(config: SbcConfig, design: StudyDesign, install: CmdStanInstall, tracked: TrackedParameter[]) {
+function configInfo(
+  config: SbcConfig,
+  design: StudyDesign,
+  install: CmdStanInstall,
+  tracked: TrackedParameter[],
+  truths: TruthsRecord,
+) {
   return {
     n_sbc_sims: config.n_sbc_sims,
     ...sbcSampler(config),
@@ -92,5 +102,7 @@ function configInfo(config: SbcConfig, design: StudyDesign, install: CmdStanInst
     seed: config.seed,
     cmdstan_version: install.version,
     sbc_model_path: config.sbc_model_path,
+    // Whether these truths are the original study's, and why not (../faithfulness.ts).
+    truths,
   };
 }

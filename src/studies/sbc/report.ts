@@ -20,6 +20,8 @@ import {
 } from "../../report/text.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
 import { SBC_GROUPS, sbcPlotFiles } from "./plots.js";
+import { truthsLines, type TruthsRecord } from "../faithfulness.js";
+import { sbcComparisonView, type SbcComparisonInput, type SbcComparisonView } from "./reportComparison.js";
 
 /** Thresholds a simulation's health is judged by. */
 export const EBFMI_THRESHOLD = 0.3;
@@ -40,6 +42,10 @@ export interface SbcReportInput {
   statistics: SbcStatistics | null;
   /** Plot files as links from the report's folder. */
   plots: string[];
+  /** Whether these truths are the original study's (../faithfulness.ts); absent: not said. */
+  truths?: TruthsRecord;
+  /** A published run to set beside ours (Report 12's), given only for a config with its settings. */
+  comparison?: SbcComparisonInput;
 }
 
 interface HealthSummary {
@@ -176,6 +182,9 @@ function buildView(input: SbcReportInput) {
     rhatStrict: RHAT_STRICT,
     stats: statisticsView(input.statistics),
     plots: plotViews(input.plots),
+    truthsLines: input.truths ? truthsLines(input.truths) : null,
+    comparison:
+      input.comparison && input.statistics ? sbcComparisonView(input.statistics, input.comparison, input.truths) : null,
   };
 }
 
@@ -190,6 +199,7 @@ export function renderSbcReport(input: SbcReportInput): string {
 export function renderSbcTerminal(input: SbcReportInput): string {
   const v = buildView(input);
   const out = ["SBC configuration:", ...v.configLines.map((l) => ` ${l.key}: ${l.value}`), ""];
+  if (v.truthsLines) out.push(...v.truthsLines, "");
   out.push(`Simulations: ${v.nFitted} fitted, ${v.nFailed} failed (of ${v.nRequested}).`);
   for (const f of v.failures) out.push(` simulation ${f.simulation} failed: ${f.reasonText}`);
   if (v.health) {
@@ -213,10 +223,28 @@ export function renderSbcTerminal(input: SbcReportInput): string {
       `chi-square p < 0.05: ${s.chi2Below} of ${s.nParams}${s.chi2BelowList ? ` (${s.chi2BelowList})` : ""}; KS p < 0.05: ${s.ksBelow} of ${s.nParams}${s.ksBelowList ? ` (${s.ksBelowList})` : ""}; about ${s.expectedBelow} each expected by chance.`,
     );
     out.push(`Outside the simultaneous 95% ECDF band: ${s.nOutside ? s.outsideBand : "none"}.`);
+    if (v.comparison) out.push("", ...comparisonText(v.comparison));
   } else {
     out.push("No simulation succeeded: no rank statistics.");
   }
   return `${out.join("\n")}\n`;
+}
+
+/** The comparison with the published run as terminal lines. */
+function comparisonText(c: SbcComparisonView): string[] {
+  return [
+    `Beside ${c.name} (the original's chi-square and KS; ours over ${c.nOurs} simulations, ${c.name}'s over ${c.nPublished}; * disagrees at 0.05):`,
+    "",
+    c.tableText,
+    "",
+    `One p-value below 0.05 and the other not: ${c.nDisagreements} of ${c.nParams} parameters${c.disagreements ? ` (${c.disagreements})` : ""}; ` +
+      `for independent uniform p-values about ${c.expectedDisagreements} of ${c.nParams} parameters by chance.`,
+    ...c.below.map(
+      (b) => `p < 0.05, ${b.test}: ours ${b.ours}; ${c.name} ${b.published}; about ${c.expectedBelow} by chance.`,
+    ),
+    ...c.quantiles.map((q) => `p-value quantiles (${c.probs}), ${q.test}: ours ${q.ours}; ${c.name} ${q.published}.`),
+    ...(c.truthsNote ? [c.truthsNote] : []),
+  ];
 }
 
 /** Writes `report.md` into `dir` and returns its path. */

@@ -25,6 +25,8 @@ import type { ReplicateRecord } from "../../pipeline/records.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import { CMDSTAN_DEFAULT_ADAPT_DELTA, type SbcConfig } from "./config.js";
 import { RESULT_FILE, simulationDir, simulationResultSchema, type SimulationResult } from "./simulation.js";
+import type { TruthsRecord } from "../faithfulness.js";
+import { REPORT12 } from "./report12.js";
 
 export const RESULTS_DIR = "sbc_results";
 
@@ -185,6 +187,7 @@ export async function summarizeSbc(args: {
   install: CmdStanInstall;
   design: StudyDesign;
   tracked: readonly TrackedParameter[];
+  truths: TruthsRecord;
   records: Map<number, ReplicateRecord>;
   wallSeconds: number;
 }): Promise<SbcSummary> {
@@ -243,6 +246,11 @@ export async function summarizeSbc(args: {
     health: ok.map((r, k) => ({ simulation: r.simulation, health: health[k] })),
     statistics,
     plots,
+    truths: args.truths,
+    // Report 12's tests beside ours only where the config is its study (../faithfulness.ts).
+    comparison: args.truths.original_settings
+      ? { published: REPORT12, cells: tracked.filter((t) => t.group === "cell").map((t) => t.variable) }
+      : undefined,
   };
   const reportFile = await writeSbcReport(out, input);
   return { statistics, nSuccessful: ok.length, failures, reportFile, terminalTables: renderSbcTerminal(input) };

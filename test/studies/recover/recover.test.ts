@@ -14,6 +14,7 @@ import { loadStudyConfig, runStudy } from "../../../src/studies/runStudy.js";
 import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../../src/analysis/summary.js";
 import { trackedParameters } from "../../../src/analysis/trackedParameters.js";
 import { recoveryContract } from "../../contracts/notebooks.js";
+import { decideTruths } from "../../../src/studies/faithfulness.js";
 import { testCmdStan } from "../../helpers/cmdstan.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -44,7 +45,8 @@ describe("recover (real CmdStan)", () => {
 
   it("runs the smoke config: every output of docs/recovery.md exists and parses", async () => {
     const config = await loadStudyConfig(recoverKind, SMOKE, { output_dir: smokeOut });
-    const result = await runStudy(recoverKind, config, quiet);
+    const lines: string[] = [];
+    const result = await runStudy(recoverKind, config, { ...quiet, log: (l) => lines.push(l) });
     expect(result.nSuccessful).toBe(config.n_iterations);
     // Everything Report 11's cells read is there (test/contracts/notebooks.ts).
     expect(recoveryContract(smokeOut)).toEqual([]);
@@ -107,6 +109,39 @@ describe("recover (real CmdStan)", () => {
     expect(timing.phases.loop.otherCpu).toBeGreaterThanOrEqual(0);
     const record = JSON.parse(await readFile(path.join(smokeOut, "iteration_1", "iteration.json"), "utf8"));
     expect(Object.keys(record.timing)).toEqual(["simulate", "sample", "summarize", "diagnose"]);
+
+    // Which truths: said in the console before anything compiles, in config_info.json,
+    // timing.json and report.md (src/studies/faithfulness.ts). On 2.27 the generator is not the
+    // original's, and the smoke config is not Report 11's study either.
+    const version = info.cmdstan_version as string;
+    const sentence = version.startsWith("2.27.")
+      ? "other truths than the original study's: CmdStan 2.27 draws with another generator; install CmdStan >= 2.35 for the original's truths; this config's design or settings are not the original study's"
+      : decideTruths({ version, seed: 12345, originalSeed: 12345, originalStudy: false }).sentence;
+    const truthsLine = `[recover] truths: ${sentence} (CmdStan ${version}, ${info.truths.generator}; seed 12345)`;
+    expect(lines).toContain(truthsLine);
+    expect(lines.indexOf(truthsLine)).toBeLessThan(lines.findIndex((l) => l.includes("compiling")));
+    expect(lines).toContain(
+      "[recover] settings: not Report 11's (n_iterations 3 (Report 11: 20); n_mcmc_chains 2 (Report 11: 4); " +
+        "n_mcmc_samples 200 (Report 11: 2000); n_mcmc_warmup 100 (Report 11: 1000)), so its published numbers are not compared",
+    );
+    expect(info.truths).toMatchObject({
+      original_truths: false,
+      sentence,
+      cmdstan_version: version,
+      original_study: "Report 11",
+      original_generator: "boost::random::mixmax",
+      seed: 12345,
+      original_seed: 12345,
+      original_settings: false,
+    });
+    if (version.startsWith("2.27.")) expect(info.truths.generator).toBe("boost::ecuyer1988");
+    expect(info.truths.settings_differ).toHaveLength(4);
+    expect(timing.truths).toEqual(info.truths);
+    expect(report).toContain(`- truths: ${sentence} (CmdStan ${version}`);
+    // Not Report 11's settings: its numbers are not set beside these.
+    expect(report).not.toContain("Beside Report 11");
+    expect(result.terminalTables).toContain(`truths: ${sentence}`);
+    expect(result.terminalTables).not.toContain("Beside Report 11");
   });
 
   it("resumes after the process is killed mid-run and ends with the same statistics", async () => {
@@ -262,6 +297,8 @@ describe("recover (real CmdStan)", () => {
     );
     const done = await first;
     expect(done.exitCode).toBe(0);
+    // The console says which truths the run draws.
+    expect(done.stderr).toMatch(/^\[recover\] truths: other truths than the original study's: /m);
     expect(existsSync(path.join(out, "study.lock"))).toBe(false);
     for (const i of [1, 2, 3]) {
       const record = JSON.parse(await readFile(path.join(out, `iteration_${i}`, "iteration.json"), "utf8"));

@@ -11,6 +11,8 @@ import {
   writeReport,
   type ReportInput,
 } from "../../../src/studies/recover/report.js";
+import { report11, REPORT11_STATISTICS } from "../../../src/studies/recover/report11.js";
+import { truthsRecord } from "../../../src/studies/faithfulness.js";
 
 // Hand-built statistics chosen to exercise the report's rounding: ties that Python rounds to
 // even (0.0625 -> 0.062, 0.625 -> 0.62, 0.375 -> 0.38), -0.0004 -> -0.000, and pandas' per-column
@@ -274,5 +276,90 @@ describe("writeReport and plotLinks", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("beside Report 11 (a config with its settings), and the truths", () => {
+  const install = (version: string) => ({
+    path: `/opt/cmdstan-${version}`,
+    version,
+    stancVersion: "",
+    compiler: "",
+    source: "provisioned" as const,
+    canCompile: true,
+  });
+  // Ours: Report 11's numbers, except a planted alpha[8] RMSE of 26.03 (the issue's run) and a
+  // gamma[1] coverage of 1.00 (Report 11: 0.75); SEs as a 20-iteration run gives them.
+  const ours: RecoveryStatistics = {
+    ...REPORT11_STATISTICS,
+    gamma_1: { ...REPORT11_STATISTICS.gamma_1, coverage: 1.0 },
+    alpha_8: { ...REPORT11_STATISTICS.alpha_8, rmse: 26.03 },
+    gamma0: { ...REPORT11_STATISTICS.gamma0, bias: 0.038 },
+  };
+  const standardErrors = Object.fromEntries(
+    Object.entries(REPORT11_STATISTICS).map(([k, s]) => [
+      k,
+      { bias: s.rmse / Math.sqrt(20), rmse: s.rmse / 6, ci_width: s.ci_width / 20 },
+    ]),
+  );
+  const report11Input = (version: string, comparison = true): ReportInput =>
+    input({
+      config: { ...input().config, n_iterations: 20, J: 18, P: 7, K: 3, M_total: 360, cmdstan_version: version },
+      diagnostics: [],
+      failures: [],
+      statistics: ours,
+      nSuccessful: 20,
+      truths: truthsRecord(install(version), report11, 12345, []),
+      comparison: comparison
+        ? { name: "Report 11", iterations: 20, published: REPORT11_STATISTICS, standardErrors }
+        : undefined,
+    });
+
+  it("sets the published numbers beside ours, parameter by parameter, and flags the differences planted", () => {
+    const md = renderReport(report11Input("2.27.0"));
+    expect(md).toContain("## Beside Report 11's published numbers");
+    expect(md).toContain(
+      "| param | bias | Report 11 | rmse | Report 11 | coverage | Report 11 | ci_width | Report 11 | larger than noise |",
+    );
+    expect(md).toContain("| gamma0 | 0.038 | 0.032 | 0.214 | 0.214 | 1.00 | 1.00 | 0.851 | 0.851 | - |");
+    expect(md).toContain(
+      "| alpha[8] | 4.582 | 4.582 | **26.030** | 11.628 | 0.85 | 0.85 | 26.847 | 26.847 | rmse +14.402 > 2 SE 5.481 |",
+    );
+    // 1.00 vs 0.75 over 20 and 20: pooled 0.875, 2 SE = 2 sqrt(0.875 x 0.125 x 0.1) = 0.209.
+    expect(md).toMatch(
+      /\| gamma\[1\] \| 0\.047 \| 0\.047 \| 0\.451 \| 0\.451 \| \*\*1\.00\*\* \| 0\.75 \|.*coverage \+0\.25 > 2 SE 0\.21 \|/,
+    );
+    expect(md).toContain(
+      "**2 of 116** comparisons: gamma[1] (coverage +0.25 > 2 SE 0.21), alpha[8] (rmse +14.402 > 2 SE 5.481)",
+    );
+    expect(md).toContain("sqrt(0.9 × 0.1 / 20) ≈ 0.067");
+    expect(md).toContain("sqrt(2 × 0.9 × 0.1 / 20) ≈ 0.095");
+    // On 2.27 the truths are not the original's: said at the top and in the comparison.
+    expect(md).toContain(
+      "- truths: other truths than the original study's: CmdStan 2.27 draws with another generator; install CmdStan >= 2.35 for the original's truths (CmdStan 2.27.0, boost::ecuyer1988; seed 12345)",
+    );
+    expect(md).toMatch(/expected to differ from the published ones.*and that is not a defect/);
+    const text = renderTerminalTables(report11Input("2.27.0"));
+    expect(text).toMatch(/^  alpha\[8\] +4\.582 +4\.582 +26\.030\* +11\.628 /m);
+    expect(text).toContain("Larger than noise explains (|ours - Report 11| > 2 SE of the difference): 2 of 116");
+    expect(text).toContain("truths: other truths than the original study's: CmdStan 2.27 draws with another generator");
+  });
+
+  it("on CmdStan >= 2.35 with the report's settings the truths are the original's, and it says so", () => {
+    const md = renderReport(report11Input("2.37.0"));
+    expect(md).toContain(
+      "- truths: the original study's truths: CmdStan >= 2.35, seeds as the original (CmdStan 2.37.0, boost::random::mixmax; seed 12345)",
+    );
+    expect(md).toContain("The truths are the original study's");
+    expect(md).not.toContain("not a defect");
+  });
+
+  it("shows no comparison without one (a config without the report's settings)", () => {
+    const md = renderReport(report11Input("2.27.0", false));
+    expect(md).not.toContain("Beside Report 11");
+    expect(md).not.toContain("larger than noise");
+    expect(renderTerminalTables(report11Input("2.27.0", false))).not.toContain("Beside Report 11");
+    // And the existing inputs (no truths given) say nothing of them.
+    expect(renderReport(input())).not.toContain("## Truths");
   });
 });

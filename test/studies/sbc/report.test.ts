@@ -4,6 +4,9 @@ import { sbcStatistics } from "../../../src/analysis/sbc.js";
 import type { SamplerHealth } from "../../../src/analysis/samplerHealth.js";
 import { Rng } from "../../../src/design/rng.js";
 import { renderSbcReport, renderSbcTerminal, type SbcReportInput } from "../../../src/studies/sbc/report.js";
+import { REPORT12, report12 } from "../../../src/studies/sbc/report12.js";
+import { truthsRecord } from "../../../src/studies/faithfulness.js";
+import { pyFixed } from "../../../src/report/text.js";
 
 const rng = new Rng(3);
 const L = 99;
@@ -82,5 +85,85 @@ describe("SBC report", () => {
     const md = renderSbcReport(input({ statistics: null, health: [], plots: [], nRequested: 2 }));
     expect(md).toContain("No simulation was fitted, so there are no rank statistics.");
     expect(md).toContain("No simulation was fitted, so there is no sampler health to report.");
+  });
+});
+
+describe("beside Report 12 (a config with its settings), and the truths", () => {
+  const r = new Rng(11);
+  const cells = Array.from({ length: 18 }, (_, j) => `alpha[${j + 1}]`);
+  const all = [
+    "gamma0",
+    ...[1, 2, 3, 4, 5, 6, 7].map((p) => `gamma[${p}]`),
+    "sigma_cell",
+    ...cells,
+    "delta[1]",
+    "delta[2]",
+  ];
+  const M = 334;
+  // Uniform ranks, except alpha[4], planted: ranks piled in the middle (p far below 0.05).
+  const ranks = all.map((n) =>
+    Array.from({ length: 100 }, () =>
+      n === "alpha[4]" ? Math.min(M, Math.max(0, Math.round(167 + r.normal() * 30))) : r.int(0, M),
+    ),
+  );
+  const stats = sbcStatistics(all, ranks, M, 333);
+  const alpha4 = stats.parameters.find((p) => p.variable === "alpha[4]")!;
+  const install = {
+    path: "/opt/cmdstan-2.27.0",
+    version: "2.27.0",
+    stancVersion: "",
+    compiler: "",
+    source: "provisioned" as const,
+    canCompile: true,
+  };
+  const report12Input = (comparison: boolean): SbcReportInput =>
+    input({
+      failures: [],
+      nRequested: 100,
+      health: [],
+      statistics: stats,
+      truths: truthsRecord(install, report12, 123, []),
+      comparison: comparison ? { published: REPORT12, cells } : undefined,
+    });
+
+  it("sets Report 12's tests beside ours and flags the parameters where one p < 0.05 and the other not", () => {
+    expect(alpha4.originalKs.pValue).toBeLessThan(0.05);
+    expect(alpha4.originalChi2.pValue).toBeLessThan(0.05);
+    const md = renderSbcReport(report12Input(true));
+    expect(md).toContain("## Beside Report 12's published tests");
+    const g0 = stats.parameters[0];
+    const f = (x: number, d: number) => pyFixed(x, d);
+    expect(md).toContain(
+      `| gamma0 | ${f(g0.originalChi2.statistic, 2)} | 24.40 | ${f(g0.originalChi2.pValue, 4)} | 0.1813 | ${f(g0.originalKs.statistic, 3)} | 0.093 | ${f(g0.originalKs.pValue, 4)} | 0.3379 |`,
+    );
+    // The cells as one row of ranges, as Report 12 prints them; the planted cell disagrees in both tests.
+    expect(md).toMatch(
+      /\| alpha\[1\.\.18\] \(range\) \| [^|]+ \| 8\.00 – 26\.80 \| \*\*0\.0000 – [^|]+\*\* \| 0\.1094 – 0\.9867 \|/,
+    );
+    expect(md).toMatch(/\| chi2 p: [^;|]*alpha\[4\][^|]*; KS p: [^|]*alpha\[4\][^|]* \|/);
+    expect(md).toMatch(
+      /One p-value below 0\.05 and the other not: \*\*\d+ of 29\*\* parameters: .*alpha\[4\] \(chi2 p, KS p\)/,
+    );
+    // Report 12's own: one KS p-value below 0.05 (gamma[1]), none of the chi-square's; 1.45 of 29 by chance.
+    expect(md).toContain("Report 12 1 of 29 (gamma[1]). About 1.45 of 29 tests fall below 0.05 by chance.");
+    expect(md).toContain("Report 12 0 of 29. About 1.45 of 29 tests fall below 0.05 by chance.");
+    expect(md).toContain("Report 12 0.109, 0.163, 0.337, 0.579, 0.788.");
+    expect(md).toContain(
+      "- truths: other truths than the original study's: CmdStan 2.27 draws with another generator; install CmdStan >= 2.35 for the original's truths",
+    );
+    expect(md).toMatch(/These truths are not the original study's.*not a defect/);
+    const gamma1 = stats.parameters.find((p) => p.variable === "gamma[1]")!;
+    // gamma[1]: Report 12's KS p is 0.0263, so ours disagrees exactly when it is not below 0.05.
+    expect(md.includes("gamma[1] (KS p")).toBe(gamma1.originalKs.pValue >= 0.05);
+    const text = renderSbcTerminal(report12Input(true));
+    expect(text).toContain("Beside Report 12 (the original's chi-square and KS");
+    expect(text).toMatch(/^truths: other truths than the original study's/m);
+  });
+
+  it("shows no comparison without one (a config without the report's settings)", () => {
+    const md = renderSbcReport(report12Input(false));
+    expect(md).not.toContain("Beside Report 12");
+    expect(md).toContain("## Truths: the original study's or not");
+    expect(renderSbcTerminal(report12Input(false))).not.toContain("Beside Report 12");
   });
 });

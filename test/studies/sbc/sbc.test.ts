@@ -15,6 +15,7 @@ import type { SbcConfigInput } from "../../../src/studies/sbc/config.js";
 import { sbcKind } from "../../../src/studies/sbc/kind.js";
 import { loadStudyConfig, runStudy } from "../../../src/studies/runStudy.js";
 import { sbcContract } from "../../contracts/notebooks.js";
+import { decideTruths } from "../../../src/studies/faithfulness.js";
 import { testCmdStan } from "../../helpers/cmdstan.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -84,7 +85,8 @@ describe("sbc (real CmdStan)", () => {
 
   it("runs the smoke config: ranks, truths, health, summary in the original's keys, plots and report", async () => {
     const c = await loadStudyConfig(sbcKind, SMOKE, { output_dir: smokeOut });
-    const result = await runStudy(sbcKind, c, quiet);
+    const lines: string[] = [];
+    const result = await runStudy(sbcKind, c, { ...quiet, log: (l) => lines.push(l) });
     expect(result.nSuccessful).toBe(20);
     expect(result.failures).toEqual([]);
     // Everything Report 12's cells read is there (test/contracts/notebooks.ts).
@@ -188,6 +190,37 @@ describe("sbc (real CmdStan)", () => {
     expect(timing.phases.loop.childrenCpu).toBeGreaterThan(0);
     expect(timing.loop_utilisation).toBeGreaterThan(0);
     expect(timing.loop_utilisation).toBeLessThanOrEqual(1.05);
+
+    // Which truths: said in the console before anything compiles, in config_info.json,
+    // timing.json and report.md (src/studies/faithfulness.ts). On 2.27 the generator is not the
+    // original's, and the smoke config (a 3 x 2 design) is not Report 12's study either.
+    const version = info.cmdstan_version as string;
+    const sentence = version.startsWith("2.27.")
+      ? "other truths than the original study's: CmdStan 2.27 draws with another generator; install CmdStan >= 2.35 for the original's truths; this config's design or settings are not the original study's"
+      : decideTruths({ version, seed: 123, originalSeed: 123, originalStudy: false }).sentence;
+    const truthsLine = `[sbc] truths: ${sentence} (CmdStan ${version}, ${info.truths.generator}; seed 123)`;
+    expect(lines).toContain(truthsLine);
+    expect(lines.indexOf(truthsLine)).toBeLessThan(lines.findIndex((l) => l.includes("compiling")));
+    expect(
+      lines.find((l) => l.startsWith("[sbc] settings: not Report 12's (factors [3,2] (Report 12: [6,3]); ")),
+    ).toMatch(/so its published numbers are not compared$/);
+    expect(info.truths).toMatchObject({
+      original_truths: false,
+      sentence,
+      cmdstan_version: version,
+      original_study: "Report 12",
+      original_generator: "boost::random::mixmax",
+      seed: 123,
+      original_seed: 123,
+      original_settings: false,
+    });
+    if (version.startsWith("2.27.")) expect(info.truths.generator).toBe("boost::ecuyer1988");
+    expect(timing.truths).toEqual(info.truths);
+    expect(report).toContain(`- truths: ${sentence} (CmdStan ${version}`);
+    // Not Report 12's settings: its tests are not set beside these.
+    expect(report).not.toContain("Beside Report 12");
+    expect(result.terminalTables).toContain(`truths: ${sentence}`);
+    expect(result.terminalTables).not.toContain("Beside Report 12");
   });
 
   it("resumes after the process is killed mid-run and ends with the same summary", async () => {
