@@ -27,6 +27,11 @@ export interface OriginalStudy<C> {
    * "key ours (Report 11: theirs)"; [] when the config is the original study's.
    */
   settingsDiffer(config: C): Promise<string[]>;
+  /**
+   * false: the original run published no numbers the report sets beside a run's (the users'
+   * prior predictive analyses and estimation); what matters is only whether the draws are its.
+   */
+  comparesNumbers?: boolean;
 }
 
 export const ORIGINAL_TRUTHS_SENTENCE = `the original study's truths: CmdStan >= ${MIXMAX_FROM_LABEL}, seeds as the original`;
@@ -118,15 +123,21 @@ export function truthsRecord(
   };
 }
 
-/** The record as lines: the sentence, the CmdStan passed over, whether the report's numbers are compared. */
-export function truthsLines(t: TruthsRecord): string[] {
+/**
+ * The record as lines: the sentence, the CmdStan passed over, whether the report's numbers are
+ * compared (`comparesNumbers` false: whether the settings are the original run's, no more).
+ */
+export function truthsLines(t: TruthsRecord, comparesNumbers = true): string[] {
   const lines = [`truths: ${t.sentence} (CmdStan ${t.cmdstan_version}, ${t.generator}; seed ${t.seed})`];
   if (t.passed_over) lines.push(`passed over: ${t.passed_over.sentence}`);
   const seed = t.seed === t.original_seed ? [] : [`seed ${t.seed} (${t.original_study}: ${t.original_seed})`];
+  const [same, other] = comparesNumbers
+    ? [", so its published numbers are set beside this run's", ", so its published numbers are not compared"]
+    : ["", ""];
   lines.push(
     t.original_settings
-      ? `settings: ${t.original_study}'s, so its published numbers are set beside this run's`
-      : `settings: not ${t.original_study}'s (${[...t.settings_differ, ...seed].join("; ")}), so its published numbers are not compared`,
+      ? `settings: ${t.original_study}'s${same}`
+      : `settings: not ${t.original_study}'s (${[...t.settings_differ, ...seed].join("; ")})${other}`,
   );
   return lines;
 }

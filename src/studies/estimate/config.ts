@@ -6,6 +6,7 @@
  * `max_treedepth` (absent: CmdStan's own defaults, as the original passes none), and the keys
  * every study takes. The fit's seed is `seed` (default 12345, the original's).
  */
+import path from "node:path";
 import { z } from "zod";
 import {
   baseStudyKeys,
@@ -16,6 +17,7 @@ import {
   resolveAgainst,
   type BaseStudyConfig,
 } from "../../pipeline/studyConfig.js";
+import { differingSettings, type OriginalStudy } from "../faithfulness.js";
 
 export const DEFAULT_ESTIMATE_SEED = 12345;
 
@@ -65,3 +67,32 @@ export function fitSettings(c: EstimateConfig) {
     max_treedepth: c.max_treedepth ?? null,
   };
 }
+
+const ORIGINAL = "the users' model_estimation_config.json";
+
+/**
+ * The users' estimation as this kind's original study (../faithfulness.ts): m_0 fitted to their
+ * GPT-4 data file, 4 chains x (1000 + 2000), CmdStan's sampler defaults, seed 12345, with the
+ * CmdStan of their reports (2.37). A run with those settings and CmdStan >= 2.35 draws the same
+ * chains on the same data; there are no published numbers to compare with.
+ */
+export const estimateOriginal: OriginalStudy<EstimateConfig> = {
+  name: ORIGINAL,
+  seed: DEFAULT_ESTIMATE_SEED,
+  cmdstan: "2.37",
+  comparesNumbers: false,
+  settingsDiffer: async (c) => {
+    const { seed: _s, ...settings } = fitSettings(c);
+    const ours = { model: path.basename(c.model_path), data: path.basename(c.data_path), ...settings };
+    const theirs = { model: "m_0.stan", data: "stan_data_GPT-4.json", ...ORIGINAL_FIT };
+    return differingSettings(ours, theirs, ORIGINAL);
+  },
+};
+
+const ORIGINAL_FIT = {
+  n_mcmc_samples: 2000,
+  n_mcmc_warmup: 1000,
+  n_mcmc_chains: 4,
+  adapt_delta: null,
+  max_treedepth: null,
+};

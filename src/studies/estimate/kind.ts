@@ -17,7 +17,13 @@ import { compileStudyModels } from "../../pipeline/studySetup.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import { InputError } from "../../util/errors.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
-import { fitSettings, parseEstimateConfig, portableEstimateConfig, type EstimateConfig } from "./config.js";
+import {
+  estimateOriginal,
+  fitSettings,
+  parseEstimateConfig,
+  portableEstimateConfig,
+  type EstimateConfig,
+} from "./config.js";
 import { fitDir, FIT_RECORD, runFit, STAN_DATA_FILE } from "./fit.js";
 import { summarizeEstimate, type EstimateOutcome } from "./summarize.js";
 
@@ -28,6 +34,7 @@ export const estimateKind: StudyKind<EstimateConfig, EstimateOutcome> = {
   modelKey: "model_path",
   parseConfig: parseEstimateConfig,
   portableConfig: portableEstimateConfig,
+  original: estimateOriginal,
   prepare: prepareEstimate,
 };
 
@@ -73,11 +80,20 @@ async function prepareEstimate(config: EstimateConfig, ctx: PrepareContext): Pro
         data_keys_read: Object.keys(checked.data),
         data_keys_not_read: checked.unused,
         cmdstan_version: ctx.install.version,
+        // Whether these chains are the users' own run's, and why not (../faithfulness.ts).
+        truths: ctx.truths,
         quantile_rule: QUANTILE_RULE_LABELS[quantileRuleFor(ctx.install.version)],
       });
     },
     runReplicate: (_i, env) => runFit(fitCtx, env),
     summarize: (records, wallSeconds) =>
-      summarizeEstimate({ ...fitCtx, info, record: records.get(1), unused: checked.unused, wallSeconds }),
+      summarizeEstimate({
+        ...fitCtx,
+        info,
+        record: records.get(1),
+        unused: checked.unused,
+        wallSeconds,
+        truths: ctx.truths,
+      }),
   };
 }

@@ -26,6 +26,7 @@ import {
 } from "../../report/sectionReport.js";
 import { codeSpan, oneLine, pyFixed, pyRound, type Column } from "../../report/text.js";
 import { writeJsonAtomic } from "../../util/atomicWrite.js";
+import type { TruthsRecord } from "../faithfulness.js";
 import type { StudyOutcome } from "../studyKind.js";
 import type { EstimateConfig } from "./config.js";
 import { chainFiles, fitDir } from "./fit.js";
@@ -46,6 +47,8 @@ interface Args {
   /** Data keys of the file the model does not declare. */
   unused: string[];
   wallSeconds: number;
+  /** Whether the chains are the users' own run's, and why not (../faithfulness.ts). */
+  truths: TruthsRecord;
 }
 
 /** The outputs the figures and checks read: parameters, small transformed parameters, ppc_* and T_*. */
@@ -70,6 +73,7 @@ function settings(args: Args): SectionReport["settings"] {
     ["seed", c.seed],
     ["cmdstan_version", args.install.version],
     ["wall_time_s", args.wallSeconds.toFixed(1)],
+    ["chains", args.truths.sentence.replace("truths", "draws")],
   ];
 }
 

@@ -28,6 +28,7 @@ import { parseFlatPriorConfig, portableFlatPriorConfig, type FlatPriorConfig } f
 import { problemGroups, summarizeFlatPrior, type ProblemGroup } from "./flatOutputs.js";
 import type { PriorOutcome } from "./outputs.js";
 import { dataProblems, outputProblems, refuseSimulator, type WantedOutput } from "./simulator.js";
+import { flatPriorOriginal } from "./originals.js";
 import { priorStudy } from "./study.js";
 
 const FLAT_KEYS = ["model_path", "parameter_priors", "n_simulations", "n_samples", "study_config_path"];
@@ -57,6 +58,7 @@ export const priorFlatKind: StudyKind<FlatPriorConfig, PriorOutcome> = {
   modelKey: "model_path",
   parseConfig: parseFlatPriorConfig,
   portableConfig: portableFlatPriorConfig,
+  original: flatPriorOriginal,
   prepare: prepareFlatPrior,
 };
 

@@ -18,6 +18,7 @@ import {
   type HierarchicalPriorConfig,
 } from "./hierarchicalConfig.js";
 import { dataProblems, outputProblems, refuseSimulator, valueProblems, type WantedOutput } from "./simulator.js";
+import { hierarchicalPriorOriginal } from "./originals.js";
 import { priorStudy } from "./study.js";
 
 export const priorHierarchicalKind: StudyKind<HierarchicalPriorConfig, PriorOutcome> = {
@@ -28,6 +29,7 @@ export const priorHierarchicalKind: StudyKind<HierarchicalPriorConfig, PriorOutc
   modelKey: "sim_model_path",
   parseConfig: parseHierarchicalPriorConfig,
   portableConfig: (config, cmdstanPath) => portableConfig(config, cmdstanPath),
+  original: hierarchicalPriorOriginal,
   prepare: prepareHierarchicalPrior,
 };
 

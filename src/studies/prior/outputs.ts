@@ -114,6 +114,7 @@ export async function writePriorReport(
       ["seeding", `${config.seeding} (seed ${config.seed})`],
       ["hyperparameters", JSON.stringify(run.hyperparameters)],
       ["wall_time_s", read.wallSeconds.toFixed(1)],
+      ["draws", `${read.truths.sentence} (CmdStan ${read.truths.cmdstan_version})`],
     ],
     sections: [
       ...(sections ?? [{ heading: "No draws", paragraphs: ["Every block failed."] }]),

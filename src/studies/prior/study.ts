@@ -13,6 +13,7 @@ import { sha256 } from "../../pipeline/records.js";
 import type { BaseStudyConfig } from "../../pipeline/studyConfig.js";
 import { compileStudyModels } from "../../pipeline/studySetup.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
+import type { TruthsRecord } from "../faithfulness.js";
 import type { KindStudy, PrepareContext, StudyOutcome } from "../studyKind.js";
 import { BLOCK_RECORD, blockDir, DRAWS_FILE, runBlock, type BlockContext } from "./block.js";
 import { blockCount, blockRange, runFingerprint, type PriorRun } from "./config.js";
@@ -30,6 +31,8 @@ export interface PriorDrawsRead {
   draws: PriorDraws;
   failures: BlockFailure[];
   wallSeconds: number;
+  /** Whether the draws are the users' own run's, and why not (../faithfulness.ts). */
+  truths: TruthsRecord;
 }
 
 /** What a family decides besides its config, simulator and the simulator's data. */
@@ -80,7 +83,7 @@ export async function priorStudy<S extends StudyOutcome>(
     },
     runReplicate: (b, env) => runBlock(block, env, b),
     summarize: async (records, wallSeconds) =>
-      family.summarize({ ...(await readDraws(run, out, records)), wallSeconds }),
+      family.summarize({ ...(await readDraws(run, out, records)), wallSeconds, truths: ctx.truths }),
   };
 }
 
