@@ -66,6 +66,9 @@ describe("estimate (real CmdStan)", () => {
       seed: 12345,
       adapt_delta: null,
     });
+    // The users' own run's settings and seed: with CmdStan >= 2.35 these are their chains.
+    const users = "the users' model_estimation_config.json";
+    expect(info.truths).toMatchObject({ original_study: users, settings_differ: [], seed: 12345 });
     const csvs = (await readdir(path.join(out, "fit"))).filter((f) => /^m_0-\d+\.csv$/.test(f));
     expect(csvs).toEqual(["m_0-1.csv", "m_0-2.csv", "m_0-3.csv", "m_0-4.csv"]);
     const fit = await readStanFit(csvs.map((f) => path.join(out, "fit", f)));

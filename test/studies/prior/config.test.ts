@@ -144,3 +144,22 @@ describe("prior configs", () => {
     expect(blockRuns({ ...run, seeding: "per_block" }, 3)).toEqual([{ seed: 12385, firstSet: 40, sets: 5 }]);
   });
 });
+
+describe("the users' own prior runs as the kinds' originals", () => {
+  it("takes the users' configs for their own runs and names what another config changes", async () => {
+    const h = await loadConfigOfCommand(prior, path.join(ORIGINAL, "h_m01_prior_analysis_config.json"));
+    expect(await h.kind.original.settingsDiffer(h.config)).toEqual([]);
+    expect(h.kind.original.comparesNumbers).toBe(false);
+    const smoke = await loadConfigOfCommand(
+      prior,
+      path.join(ROOT, "configs", "h_m01_prior_analysis_smoke_config.json"),
+    );
+    expect(await smoke.kind.original.settingsDiffer(smoke.config)).toEqual([
+      "n_param_samples 20 (the users' h_m01_prior_analysis_config.json: 200)",
+      "n_choice_samples 2 (the users' h_m01_prior_analysis_config.json: 5)",
+    ]);
+    const m3 = await loadConfigOfCommand(prior, path.join(ORIGINAL, "m3_prior_analysis_config.json"));
+    const differ = await m3.kind.original.settingsDiffer(m3.config);
+    expect(differ[0]).toBe("n_param_samples 100 (the users' prior_analysis_config.json: 1000)");
+  });
+});

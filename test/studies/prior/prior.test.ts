@@ -128,7 +128,10 @@ describe("prior (real CmdStan)", () => {
     near(sum(choices.cell_1.choice_index_probs), 1, 1e-9);
     near(sum(choices.__global__.chosen_alternative_probs), 1, 1e-9);
     expect(await readJson(path.join(out, "hyperparameters.json"))).toMatchObject({ gamma0_mean: 2.5 });
-    expect((await readJson(path.join(out, "timing.json"))).blocks_run).toBe(10);
+    const timing = await readJson(path.join(out, "timing.json"));
+    expect(timing.blocks_run).toBe(10);
+    const users = "the users' h_m01_prior_analysis_config.json";
+    expect(timing.truths).toMatchObject({ original_study: users, settings_differ: [] });
     // CmdStan's files are removed once a block's draws are written (keep_csv is false).
     expect(existsSync(path.join(out, "blocks", "block_1", "sim"))).toBe(false);
     expect(await readFile(path.join(out, "report.md"), "utf8")).toContain("gamma0");
