@@ -84,7 +84,7 @@ function checkSimulator(config: FlatPriorConfig, info: ModelInfo, simData: Recor
     RISKY_DATA.includes(k)
       ? "the design has no risky problems; give N (and S) in study_design_config"
       : "not a design key";
-  refuseSimulator(config.source, config.model_path ? "model_path" : "sim_model_path", config.sim_model_path, [
+  refuseSimulator(config.source, config.simulator_key, config.sim_model_path, [
     ...outputProblems(info, wanted),
     ...problems,
     ...dataProblems(info, simData, why),

@@ -80,9 +80,14 @@ export type FlatDesignSource =
   | { kind: "design-only config"; path: string }
   | { kind: "config"; config: FlatDesignConfig };
 
-export interface FlatPriorConfig
-  extends Omit<Parsed, keyof BaseStudyConfig | (typeof COUNT_KEYS)[number]>, BaseStudyConfig, PriorRun {
+/** Keys the parsed config holds in another form (counts, simulator path, design source). */
+type Reshaped = (typeof COUNT_KEYS)[number] | "model_path" | "study_design_path" | "study_config_path";
+
+export interface FlatPriorConfig extends Omit<Parsed, keyof BaseStudyConfig | Reshaped>, BaseStudyConfig, PriorRun {
+  /** The simulator (model_path or sim_model_path, absolute). */
   sim_model_path: string;
+  /** Which of the two keys the config named it with (for messages, and the portable config). */
+  simulator_key: "model_path" | "sim_model_path";
   design: FlatDesignSource;
   /** parameter_priors as hyperparameter values by name ({mean, sd} entries spread into _mean, _sd). */
   priorValues: Record<string, number>;
@@ -114,18 +119,28 @@ export function parseFlatPriorConfig(raw: unknown, source: string, baseDir: stri
   const r = flatPriorSchema.safeParse(dropNoteKeys(raw));
   if (!r.success) throw new InputError(formatZodError(r.error, source));
   const c = r.data;
-  const { n_param_samples, n_simulations, n_samples, ...rest } = c;
+  const base = { ...c, ...resolveBaseKeys(c, source, baseDir) };
+  // The counts, the simulator and the design source are kept in their resolved forms only.
+  const {
+    n_param_samples,
+    n_simulations,
+    n_samples,
+    model_path,
+    study_design_path: _d,
+    study_config_path,
+    ...rest
+  } = base;
   const resolved: FlatPriorConfig = {
     ...rest,
-    ...resolveBaseKeys(c, source, baseDir),
     n_param_samples: n_param_samples ?? n_simulations ?? n_samples ?? 100,
-    sim_model_path: simulatorPath(c.model_path ?? c.sim_model_path, baseDir, "m_0_sim.stan"),
+    sim_model_path: simulatorPath(model_path ?? c.sim_model_path, baseDir, "m_0_sim.stan"),
+    simulator_key: model_path ? "model_path" : "sim_model_path",
     design: designSource(c, source, baseDir),
     priorValues: priorValues(c.parameter_priors),
   };
   const designFile = resolved.design.kind === "config" ? undefined : resolved.design.path;
-  requireFiles(source, { [c.study_config_path ? "study_config_path" : "study_design_path"]: designFile });
-  requireFiles(source, { [c.model_path ? "model_path" : "sim_model_path"]: resolved.sim_model_path });
+  requireFiles(source, { [study_config_path ? "study_config_path" : "study_design_path"]: designFile });
+  requireFiles(source, { [resolved.simulator_key]: resolved.sim_model_path });
   return resolved;
 }
 
@@ -138,7 +153,7 @@ export function portableFlatPriorConfig(c: FlatPriorConfig, cmdstanPath: string)
         ? { study_config_path: c.design.path }
         : { study_design_config: c.study_design_config };
   return portableConfig(c, cmdstanPath, {
-    drop: ["design", "priorValues", "model_path", "study_design_path", "study_config_path", "study_design_config"],
-    put: { ...design, sim_model_path: c.sim_model_path },
+    drop: ["design", "priorValues", "simulator_key", "sim_model_path", "study_design_config"],
+    put: { ...design, [c.simulator_key]: c.sim_model_path },
   });
 }
