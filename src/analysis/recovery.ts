@@ -114,6 +114,13 @@ export function dimensionsOf(tp: TrueParameters): { P: number; J: number; K: num
   return { P: tp.gamma.length, J: tp.alpha.length, K: tp.delta.length + 1 };
 }
 
+/** One successful iteration with its truths by tracked key (any model family). */
+export interface TrackedIteration {
+  iteration: number;
+  truth: Record<string, number>;
+  summary: SummaryRow[];
+}
+
 /**
  * The long table: one row per successful iteration and tracked parameter. Throws InputError
  * when a summary lacks a tracked parameter (naming iteration and parameter), when a value is
@@ -128,13 +135,7 @@ export function recoveryRows(
   }
   const dims = dimensionsOf(iterations[0].truth);
   const tracked = trackedParameters(names, dims);
-  const rows: RecoveryRow[] = [];
-  const seen = new Set<number>();
   for (const it of iterations) {
-    if (seen.has(it.iteration)) {
-      throw new InputError(`recovery statistics: iteration ${it.iteration} given twice`);
-    }
-    seen.add(it.iteration);
     const d = dimensionsOf(it.truth);
     if (d.P !== dims.P || d.J !== dims.J || d.K !== dims.K) {
       throw new InputError(
@@ -142,15 +143,35 @@ export function recoveryRows(
           `but iteration ${iterations[0].iteration} has P=${dims.P}, J=${dims.J}, K=${dims.K}`,
       );
     }
-    const truth = flattenTrueParameters(it.truth, names, `iteration ${it.iteration}: true_parameters.json`);
-    const byVariable = new Map<string, SummaryRow>();
-    for (const r of it.summary) {
-      const v = canonicalVariableName(r.name);
-      if (byVariable.has(v)) {
-        throw new InputError(`iteration ${it.iteration}: posterior summary lists ${r.name} twice`);
-      }
-      byVariable.set(v, r);
+  }
+  const flat = iterations.map((it) => ({
+    ...it,
+    truth: flattenTrueParameters(it.truth, names, `iteration ${it.iteration}: true_parameters.json`),
+  }));
+  return { tracked, rows: trackedRows(flat, tracked) };
+}
+
+/**
+ * The long table of any model family: one row per iteration and tracked scalar, matched to the
+ * summary by the scalar's model name (`variable`). Throws InputError naming the iteration and
+ * the parameter when a summary or a truth lacks it, when a value is not finite, or when an
+ * iteration is given twice.
+ */
+export function trackedRows(
+  iterations: TrackedIteration[],
+  tracked: readonly Pick<TrackedParameter, "key" | "variable">[],
+): RecoveryRow[] {
+  if (iterations.length === 0) {
+    throw new InputError("recovery statistics: no successful iterations to summarise");
+  }
+  const rows: RecoveryRow[] = [];
+  const seen = new Set<number>();
+  for (const it of iterations) {
+    if (seen.has(it.iteration)) {
+      throw new InputError(`recovery statistics: iteration ${it.iteration} given twice`);
     }
+    seen.add(it.iteration);
+    const byVariable = summaryByVariable(it);
     for (const { key, variable } of tracked) {
       const s = byVariable.get(variable);
       if (!s) {
@@ -165,10 +186,26 @@ export function recoveryRows(
           );
         }
       }
-      rows.push({ iteration: it.iteration, key, truth: truth[key], mean: s.mean, q5: s.q5, q95: s.q95 });
+      const truth = it.truth[key];
+      if (!Number.isFinite(truth)) {
+        throw new InputError(`iteration ${it.iteration}: true_parameters.json has no finite true value of ${variable}`);
+      }
+      rows.push({ iteration: it.iteration, key, truth, mean: s.mean, q5: s.q5, q95: s.q95 });
     }
   }
-  return { tracked, rows };
+  return rows;
+}
+
+function summaryByVariable(it: TrackedIteration): Map<string, SummaryRow> {
+  const byVariable = new Map<string, SummaryRow>();
+  for (const r of it.summary) {
+    const v = canonicalVariableName(r.name);
+    if (byVariable.has(v)) {
+      throw new InputError(`iteration ${it.iteration}: posterior summary lists ${r.name} twice`);
+    }
+    byVariable.set(v, r);
+  }
+  return byVariable;
 }
 
 /** The long table as a danfo DataFrame, with the per-row error, coverage and width columns. */
@@ -195,6 +232,14 @@ export function recoveryFrame(rows: RecoveryRow[]): dfd.DataFrame {
  */
 export function computeRecoveryStatistics(iterations: RecoveryIteration[], names: ParameterNames): RecoveryStatistics {
   const { tracked, rows } = recoveryRows(iterations, names);
+  return aggregateRecovery(
+    rows,
+    tracked.map((t) => t.key),
+  );
+}
+
+/** The metrics of each of `keys` (in that order) over the long table's rows. */
+export function aggregateRecovery(rows: RecoveryRow[], keys: readonly string[]): RecoveryStatistics {
   const grouped = recoveryFrame(rows)
     .groupby(["key"])
     .agg({ err: ["mean"], sq_err: ["mean"], covered: ["mean"], width: ["mean"] });
@@ -207,7 +252,7 @@ export function computeRecoveryStatistics(iterations: RecoveryIteration[], names
   }>;
   const byKey = new Map(records.map((r) => [r.key, r]));
   const out: RecoveryStatistics = {};
-  for (const { key } of tracked) {
+  for (const key of keys) {
     const r = byKey.get(key);
     if (!r) throw new Error(`internal: no aggregate for ${key}`);
     out[key] = {

@@ -9,7 +9,8 @@
 import { runDiagnose } from "../cmdstan/diagnose.js";
 import type { ReplicateFiles } from "./replicateFiles.js";
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+/** The value of `work` and the wall seconds it took. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
   const t = Date.now();
   const value = await work();
   return { value, seconds: (Date.now() - t) / 1000 };

@@ -113,14 +113,16 @@ export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknow
   }
   const r = schema.safeParse(dropNoteKeys(raw));
   if (!r.success) throw new InputError(formatZodError(r.error, source));
-  const design = (r.data as { study_design_config?: unknown }).study_design_config;
-  if (design) {
-    const d = designConfigSchema.safeParse(dropNoteKeys(design));
-    if (!d.success) {
-      throw new InputError(formatZodError(d.error, source).replace(`${source}: `, `${source}: study_design_config.`));
-    }
-  }
   return r.data;
+}
+
+/** A hierarchical study_design_config, validated; errors name `source` and study_design_config.<key>. */
+function checkHierarchicalDesign(design: unknown, source: string): void {
+  if (!design) return;
+  const d = designConfigSchema.safeParse(dropNoteKeys(design));
+  if (!d.success) {
+    throw new InputError(formatZodError(d.error, source).replace(`${source}: `, `${source}: study_design_config.`));
+  }
 }
 
 function jsonKind(v: unknown): string {
@@ -129,8 +131,8 @@ function jsonKind(v: unknown): string {
 }
 
 /**
- * Validate a design study's config with `schema` (note keys dropped, errors naming `source` and
- * the key), and resolve its shared keys and design source against `baseDir`.
+ * Validate a hierarchical design study's config with `schema` (note keys dropped, errors naming
+ * `source` and the key), and resolve its shared keys and design source against `baseDir`.
  */
 export function parseDesignStudyConfig<T extends z.ZodTypeAny>(
   schema: T,
@@ -139,6 +141,7 @@ export function parseDesignStudyConfig<T extends z.ZodTypeAny>(
   baseDir: string,
 ) {
   const c = parseConfigObject(schema, raw, source);
+  checkHierarchicalDesign((c as { study_design_config?: unknown }).study_design_config, source);
   return { ...c, ...resolveBaseKeys(c, source, baseDir), ...resolveDesignSource(c, baseDir) };
 }
 

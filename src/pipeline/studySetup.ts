@@ -33,25 +33,48 @@ export function designHash(design: StudyDesign): string {
   return sha256(JSON.stringify({ data, meta }));
 }
 
+/** How a design family writes and reads its design file, and its design with the generation time blanked. */
+export interface DesignFileFormat<D> {
+  serialize(design: D): string;
+  parse(text: string, file: string): D;
+  timeless(design: D): D;
+}
+
+const HIERARCHICAL_FORMAT: DesignFileFormat<StudyDesign> = {
+  serialize: serializeStudyDesign,
+  parse: parseStudyDesign,
+  timeless: (d) => ({ ...d, _metadata: { ...d._metadata, timestamp: "" } }),
+};
+
 /**
  * `study_design.json` in the study folder: written once (its generation time stays that of the
  * first start), and on a resume checked against the design: a copy that is damaged or holds
  * another design is rewritten, and said so, since the folder's results belong to this design.
  */
 export async function writeDesignFile(outputDir: string, design: StudyDesign, log: (line: string) => void) {
+  await writeDesignFileAs(outputDir, design, HIERARCHICAL_FORMAT, log);
+}
+
+/** writeDesignFile for a design of any family, in its `format`. */
+export async function writeDesignFileAs<D>(
+  outputDir: string,
+  design: D,
+  format: DesignFileFormat<D>,
+  log: (line: string) => void,
+): Promise<void> {
   const file = path.join(outputDir, DESIGN_FILE);
   if (existsSync(file)) {
-    const problem = await designFileProblem(file, design);
+    const problem = await designFileProblem(file, design, format);
     if (!problem) return;
     log(`[study] ${file} ${problem}; rewritten from the study's design`);
   }
-  await writeFileAtomic(file, serializeStudyDesign(design));
+  await writeFileAtomic(file, format.serialize(design));
 }
 
-async function designFileProblem(file: string, design: StudyDesign): Promise<string | undefined> {
+async function designFileProblem<D>(file: string, design: D, format: DesignFileFormat<D>): Promise<string | undefined> {
   try {
-    const kept = parseStudyDesign(await readFile(file, "utf8"), file);
-    const timeless = (d: StudyDesign) => serializeStudyDesign({ ...d, _metadata: { ...d._metadata, timestamp: "" } });
+    const kept = format.parse(await readFile(file, "utf8"), file);
+    const timeless = (d: D) => format.serialize(format.timeless(d));
     return timeless(kept) === timeless(design) ? undefined : "holds another design than this study's";
   } catch (err) {
     return `is damaged (${(err as Error).message.split("\n")[0]})`;

@@ -19,17 +19,27 @@ function templatePath(moduleUrl: string, name: string): string {
   return found;
 }
 
+/** Partials by the name a template includes them with (`{{> name}}`), each beside its own module. */
+export type Partials = Record<string, { moduleUrl: string; name: string }>;
+
 /** A template compiled strict (a missing field is an error) and without HTML escaping. */
-export function loadTemplate<T>(moduleUrl: string, name: string): Handlebars.TemplateDelegate<T> {
+export function loadTemplate<T>(
+  moduleUrl: string,
+  name: string,
+  partials: Partials = {},
+): Handlebars.TemplateDelegate<T> {
   const text = readFileSync(templatePath(moduleUrl, name), "utf8");
-  return Handlebars.create().compile<T>(text, { noEscape: true, strict: true });
+  const handlebars = Handlebars.create();
+  for (const [partial, where] of Object.entries(partials))
+    handlebars.registerPartial(partial, readFileSync(templatePath(where.moduleUrl, where.name), "utf8"));
+  return handlebars.compile<T>(text, { noEscape: true, strict: true });
 }
 
 /** A renderer for a template beside the module at `moduleUrl`, compiled on first use. */
-export function templateRenderer<T>(moduleUrl: string, name: string): (view: T) => string {
+export function templateRenderer<T>(moduleUrl: string, name: string, partials: Partials = {}): (view: T) => string {
   let compiled: Handlebars.TemplateDelegate<T> | undefined;
   return (view) => {
-    compiled ??= loadTemplate<T>(moduleUrl, name);
+    compiled ??= loadTemplate<T>(moduleUrl, name, partials);
     return compiled(view);
   };
 }

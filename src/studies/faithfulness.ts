@@ -22,16 +22,13 @@ export interface OriginalStudy<C> {
   seed: number;
   /** The CmdStan release it ran. */
   cmdstan: string;
+  /** Whether its numbers were published (and a config with its settings sets them beside ours). */
+  published: boolean;
   /**
    * The settings of `config` other than the seed that differ from the original study's, each as
    * "key ours (Report 11: theirs)"; [] when the config is the original study's.
    */
   settingsDiffer(config: C): Promise<string[]>;
-  /**
-   * false: the original run published no numbers the report sets beside a run's (the users'
-   * prior predictive analyses and estimation); what matters is only whether the draws are its.
-   */
-  comparesNumbers?: boolean;
 }
 
 export const ORIGINAL_TRUTHS_SENTENCE = `the original study's truths: CmdStan >= ${MIXMAX_FROM_LABEL}, seeds as the original`;
@@ -77,6 +74,8 @@ export interface TruthsRecord extends TruthsDecision {
   original_seed: number;
   /** Design, settings and seed are the original study's: the report sets its numbers beside ours. */
   original_settings: boolean;
+  /** Whether the original study's numbers were published (else nothing is compared). */
+  original_published: boolean;
   /** The settings (seed aside) that differ from the original study's. */
   settings_differ: string[];
   /** A newer CmdStan that discovery found but passed over because it cannot compile. */
@@ -94,7 +93,7 @@ export interface TruthsRecord extends TruthsDecision {
 /** The record of a run with CmdStan `install`, seed `seed` and these differing settings. */
 export function truthsRecord(
   install: CmdStanInstall,
-  original: Pick<OriginalStudy<unknown>, "name" | "seed" | "cmdstan">,
+  original: Pick<OriginalStudy<unknown>, "name" | "seed" | "cmdstan" | "published">,
   seed: number,
   settingsDiffer: string[],
 ): TruthsRecord {
@@ -110,6 +109,7 @@ export function truthsRecord(
     seed,
     original_seed: original.seed,
     original_settings: originalStudy && seed === original.seed,
+    original_published: original.published,
     settings_differ: settingsDiffer,
     passed_over: newer
       ? {
@@ -124,20 +124,23 @@ export function truthsRecord(
 }
 
 /**
- * The record as lines: the sentence, the CmdStan passed over, whether the report's numbers are
- * compared (`comparesNumbers` false: whether the settings are the original run's, no more).
+ * A study family whose original runs published no numbers here: its truths are the original
+ * pipeline's when the generator and the seed are (every config is then "the original's").
  */
-export function truthsLines(t: TruthsRecord, comparesNumbers = true): string[] {
+export function unpublishedOriginal<C>(seed: number): OriginalStudy<C> {
+  return { name: "the original pipeline", seed, cmdstan: "2.37", published: false, settingsDiffer: async () => [] };
+}
+
+/** The record as lines: the sentence, the CmdStan passed over, whether the report's numbers are compared. */
+export function truthsLines(t: TruthsRecord): string[] {
   const lines = [`truths: ${t.sentence} (CmdStan ${t.cmdstan_version}, ${t.generator}; seed ${t.seed})`];
   if (t.passed_over) lines.push(`passed over: ${t.passed_over.sentence}`);
+  if (!t.original_published) return lines;
   const seed = t.seed === t.original_seed ? [] : [`seed ${t.seed} (${t.original_study}: ${t.original_seed})`];
-  const [same, other] = comparesNumbers
-    ? [", so its published numbers are set beside this run's", ", so its published numbers are not compared"]
-    : ["", ""];
   lines.push(
     t.original_settings
-      ? `settings: ${t.original_study}'s${same}`
-      : `settings: not ${t.original_study}'s (${[...t.settings_differ, ...seed].join("; ")})${other}`,
+      ? `settings: ${t.original_study}'s, so its published numbers are set beside this run's`
+      : `settings: not ${t.original_study}'s (${[...t.settings_differ, ...seed].join("; ")}), so its published numbers are not compared`,
   );
   return lines;
 }

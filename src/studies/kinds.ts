@@ -9,10 +9,12 @@ import { estimateKind } from "./estimate/kind.js";
 import { priorFlatKind } from "./prior/flat.js";
 import { priorHierarchicalKind } from "./prior/hierarchical.js";
 import { recoverKind } from "./recover/kind.js";
+import { recoverFlatKind } from "./recoverFlat/kind.js";
 import { sbcKind } from "./sbc/kind.js";
 import type { StudyKind } from "./studyKind.js";
 
 export const STUDY_KINDS: readonly StudyKind[] = [
+  recoverFlatKind,
   recoverKind,
   sbcKind,
   priorFlatKind,

@@ -52,7 +52,7 @@ export async function prepareStudy<C extends BaseStudyConfig, S extends StudyOut
   log(`[${kind.name}] CmdStan ${install.version} at ${install.path}`);
   // Said before anything is compiled or run: which truths this run draws, and why.
   const truths = truthsRecord(install, kind.original, config.seed, await kind.original.settingsDiffer(config));
-  for (const line of truthsLines(truths, kind.original.comparesNumbers !== false)) log(`[${kind.name}] ${line}`);
+  for (const line of truthsLines(truths)) log(`[${kind.name}] ${line}`);
   const own = await kind.prepare(config, { install, log, cachedModelsOnly: opts.cachedModelsOnly ?? false, truths });
   return {
     ...own,

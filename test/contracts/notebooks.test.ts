@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   FLAT_PRIOR_FIGURES,
   flatPriorContract,
+  flatRecoveryContract,
   HIERARCHICAL_PRIOR_FIGURES,
   hierarchicalPriorContract,
   recoveryContract,
@@ -185,5 +186,65 @@ describe("the flat prior predictive report's contract", () => {
     expect(flatPriorContract(dir)).toEqual(["choices/choice_counts.json is missing"]);
     await flatPriorFolder({ file: "expected_utilities/expected_utilities.png" });
     expect(flatPriorContract(dir)).toEqual(["expected_utilities/expected_utilities.png is missing"]);
+  });
+});
+
+/** A flat recovery folder (m_2: alpha and omega; K 2, D 2), with `drop` taken away. */
+async function flatFolder(drop?: { file?: string; group?: string; key?: string; row?: string }): Promise<void> {
+  const truth = {
+    alpha: 1,
+    beta: [
+      [0.1, 0.2],
+      [0.3, 0.4],
+    ],
+    delta: [1],
+    upsilon: [0, 1],
+    omega: 2,
+  };
+  await put("all_true_parameters.json", [truth, truth]);
+  await put("iteration_1/true_parameters.json", truth);
+  await put("iteration_1/posterior_summary.csv", Buffer.from(",Mean,MCSE,StdDev,5%,50%,95%,ESS_bulk,ESS_tail,R_hat\n"));
+  const group = (keys: string[]) => Object.fromEntries(keys.filter((k) => k !== drop?.key).map((k) => [k, stat]));
+  const stats: Record<string, unknown> = {
+    alpha: stat,
+    omega: stat,
+    beta: group(["beta_1_1", "beta_1_2", "beta_2_1", "beta_2_2"]),
+    delta: group(["delta_1"]),
+    upsilon: group(["upsilon_1", "upsilon_2"]),
+  };
+  if (drop?.group) delete stats[drop.group];
+  await put("recovery_summary/recovery_statistics.json", stats);
+  const rows = ["alpha", "omega", "beta (avg)", "delta (avg)", "upsilon (avg)"].filter((r) => r !== drop?.row);
+  const table = ["Parameter,Bias,RMSE,Coverage,CI Width", ...rows.map((r) => `${r},0.100,0.200,90.0%,1.000`)];
+  await put("recovery_summary/summary_table.csv", Buffer.from(table.join("\n") + "\n"));
+  for (const f of [
+    "alpha_recovery",
+    "omega_recovery",
+    "beta_combined_diagnostics",
+    "delta_all_coverage_intervals",
+    "bias_vs_true_value",
+  ])
+    await put(`recovery_summary/${f}.png`, PNG);
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+describe("a flat-family recovery notebook's contract", () => {
+  it("passes a folder with everything the notebook reads", async () => {
+    await flatFolder();
+    expect(flatRecoveryContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a statistic, a group, a table row, a figure or a truth file is missing", async () => {
+    await flatFolder({ key: "beta_2_1" });
+    expect(flatRecoveryContract(dir)).toEqual(["recovery_summary/recovery_statistics.json: beta.beta_2_1 is missing"]);
+    await flatFolder({ group: "upsilon" });
+    expect(flatRecoveryContract(dir)).toEqual(["recovery_summary/recovery_statistics.json: upsilon is missing"]);
+    await flatFolder({ group: "omega" });
+    expect(flatRecoveryContract(dir)).toEqual(["recovery_summary/recovery_statistics.json: omega is missing"]);
+    await flatFolder({ row: "beta (avg)" });
+    expect(flatRecoveryContract(dir)).toEqual(["recovery_summary/summary_table.csv: no row beta (avg)"]);
+    await flatFolder({ file: "recovery_summary/omega_recovery.png" });
+    expect(flatRecoveryContract(dir)).toEqual(["recovery_summary/omega_recovery.png is missing"]);
+    await flatFolder({ file: "iteration_1/true_parameters.json" });
+    expect(flatRecoveryContract(dir)).toEqual(["iteration_1/true_parameters.json is missing"]);
   });
 });

@@ -25,6 +25,14 @@
  *   seu_maximizer_selection/seu_maximizer_summary.json (total_problems, prob_seu_max_by_problem,
  *   overall_prob_seu_max, total_seu_max_selected) and prior_samples.csv, and shows the figures of
  *   parameters/, expected_utilities/, choice_probabilities/, choices/ and seu_maximizer_selection/.
+ * - A flat-family recovery notebook (m_0 ... m_3) reads all_true_parameters.json (a list of
+ *   truths: alpha, beta as K rows of D, delta, upsilon, and omega / kappa where the model has
+ *   them), each iteration_i/true_parameters.json (same keys) and posterior_summary.csv (columns
+ *   Mean, 5%, 95%), recovery_summary/recovery_statistics.json nested as {alpha, [kappa], [omega]:
+ *   {bias, rmse, coverage, ci_width}, beta: {beta_k_d}, delta: {delta_k}, upsilon: {upsilon_k}},
+ *   recovery_summary/summary_table.csv (columns Parameter, Bias, RMSE, Coverage, CI Width; rows
+ *   the scalars, "beta (avg)", "delta (avg)", "upsilon (avg)"), and shows <scalar>_recovery.png,
+ *   beta_combined_diagnostics.png, delta_all_coverage_intervals.png and bias_vs_true_value.png.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -235,9 +243,87 @@ export const flatPriorContract: ContractCheck = (dir) => {
   return problems;
 };
 
+const METRICS = ["bias", "rmse", "coverage", "ci_width"];
+const FLAT_SCALARS = ["alpha", "kappa", "omega"];
+
+/** The keys of one flat truth record, and its beta's K x D. */
+function flatTruthProblems(truth: Json | undefined, rel: string, problems: string[]): { K: number; D: number } {
+  requireKeys(truth, rel, ["alpha"], problems);
+  const beta = truth?.beta;
+  const ok =
+    Array.isArray(beta) && beta.length > 0 && beta.every((r) => Array.isArray(r) && r.length === beta[0].length);
+  if (truth && !ok) problems.push(`${rel}: beta is not K rows of D numbers`);
+  for (const k of ["delta", "upsilon"])
+    if (truth && !Array.isArray(truth[k])) problems.push(`${rel}: ${k} is not a list`);
+  return ok ? { K: (beta as unknown[][]).length, D: (beta as unknown[][])[0].length } : { K: 0, D: 0 };
+}
+
+/** The nested recovery_statistics.json of a flat study with these scalars and K x D. */
+function flatStatisticsProblems(stats: Json | undefined, scalars: string[], K: number, D: number, problems: string[]) {
+  const rel = "recovery_summary/recovery_statistics.json";
+  if (!stats) return;
+  const groups: Array<[string | null, string[]]> = [
+    [null, scalars],
+    ["beta", Array.from({ length: K * D }, (_, i) => `beta_${Math.floor(i / D) + 1}_${(i % D) + 1}`)],
+    ["delta", range(K - 1, "delta")],
+    ["upsilon", range(K, "upsilon")],
+  ];
+  for (const [group, keys] of groups) {
+    const holder = group === null ? stats : (stats[group] as Json | undefined);
+    if (group !== null && !holder) problems.push(`${rel}: ${group} is missing`);
+    for (const k of holder ? keys : []) {
+      const where = group === null ? k : `${group}.${k}`;
+      if (!holder![k]) problems.push(`${rel}: ${where} is missing`);
+      else requireKeys(holder![k] as Json, `${rel}: ${where}`, METRICS, problems);
+    }
+  }
+}
+
+/** summary_table.csv: the original's columns, and a row per scalar and per group average. */
+function summaryTableProblems(dir: string, scalars: string[], problems: string[]): void {
+  const rel = "recovery_summary/summary_table.csv";
+  const file = path.join(dir, rel);
+  if (!existsSync(file)) return void problems.push(`${rel} is missing`);
+  const [header, ...rows] = readFileSync(file, "utf8").trim().split("\n");
+  if (header !== "Parameter,Bias,RMSE,Coverage,CI Width") problems.push(`${rel}: header is ${header}`);
+  const names = rows.map((r) => r.split(",")[0]);
+  for (const want of [...scalars, "beta (avg)", "delta (avg)", "upsilon (avg)"])
+    if (!names.includes(want)) problems.push(`${rel}: no row ${want}`);
+}
+
+/** A flat-family recovery notebook's reading of a flat recovery folder. */
+export const flatRecoveryContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const all = readJson(dir, "all_true_parameters.json", problems) as unknown;
+  if (all !== undefined && !(Array.isArray(all) && all.length > 0))
+    problems.push("all_true_parameters.json is not a list of truths");
+  const first = Array.isArray(all) ? (all[0] as Json) : undefined;
+  const { K, D } = flatTruthProblems(first, "all_true_parameters.json[0]", problems);
+  const scalars = FLAT_SCALARS.filter((s) => first && s in first);
+  const truth = readJson(dir, "iteration_1/true_parameters.json", problems);
+  flatTruthProblems(truth, "iteration_1/true_parameters.json", problems);
+  const summaryRel = "iteration_1/posterior_summary.csv";
+  if (!existsSync(path.join(dir, summaryRel))) problems.push(`${summaryRel} is missing`);
+  else {
+    const header = readFileSync(path.join(dir, summaryRel), "utf8").split("\n")[0].split(",");
+    for (const c of ["Mean", "5%", "95%"]) if (!header.includes(c)) problems.push(`${summaryRel}: no column ${c}`);
+  }
+  const stats = readJson(dir, "recovery_summary/recovery_statistics.json", problems);
+  flatStatisticsProblems(stats, scalars, K, D, problems);
+  summaryTableProblems(dir, scalars, problems);
+  const figures = ["beta_combined_diagnostics", "delta_all_coverage_intervals", "bias_vs_true_value"];
+  requirePngs(
+    dir,
+    [...scalars.map((s) => `${s}_recovery`), ...figures].map((f) => `recovery_summary/${f}.png`),
+    problems,
+  );
+  return problems;
+};
+
 /** The contracts by study kind; every kind whose outputs the users' notebooks read has one. */
 export const NOTEBOOK_CONTRACTS: Record<string, ContractCheck> = {
   recover: recoveryContract,
+  "recover-flat": flatRecoveryContract,
   sbc: sbcContract,
   "prior-hierarchical": hierarchicalPriorContract,
   "prior-flat": flatPriorContract,

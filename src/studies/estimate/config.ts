@@ -80,7 +80,7 @@ export const estimateOriginal: OriginalStudy<EstimateConfig> = {
   name: ORIGINAL,
   seed: DEFAULT_ESTIMATE_SEED,
   cmdstan: "2.37",
-  comparesNumbers: false,
+  published: false,
   settingsDiffer: async (c) => {
     const { seed: _s, ...settings } = fitSettings(c);
     const ours = { model: path.basename(c.model_path), data: path.basename(c.data_path), ...settings };

@@ -4,7 +4,7 @@
  * 12345 + i, so a run draws the same parameters and choices when its CmdStan draws with theirs
  * (CmdStan >= 2.35, mixmax; they ran the CmdStan of their reports, 2.37), its seed is 12345, its
  * seeding is per_param_set and its config's settings are theirs. Those runs published no numbers
- * to compare with (comparesNumbers false). The settings are read from the config (and for the
+ * to compare with (published false). The settings are read from the config (and for the
  * hierarchical family its design, generated again: milliseconds).
  */
 import { DEFAULT_SIM_HYPERPARAMETERS } from "../../design/studyDesign.js";
@@ -32,7 +32,7 @@ export const hierarchicalPriorOriginal: OriginalStudy<HierarchicalPriorConfig> =
   name: HIERARCHICAL,
   seed: DEFAULT_PRIOR_SEED,
   cmdstan: CMDSTAN,
-  comparesNumbers: false,
+  published: false,
   settingsDiffer: async (c) => {
     const ours = {
       ...designSettings(await prepareDesign(c), { hyperparameters: false }),
@@ -63,7 +63,7 @@ export const flatPriorOriginal: OriginalStudy<FlatPriorConfig> = {
   name: FLAT,
   seed: DEFAULT_PRIOR_SEED,
   cmdstan: CMDSTAN,
-  comparesNumbers: false,
+  published: false,
   settingsDiffer: async (c) => {
     const source = {
       file: "study_design_path",

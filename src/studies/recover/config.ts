@@ -19,18 +19,22 @@ import {
   designStudyKeys,
   numbersByName,
   parseDesignStudyConfig,
-  portableConfig,
   posInt,
-  requireFiles,
-  resolveAgainst,
   type BaseStudyConfig,
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
 import { alphaVarKey, checkTrackedNames, extraScalars } from "../hierarchicalTracked.js";
+import { refuseOtherFamilyKeys } from "../shared/familyKeys.js";
+import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
+import {
+  portableRecovery,
+  recoveryKeys,
+  resolveRecoveryKeys,
+  samplerFingerprint,
+  modelsFingerprint,
+} from "../shared/recoveryConfig.js";
 
-export const DEFAULT_RECOVERY_SEED = 12345;
-/** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
-export const FIT_SEED_OFFSET = 41976;
+export { DEFAULT_RECOVERY_SEED, FIT_SEED_OFFSET, iterationSeeds } from "../shared/fitSteps.js";
 
 /** Simulator data to replace, by name; which names exist is the simulator's to say. */
 const simOverridesSchema = numbersByName('{"gamma_size_sd": 0}');
@@ -38,13 +42,7 @@ const simOverridesSchema = numbersByName('{"gamma_size_sd": 0}');
 export const recoveryConfigSchema = z
   .object({
     ...designStudyKeys({ seed: DEFAULT_RECOVERY_SEED, output_dir: "results/h_m01_parameter_recovery" }),
-    inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
-    sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
-    n_mcmc_samples: posInt().default(2000),
-    /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
-    n_mcmc_warmup: posInt().optional(),
-    n_mcmc_chains: posInt().default(4),
-    n_iterations: posInt().default(20),
+    ...recoveryKeys,
     adapt_delta: z.number({ invalid_type_error: "must be a number in (0, 1)" }).gt(0).lt(1).default(0.95),
     max_treedepth: posInt().default(12),
     sim_overrides: simOverridesSchema.default({}),
@@ -71,29 +69,14 @@ export interface RecoveryConfig
 
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseRecoveryConfig(raw: unknown, source: string, baseDir: string): RecoveryConfig {
+  refuseOtherFamilyKeys(raw, source, "hierarchical");
   const c = parseDesignStudyConfig(recoveryConfigSchema, raw, source, baseDir);
-  const resolved: RecoveryConfig = {
-    ...c,
-    inference_model_path: resolveAgainst(baseDir, c.inference_model_path),
-    sim_model_path: resolveAgainst(baseDir, c.sim_model_path),
-    warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),
-  };
-  requireFiles(source, {
-    inference_model_path: resolved.inference_model_path,
-    sim_model_path: resolved.sim_model_path,
-    study_design_path: resolved.study_design_path,
-  });
-  return resolved;
+  return { ...c, ...resolveRecoveryKeys(c, source, baseDir, { study_design_path: c.study_design_path }) };
 }
 
 /** The config a cluster task rebuilds this study from (see studyConfig.ts). */
 export function portableRecoveryConfig(c: RecoveryConfig, cmdstanPath: string): Record<string, unknown> {
-  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
-}
-
-/** Seeds of iteration i (1-based). */
-export function iterationSeeds(config: Pick<RecoveryConfig, "seed">, i: number): { sim: number; fit: number } {
-  return { sim: config.seed + (i - 1), fit: config.seed + FIT_SEED_OFFSET + (i - 1) };
+  return portableRecovery(c, cmdstanPath);
 }
 
 /**
@@ -109,18 +92,11 @@ export function recoveryFingerprint(
   // n_iterations is left out: iteration i depends only on i, so a study can be extended. The key
   // order is part of the hash the records carry: keep it, or every finished iteration is redone.
   return {
-    n_mcmc_samples: c.n_mcmc_samples,
-    warmup: c.warmup,
-    n_mcmc_chains: c.n_mcmc_chains,
-    seed: c.seed,
-    adapt_delta: c.adapt_delta,
-    max_treedepth: c.max_treedepth,
+    ...samplerFingerprint(c),
     sim_overrides: c.sim_overrides,
     alpha_var: c.alpha_var,
     extra_scalar_params: c.extra_scalar_params,
     sim_only_keys: c.sim_only_keys,
-    inference_model: { path: c.inference_model_path, hash: modelHashes.inference },
-    sim_model: { path: c.sim_model_path, hash: modelHashes.sim },
-    design_hash: designHash,
+    ...modelsFingerprint(c, modelHashes, designHash),
   };
 }

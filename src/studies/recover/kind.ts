@@ -10,11 +10,13 @@ import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
-import { compileStudyModels, designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
+import { designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
-import type { KindStudy, StudyKind } from "../studyKind.js";
+import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
+import { prepareModelPair } from "../shared/recoveryConfig.js";
 import { parseRecoveryConfig, portableRecoveryConfig, recoveryFingerprint, type RecoveryConfig } from "./config.js";
-import { iterationDir, RECORD_FILE, runIteration, type IterationContext } from "./iteration.js";
+import { recoveryReplicates } from "../shared/fitSteps.js";
+import { runIteration, type IterationContext } from "./iteration.js";
 import { checkModelPair } from "./modelContract.js";
 import { report11 } from "./report11.js";
 import { summarizeRecovery, type RecoverySummary } from "./summarize.js";
@@ -32,27 +34,15 @@ export const recoverKind: StudyKind<RecoveryConfig, RecoverySummary> = {
 };
 
 /** Check, compile and design: the recovery study, ready for the replicate loop. */
-async function prepareRecovery(
-  config: RecoveryConfig,
-  { install, log, cachedModelsOnly, truths }: Parameters<typeof recoverKind.prepare>[1],
-): Promise<KindStudy<RecoverySummary>> {
-  // Models are checked against the design and the config first (cheap, stanc only).
-  const design = await prepareDesign(config);
-  const models = await checkModelPair(install, config, design);
-  const modelFiles = [config.inference_model_path, config.sim_model_path];
-  const compile = { prefix: "recover", log, cachedOnly: cachedModelsOnly };
-  const [inference, sim] = await compileStudyModels(install, modelFiles, compile);
-
+async function prepareRecovery(config: RecoveryConfig, prep: PrepareContext): Promise<KindStudy<RecoverySummary>> {
+  const { install, log, truths } = prep;
+  const { design, models, inference, sim } = await prepareModelPair(config, prep, prepareDesign, checkModelPair);
   const out = config.output_dir;
   const simDataFile = path.join(out, "sim_data.json");
   const ctx: IterationContext = { config, install, inference, sim, design, models, simDataFile };
   return {
-    count: config.n_iterations,
-    chainsPerReplicate: config.n_mcmc_chains,
-    workPerReplicate: config.n_mcmc_chains * (config.warmup + config.n_mcmc_samples),
+    ...recoveryReplicates(config),
     fingerprint: recoveryFingerprint(config, { inference: inference.hash, sim: sim.hash }, designHash(design)),
-    replicateDir: (i) => iterationDir(out, i),
-    recordName: RECORD_FILE,
     writeSetup: async () => {
       await writeDesignFile(out, design, log);
       await writeFileAtomic(simDataFile, toStanJson(models.simData, { ints: models.simInts }));

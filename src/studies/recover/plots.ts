@@ -13,116 +13,17 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type * as vl from "vega-lite";
-import {
-  recoveryRows,
-  type RecoveryIteration,
-  type RecoveryRow,
-  type RecoveryStatistics,
-} from "../../analysis/recovery.js";
-import { groupParameters, type ParameterNames, type TrackedParameter } from "../../analysis/trackedParameters.js";
+import { recoveryRows, type RecoveryIteration, type RecoveryStatistics } from "../../analysis/recovery.js";
+import { groupParameters, type ParameterNames } from "../../analysis/trackedParameters.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
-import { panelFigure, renderPng } from "../../report/figures.js";
-import { pyFixed } from "../../report/text.js";
+import { renderPng } from "../../report/figures.js";
+import { figureSpec, rowsByKey as groupRows } from "../shared/recoveryPanels.js";
 
 export const PLOT_FILES = {
   regression: "regression_recovery.png",
   alpha: "alpha_recovery.png",
   delta: "delta_recovery.png",
 } as const;
-
-const PANEL_SIZE = 190;
-const COVERED = "interval covers truth";
-const MISSED = "interval misses truth";
-
-interface PanelDatum {
-  iteration: number;
-  truth: number;
-  mean: number;
-  q5: number;
-  q95: number;
-  status: string;
-}
-
-function panelSpec(param: TrackedParameter, rows: RecoveryRow[], stats: RecoveryStatistics): object {
-  const s = stats[param.key];
-  if (!s) throw new Error(`plots: no recovery statistics for ${param.key}`);
-  const values: PanelDatum[] = rows.map((r) => ({
-    iteration: r.iteration,
-    truth: r.truth,
-    mean: r.mean,
-    q5: r.q5,
-    q95: r.q95,
-    status: r.q5 <= r.truth && r.truth <= r.q95 ? COVERED : MISSED,
-  }));
-  // One domain for both axes, so the identity line is the panel's diagonal.
-  const all = values.flatMap((v) => [v.truth, v.mean, v.q5, v.q95]);
-  let lo = Math.min(...all);
-  let hi = Math.max(...all);
-  if (!(hi > lo)) {
-    lo -= 1;
-    hi += 1;
-  }
-  const pad = 0.04 * (hi - lo);
-  const domain = [lo - pad, hi + pad];
-  const scale = { domain, nice: false, zero: false };
-  const x = { field: "truth", type: "quantitative", title: "true value", scale, axis: { tickCount: 5 } };
-  const color = {
-    field: "status",
-    type: "nominal",
-    scale: { domain: [COVERED, MISSED], range: ["#1f77b4", "#d62728"] },
-    legend: null,
-  };
-  return {
-    width: PANEL_SIZE,
-    height: PANEL_SIZE,
-    title: {
-      text: param.variable,
-      subtitle: `bias ${pyFixed(s.bias, 3)}  RMSE ${pyFixed(s.rmse, 3)}  cov ${pyFixed(s.coverage, 2)}`,
-    },
-    data: { values },
-    layer: [
-      {
-        data: { values: [{ v: domain[0] }, { v: domain[1] }] },
-        mark: { type: "line", color: "#555555", strokeDash: [5, 4], strokeWidth: 1, clip: true },
-        encoding: {
-          x: { field: "v", type: "quantitative", scale, title: "true value" },
-          y: { field: "v", type: "quantitative", scale, title: "posterior mean" },
-        },
-      },
-      {
-        mark: { type: "rule", opacity: 0.45, strokeWidth: 1.5, clip: true },
-        encoding: { x, y: { field: "q5", type: "quantitative", scale }, y2: { field: "q95" }, color },
-      },
-      {
-        mark: { type: "point", filled: true, size: 36, opacity: 0.9, clip: true },
-        encoding: {
-          x,
-          y: { field: "mean", type: "quantitative", title: "posterior mean", scale, axis: { tickCount: 5 } },
-          color,
-        },
-      },
-    ],
-  };
-}
-
-function figureSpec(
-  title: string,
-  params: TrackedParameter[],
-  rowsByKey: Map<string, RecoveryRow[]>,
-  stats: RecoveryStatistics,
-  columns: number,
-  nIterations: number,
-): vl.TopLevelSpec {
-  return panelFigure(
-    title,
-    [
-      `posterior mean vs true value, one point per iteration (n = ${nIterations})`,
-      "bars: 90% intervals (red: the interval misses the truth); dashed: identity line",
-    ],
-    params.map((p) => panelSpec(p, rowsByKey.get(p.key) ?? [], stats)),
-    columns,
-  );
-}
 
 /** The three vega-lite specs (exported for inspection and tests). */
 export function recoveryPlotSpecs(
@@ -131,12 +32,7 @@ export function recoveryPlotSpecs(
   names: ParameterNames,
 ): { regression: vl.TopLevelSpec; alpha: vl.TopLevelSpec; delta: vl.TopLevelSpec } {
   const { tracked, rows } = recoveryRows(iterations, names);
-  const rowsByKey = new Map<string, RecoveryRow[]>();
-  for (const r of rows) {
-    const list = rowsByKey.get(r.key);
-    if (list) list.push(r);
-    else rowsByKey.set(r.key, [r]);
-  }
+  const rowsByKey = groupRows(rows);
   const n = iterations.length;
   const regression = groupParameters(tracked, "regression");
   const cells = groupParameters(tracked, "cell");

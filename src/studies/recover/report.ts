@@ -8,7 +8,7 @@
  * one), `f"{x:.2f}"` for the alpha ranges and `f"{x:.4f}%"` for the divergence percentage.
  */
 import path from "node:path";
-import { coverageMonteCarloSE, type ParameterRecovery, type RecoveryStatistics } from "../../analysis/recovery.js";
+import type { RecoveryStatistics } from "../../analysis/recovery.js";
 import {
   groupParameters,
   trackedParameters,
@@ -16,29 +16,27 @@ import {
   type TrackedParameter,
 } from "../../analysis/trackedParameters.js";
 import { templateRenderer } from "../../report/templates.js";
-import {
-  codeSpan,
-  formatDuration,
-  markdownTable,
-  oneLine,
-  pandasToString,
-  pyFixed,
-  pyRound,
-  type Column,
-} from "../../report/text.js";
+import { formatDuration, pyFixed } from "../../report/text.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
 import { InputError } from "../../util/errors.js";
+import {
+  coverageBand,
+  diagnosticsView,
+  failuresText,
+  failureViews,
+  plotViews,
+  SAMPLER_HEALTH_PARTIAL,
+  settingLines,
+  settingsAndHealthText,
+  statisticsTable,
+  type DiagnosticsReading,
+  type DiagnosticsView,
+  type FailureView,
+} from "../shared/reportParts.js";
 import { truthsLines, type TruthsRecord } from "../faithfulness.js";
 import { comparisonView, type ComparisonView, type PublishedRecovery } from "./reportComparison.js";
 
-/** What parseDiagnose (src/cmdstan/diagnose.ts) returns for one iteration's diagnostics.txt. */
-export interface DiagnosticsReading {
-  divergences: number;
-  /** Already defaulted to chains x draws by the parser where its regex did not match. */
-  transitions: number;
-  ebfmiOk: boolean;
-  treedepthMentioned: boolean;
-}
+export type { DiagnosticsReading };
 
 /** The run's settings as the report prints them. */
 export interface ReportConfig {
@@ -95,24 +93,6 @@ export interface ReportInput {
 // ---------------------------------------------------------------------------------------------
 // The view model shared by the markdown and the terminal renderings
 
-const NOMINAL = 0.9;
-
-/** Report 11's table columns; the param column shows the model's own names (gamma[3], alpha_cell[2]). */
-function statsColumns(params: TrackedParameter[], stats: RecoveryStatistics): Column[] {
-  const get = ({ key }: TrackedParameter): ParameterRecovery => {
-    const s = stats[key];
-    if (!s) throw new InputError(`report: recovery statistics have no entry for ${key}`);
-    return s;
-  };
-  return [
-    { header: "param", kind: "string", values: params.map((p) => p.variable) },
-    { header: "bias", kind: "float", values: params.map((p) => pyRound(get(p).bias, 3)) },
-    { header: "rmse", kind: "float", values: params.map((p) => pyRound(get(p).rmse, 3)) },
-    { header: "coverage", kind: "float", values: params.map((p) => pyRound(get(p).coverage, 2)) },
-    { header: "ci_width", kind: "float", values: params.map((p) => pyRound(get(p).ci_width, 3)) },
-  ];
-}
-
 function plotCaptions(regression: TrackedParameter[], alphaVar: string): Record<string, string> {
   const names = [...new Set(regression.map((p) => p.variable.replace(/\[\d+\]$/, "")))].join(", ");
   return {
@@ -125,19 +105,6 @@ function plotCaptions(regression: TrackedParameter[], alphaVar: string): Record<
 interface TableText {
   md: string;
   text: string;
-}
-
-interface DiagnosticsView {
-  nRows: number;
-  tableMd: string;
-  tableText: string;
-  totalDivergences: number;
-  totalTransitions: number;
-  percent: string;
-  ebfmiAll: string;
-  ebfmiFailed: string;
-  divergentIterations: number;
-  treedepthMentioned: number;
 }
 
 interface StatisticsView {
@@ -161,7 +128,7 @@ interface ViewModel {
   diag: DiagnosticsView | null;
   alphaVar: string;
   stats: StatisticsView | null;
-  failures: Array<{ iteration: number; reasonText: string; reasonMd: string; errorLink: string }>;
+  failures: FailureView[];
   plots: Array<{ link: string; alt: string; caption: string }>;
   truths: { lines: string[]; original: boolean } | null;
   comparison: ComparisonView | null;
@@ -185,18 +152,8 @@ function buildViewModel(input: ReportInput): ViewModel {
       input.comparison && input.nSuccessful > 0
         ? comparisonView(tracked, input.statistics, input.nSuccessful, input.comparison, input.truths)
         : null,
-    failures: [...input.failures]
-      .sort((a, b) => a.iteration - b.iteration)
-      .map((f) => ({
-        iteration: f.iteration,
-        reasonText: oneLine(f.reason),
-        reasonMd: codeSpan(oneLine(f.reason)),
-        errorLink: `../iteration_${f.iteration}/error.txt`,
-      })),
-    plots: input.plots.map((link) => {
-      const base = path.posix.basename(link);
-      return { link, alt: base.replace(/\.png$/i, "").replace(/_/g, " "), caption: captions[base] ?? base };
-    }),
+    failures: failureViews(input.failures),
+    plots: plotViews(input.plots, captions),
   };
 }
 
@@ -211,7 +168,7 @@ function checkDimensions(c: ReportConfig): void {
 }
 
 function configLines(c: ReportConfig): ViewModel["configLines"] {
-  return [
+  return settingLines([
     ["design_name", c.design_name],
     ["n_iterations", c.n_iterations],
     ["n_mcmc_chains", c.n_mcmc_chains],
@@ -229,46 +186,12 @@ function configLines(c: ReportConfig): ViewModel["configLines"] {
     ["model_path", c.model_path],
     ["sim_model_path", c.sim_model_path],
     ["wall_time", formatDuration(c.wall_time_seconds)],
-  ]
-    .filter(([, v]) => v !== undefined)
-    .map(([key, value]) => ({ key: String(key), value: String(value) }));
-}
-
-/** Sampler health, in the report's table form; null when no diagnostics.txt was read. */
-function diagnosticsView(diagnostics: ReportInput["diagnostics"]): DiagnosticsView | null {
-  const rows = [...diagnostics].sort((a, b) => a.iteration - b.iteration);
-  if (rows.length === 0) return null;
-  const columns: Column[] = [
-    { header: "iter", kind: "int", values: rows.map((r) => r.iteration) },
-    { header: "divergences", kind: "int", values: rows.map((r) => r.reading.divergences) },
-    { header: "transitions", kind: "int", values: rows.map((r) => r.reading.transitions) },
-    { header: "E-BFMI ok", kind: "bool", values: rows.map((r) => r.reading.ebfmiOk) },
-  ];
-  const totalDivergences = rows.reduce((a, r) => a + r.reading.divergences, 0);
-  const totalTransitions = rows.reduce((a, r) => a + r.reading.transitions, 0);
-  return {
-    nRows: rows.length,
-    tableMd: markdownTable(columns),
-    tableText: pandasToString(columns),
-    totalDivergences,
-    totalTransitions,
-    percent: totalTransitions > 0 ? `${pyFixed((100 * totalDivergences) / totalTransitions, 4)}%` : "n/a",
-    ebfmiAll: rows.every((r) => r.reading.ebfmiOk) ? "True" : "False",
-    ebfmiFailed: rows
-      .filter((r) => !r.reading.ebfmiOk)
-      .map((r) => r.iteration)
-      .join(", "),
-    divergentIterations: rows.filter((r) => r.reading.divergences > 0).length,
-    treedepthMentioned: rows.filter((r) => r.reading.treedepthMentioned).length,
-  };
+  ]);
 }
 
 /** The three tables, the alpha ranges and the coverages outside 0.90 +- 2 Monte Carlo SE. */
 function statisticsView(tracked: TrackedParameter[], statistics: RecoveryStatistics, n: number): StatisticsView {
-  const table = (params: TrackedParameter[]) => {
-    const cols = statsColumns(params, statistics);
-    return { md: markdownTable(cols), text: pandasToString(cols) };
-  };
+  const table = (params: TrackedParameter[]) => statisticsTable(params, statistics);
   // The tables first: they refuse statistics that lack a tracked parameter.
   const [population, delta, alpha] = (["regression", "utility", "cell"] as const).map((g) =>
     table(groupParameters(tracked, g)),
@@ -276,28 +199,20 @@ function statisticsView(tracked: TrackedParameter[], statistics: RecoveryStatist
   const cells = groupParameters(tracked, "cell");
   const rmses = cells.map((p) => statistics[p.key].rmse);
   const covs = cells.map((p) => statistics[p.key].coverage);
-  const se = coverageMonteCarloSE(n, NOMINAL);
-  const lo = Math.max(0, NOMINAL - 2 * se);
-  const hi = Math.min(1, NOMINAL + 2 * se);
-  const outside = tracked.filter(({ key }) => statistics[key].coverage < lo || statistics[key].coverage > hi);
   return {
     population,
     delta,
     alpha,
     alphaRmseRange: `${pyFixed(Math.min(...rmses), 2)} – ${pyFixed(Math.max(...rmses), 2)}`,
     alphaCoverageRange: `${pyFixed(Math.min(...covs), 2)} – ${pyFixed(Math.max(...covs), 2)}`,
-    mcse: pyFixed(se, 3),
-    mcseBand: `[${pyFixed(lo, 2)}, ${pyFixed(hi, 2)}]`,
-    outsideBand: outside.map((p) => `${p.variable} (${pyFixed(pyRound(statistics[p.key].coverage, 2), 2)})`).join(", "),
-    nOutside: outside.length,
-    nTracked: tracked.length,
+    ...coverageBand(tracked, statistics, n),
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-const renderMarkdown = templateRenderer<ViewModel>(import.meta.url, "report.md.hbs");
+const renderMarkdown = templateRenderer<ViewModel>(import.meta.url, "report.md.hbs", SAMPLER_HEALTH_PARTIAL);
 
 /** The markdown of `recovery_summary/report.md`. */
 export function renderReport(input: ReportInput): string {
@@ -307,22 +222,7 @@ export function renderReport(input: ReportInput): string {
 /** The report's tables as plain aligned text (as the .qmd prints them), for the terminal. */
 export function renderTerminalTables(input: ReportInput): string {
   const vm = buildViewModel(input);
-  const out: string[] = ["Recovery configuration:"];
-  for (const l of vm.configLines) out.push(` ${l.key}: ${l.value}`);
-  out.push("");
-  if (vm.truths) out.push(...vm.truths.lines, "");
-  if (vm.diag) {
-    const d = vm.diag;
-    out.push(d.tableText, "");
-    out.push(
-      `Total divergences across ${d.nRows} iterations: ${d.totalDivergences} out of ${d.totalTransitions} transitions (${d.percent}).`,
-    );
-    out.push(`E-BFMI satisfied in all ${d.nRows} iterations: ${d.ebfmiAll}.`);
-    out.push(`"treedepth" mentioned in the diagnostics of ${d.treedepthMentioned} of ${d.nRows} iterations.`);
-  } else {
-    out.push("No diagnostics.txt was read: no sampler-health table.");
-  }
-  out.push("");
+  const out = settingsAndHealthText("Recovery configuration:", vm.configLines, vm.diag, vm.truths?.lines ?? []);
   if (vm.stats) {
     const s = vm.stats;
     out.push(`Recovery statistics over ${vm.nSuccessful} successful iterations (of ${vm.nIterations}).`, "");
@@ -340,10 +240,7 @@ export function renderTerminalTables(input: ReportInput): string {
   } else {
     out.push(`No successful iterations (of ${vm.nIterations}): no recovery statistics.`);
   }
-  if (vm.failures.length > 0) {
-    out.push("", `Failed iterations (${vm.failures.length}):`);
-    for (const f of vm.failures) out.push(` ${f.iteration}: ${f.reasonText}`);
-  }
+  out.push(...failuresText(vm.failures));
   return out.join("\n") + "\n";
 }
 

@@ -95,6 +95,7 @@ export const report11: OriginalStudy<RecoveryConfig> = {
   name: REPORT11_NAME,
   seed: DEFAULT_RECOVERY_SEED,
   cmdstan: "2.37",
+  published: true,
   settingsDiffer: async (config) =>
     differingSettings(recoverySettings(config, await prepareDesign(config)), REPORT11_SETTINGS, REPORT11_NAME),
 };

@@ -3,27 +3,23 @@
  * all_true_parameters.json, recovery_summary/recovery_statistics.json, the three plots and
  * report.md. Works from the files alone (the same inputs as the source report's reader).
  */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
   computeRecoveryStatistics,
   parseTrueParameters,
   recoveryStandardErrors,
-  type RecoveryIteration,
   type RecoveryStatistics,
 } from "../../analysis/recovery.js";
-import { parseSummaryCsv, QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
-import { parseDiagnose } from "../../cmdstan/diagnose.js";
+import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
 import { writeRecoveryPlots } from "./plots.js";
 import { plotLinks } from "../../report/text.js";
 import { renderTerminalTables, writeReport, type ReportInput } from "./report.js";
+import { readIterationFiles } from "../shared/iterationFiles.js";
 import type { RecoveryConfig } from "./config.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { writeJsonAtomic } from "../../util/atomicWrite.js";
-import { iterationDir } from "./iteration.js";
 import { parameterNames } from "./modelContract.js";
 import type { TruthsRecord } from "../faithfulness.js";
 import { REPORT11_ITERATIONS, REPORT11_NAME, REPORT11_STATISTICS } from "./report11.js";
@@ -43,32 +39,6 @@ interface SummarizeArgs {
   truths: TruthsRecord;
   records: Map<number, ReplicateRecord>;
   wallSeconds: number;
-}
-
-/** Every iteration's files read back: the successful ones' inputs, the failures, the diagnostics. */
-async function readIterations(config: RecoveryConfig, records: Map<number, ReplicateRecord>) {
-  const iterations: RecoveryIteration[] = [];
-  const failures: { iteration: number; reason: string }[] = [];
-  const diagnostics: ReportInput["diagnostics"] = [];
-  const defaultTransitions = config.n_mcmc_chains * config.n_mcmc_samples;
-  for (const i of [...records.keys()].sort((a, b) => a - b)) {
-    const dir = iterationDir(config.output_dir, i);
-    const diagFile = path.join(dir, "diagnostics.txt");
-    if (existsSync(diagFile))
-      diagnostics.push({ iteration: i, reading: parseDiagnose(await readFile(diagFile, "utf8"), defaultTransitions) });
-    if (records.get(i)!.status === "failed") {
-      failures.push({ iteration: i, reason: (await readFile(path.join(dir, "error.txt"), "utf8")).trim() });
-      continue;
-    }
-    const truthFile = path.join(dir, "true_parameters.json");
-    const summaryFile = path.join(dir, "posterior_summary.csv");
-    iterations.push({
-      iteration: i,
-      truth: parseTrueParameters(await readFile(truthFile, "utf8"), truthFile),
-      summary: parseSummaryCsv(await readFile(summaryFile, "utf8"), summaryFile),
-    });
-  }
-  return { iterations, failures, diagnostics };
 }
 
 /** The run's settings as the report prints them. */
@@ -97,10 +67,12 @@ function reportConfig({ config, design, install, wallSeconds }: SummarizeArgs): 
 export async function summarizeRecovery(args: SummarizeArgs): Promise<RecoverySummary> {
   const { config, truths } = args;
   const out = config.output_dir;
-  const { iterations, failures, diagnostics } = await readIterations(config, args.records);
-  await writeJsonAtomic(
-    path.join(out, "all_true_parameters.json"),
-    iterations.map((it) => it.truth),
+  const defaultTransitions = config.n_mcmc_chains * config.n_mcmc_samples;
+  const { iterations, failures, diagnostics } = await readIterationFiles(
+    out,
+    args.records,
+    defaultTransitions,
+    parseTrueParameters,
   );
   const summaryDir = path.join(out, "recovery_summary");
   const names = parameterNames(config);

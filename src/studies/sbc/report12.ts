@@ -113,6 +113,7 @@ export const report12: OriginalStudy<SbcConfig> = {
   name: REPORT12_NAME,
   seed: DEFAULT_SBC_SEED,
   cmdstan: "2.37",
+  published: true,
   settingsDiffer: async (config) =>
     differingSettings(sbcSettings(config, await prepareDesign(config)), REPORT12_SETTINGS, REPORT12_NAME),
 };

@@ -149,7 +149,7 @@ describe("the users' own prior runs as the kinds' originals", () => {
   it("takes the users' configs for their own runs and names what another config changes", async () => {
     const h = await loadConfigOfCommand(prior, path.join(ORIGINAL, "h_m01_prior_analysis_config.json"));
     expect(await h.kind.original.settingsDiffer(h.config)).toEqual([]);
-    expect(h.kind.original.comparesNumbers).toBe(false);
+    expect(h.kind.original.published).toBe(false);
     const smoke = await loadConfigOfCommand(
       prior,
       path.join(ROOT, "configs", "h_m01_prior_analysis_smoke_config.json"),

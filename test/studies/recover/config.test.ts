@@ -177,6 +177,15 @@ describe("study config", () => {
     expect(await errorOf({ ...base, sim_overrides: [1] })).toMatch(/sim_overrides: must be an object of numbers/);
   });
 
+  it("refuses a key of the flat family, naming it and saying so", async () => {
+    expect(await errorOf({ ...base, sim_hyperparams: { alpha_mean: 3 } })).toMatch(
+      /sim_hyperparams: a key of the flat family's recovery \(m_0 \.\.\. m_3\), but this config is read as a hierarchical one/,
+    );
+    expect(await errorOf({ ...base, study_design_config: { ...base.study_design_config, M: 40 } })).toMatch(
+      /study_design_config\.M: a key of the flat designs \(m_0 \.\.\. m_3\), but this is a hierarchical recovery/,
+    );
+  });
+
   it("rejects a file that is not JSON", async () => {
     expect(await errorOf("{ not json")).toMatch(/not valid JSON/);
   });

@@ -1,0 +1,206 @@
+/**
+ * The steps of one simulate-and-fit iteration that every recovery kind takes the same way,
+ * whatever its model family (docs/recovery.md, "Each iteration"; docs/flat-recovery.md):
+ *
+ * 1. simulate: the simulator, fixed_param, 1 chain, 1 draw, seed `seed + i - 1`;
+ * 2-3. the family's own step: true parameters and the inference data (`writeTruthAndData`);
+ * 4. fit: the inference model's chains, seed `seed + 41976 + i - 1`;
+ * 5-6. the posterior summary and bin/diagnose, side by side;
+ * 7. the record, last (or error.txt and a "failed" record).
+ *
+ * Files in `iteration_i/`: true_parameters.json, data.json, posterior_summary.csv,
+ * diagnostics.txt, iteration.json; `sim/` and `fit/` hold CmdStan's CSVs and per-chain
+ * stdout/stderr (the fit CSVs are removed after summarising unless keep_csv; kept ones are listed
+ * in the record with their checksums, so a resume notices one deleted or cut short). An
+ * interruption (abort) writes nothing more, so the iteration is redone on resume.
+ */
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { formatSummaryCsv, quantileRuleFor, summarizeFit } from "../../analysis/summary.js";
+import type { CompiledModel } from "../../cmdstan/compile.js";
+import { writeStanCsvSubset } from "../../cmdstan/csvSubset.js";
+import type { CmdStanInstall } from "../../cmdstan/locate.js";
+import { sample } from "../../cmdstan/run.js";
+import { readStanCsv, readStanFit, type StanCsv } from "../../cmdstan/stanCsv.js";
+import { summarizeAndDiagnose, timed } from "../../pipeline/fitFiles.js";
+import type { ReplicateRecord } from "../../pipeline/records.js";
+import { chainHooks, ReplicateFiles } from "../../pipeline/replicateFiles.js";
+import type { ReplicateEnv } from "../../pipeline/replicates.js";
+
+/** The original's seeds: 12345 + i - 1 to simulate and 54321 + i - 1 to fit at the default seed. */
+export const DEFAULT_RECOVERY_SEED = 12345;
+/** Offset between the simulation and the fit seed of an iteration (54321 - 12345). */
+export const FIT_SEED_OFFSET = 41976;
+
+/** Seeds of iteration i (1-based). */
+export function iterationSeeds(config: { seed: number }, i: number): { sim: number; fit: number } {
+  return { sim: config.seed + (i - 1), fit: config.seed + FIT_SEED_OFFSET + (i - 1) };
+}
+
+/** The completion record of an iteration folder, written last. */
+export const RECORD_FILE = "iteration.json";
+
+export function iterationDir(outputDir: string, i: number): string {
+  return path.join(outputDir, `iteration_${i}`);
+}
+
+/** The config keys that shape the replicate loop of a recovery study. */
+export interface RecoveryLoopConfig {
+  output_dir: string;
+  n_iterations: number;
+  n_mcmc_chains: number;
+  n_mcmc_samples: number;
+  /** Warmup per chain, as used. */
+  warmup: number;
+}
+
+/** What the replicate loop needs to know of a recovery study's iterations (a part of KindStudy). */
+export function recoveryReplicates(c: RecoveryLoopConfig) {
+  return {
+    count: c.n_iterations,
+    chainsPerReplicate: c.n_mcmc_chains,
+    workPerReplicate: c.n_mcmc_chains * (c.warmup + c.n_mcmc_samples),
+    replicateDir: (i: number) => iterationDir(c.output_dir, i),
+    recordName: RECORD_FILE,
+  };
+}
+
+/** Values of one variable from the single draw of a fixed_param CSV, in row-major index order. */
+export function oneDraw(csv: StanCsv, name: string): number[] {
+  const v = csv.variables.find((x) => x.name === name);
+  if (!v) throw new Error(`the simulator output ${csv.file} has no variable '${name}'`);
+  return v.columnNames.map((c) => csv.draws[c][0]);
+}
+
+/** One family's iterations: the models, the settings, and the family's own step. */
+export interface SimulateAndFit {
+  install: CmdStanInstall;
+  inference: CompiledModel;
+  sim: CompiledModel;
+  /** Stan JSON of the simulator's data (design + hyperparameters), shared by all iterations. */
+  simDataFile: string;
+  /** The simulator outputs read (truth and choices). */
+  simReads: string[];
+  /** Output variables the fit must have, checked before its summary is written. */
+  tracked: string[];
+  /**
+   * The output variables the posterior summary and bin/diagnose cover (with the sampler's
+   * columns); absent: every one. A subset is read from column-subset copies of the chains' CSVs
+   * (fit/subset/, removed afterwards), so the outputs nobody reads cost nothing to read.
+   */
+  summaryVariables?: string[];
+  /** The sampler settings; an absent adapt_delta or max_treedepth is not passed (CmdStan's default). */
+  config: RecoveryLoopConfig & {
+    seed: number;
+    keep_csv: boolean;
+    chain_timeout_s?: number;
+    adapt_delta?: number;
+    max_treedepth?: number;
+  };
+  /** 2 and 3: write true_parameters.json and data.json (the fit's data) from the simulation. */
+  writeTruthAndData(out: ReplicateFiles, simCsv: StanCsv): Promise<void>;
+}
+
+export async function runRecoveryIteration(
+  run: SimulateAndFit,
+  env: ReplicateEnv,
+  i: number,
+): Promise<ReplicateRecord> {
+  const seeds = iterationSeeds(run.config, i);
+  const out = await ReplicateFiles.fresh(iterationDir(run.config.output_dir, i), i, seeds, env, RECORD_FILE);
+  try {
+    const simCsv = await simulate(run, env, out, seeds.sim);
+    await run.writeTruthAndData(out, simCsv);
+    out.lap("simulate");
+    const csvFiles = await fit(run, env, out, i, seeds.fit);
+    out.lap("sample");
+    await summarizeAndDiagnoseFit(run, out, csvFiles);
+    if (run.config.keep_csv) for (const f of csvFiles) await out.vouchFor(f);
+    else for (const f of csvFiles) await rm(f, { force: true });
+    return await out.finish("ok");
+  } catch (err) {
+    if (env.signal.aborted) throw err;
+    // 7. A failed iteration: keep the reason, leave it out of the metrics, go on.
+    return out.fail(`iteration ${i}`, err);
+  }
+}
+
+const chainTimeoutMs = (run: SimulateAndFit) =>
+  run.config.chain_timeout_s ? run.config.chain_timeout_s * 1000 : undefined;
+
+/** 1. Simulate: one fixed_param draw of the simulator. */
+async function simulate(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, seed: number): Promise<StanCsv> {
+  const simRun = await sample(run.sim, {
+    chains: 1,
+    numSamples: 1,
+    algorithm: "fixed_param",
+    seed,
+    dataFile: run.simDataFile,
+    outputDir: path.join(out.dir, "sim"),
+    outputPrefix: "sim",
+    refresh: 1,
+    signal: env.signal,
+    scheduler: env.scheduler,
+    timeoutMs: chainTimeoutMs(run),
+  });
+  const simCsv = await readStanCsv(simRun.csvFiles[0], { variables: run.simReads });
+  if (simCsv.numDraws !== 1)
+    throw new Error(`the simulator wrote ${simCsv.numDraws} draws in ${simCsv.file}, expected 1`);
+  return simCsv;
+}
+
+/** 4. Fit: the inference model's chains on the iteration's data.json; returns the CSV files. */
+async function fit(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, i: number, seed: number) {
+  const { config } = run;
+  const result = await sample(run.inference, {
+    chains: config.n_mcmc_chains,
+    numWarmup: config.warmup,
+    numSamples: config.n_mcmc_samples,
+    adaptDelta: config.adapt_delta,
+    maxTreedepth: config.max_treedepth,
+    seed,
+    dataFile: path.join(out.dir, "data.json"),
+    outputDir: path.join(out.dir, "fit"),
+    outputPrefix: "fit",
+    refresh: Math.max(1, Math.floor((config.warmup + config.n_mcmc_samples) / 50)),
+    signal: env.signal,
+    scheduler: env.scheduler,
+    timeoutMs: chainTimeoutMs(run),
+    ...chainHooks(env, i),
+  });
+  return result.csvFiles;
+}
+
+/**
+ * 5 and 6 side by side (pipeline/fitFiles.ts), on column-subset copies of the chains when the run
+ * names the variables the summary needs.
+ */
+async function summarizeAndDiagnoseFit(run: SimulateAndFit, out: ReplicateFiles, csvFiles: string[]): Promise<void> {
+  const subsetDir = path.join(out.dir, "fit", "subset");
+  const read = run.summaryVariables
+    ? await timed(() => subsetCopies(csvFiles, subsetDir, run.summaryVariables!))
+    : null;
+  if (read) out.time("subset", read.seconds);
+  const files = read?.value ?? csvFiles;
+  try {
+    await summarizeAndDiagnose(out, run.install.path, files, () => posteriorSummary(run, files));
+  } finally {
+    if (read) await rm(subsetDir, { recursive: true, force: true });
+  }
+}
+
+/** Column-subset copies of the chains' CSVs in `dir`, under the same names. */
+async function subsetCopies(csvFiles: string[], dir: string, variables: string[]): Promise<string[]> {
+  const copies = csvFiles.map((f) => path.join(dir, path.basename(f)));
+  await Promise.all(csvFiles.map((f, c) => writeStanCsvSubset(f, copies[c], variables)));
+  return copies;
+}
+
+/** 5. The posterior summary over the pooled chains, with the quantile rule of that CmdStan's stansummary. */
+async function posteriorSummary(run: SimulateAndFit, csvFiles: string[]): Promise<string> {
+  const fitCsv = await readStanFit(csvFiles, { requireMethod: "sample" });
+  const missing = run.tracked.filter((name) => !fitCsv.variables.some((v) => v.name === name));
+  if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
+  const quantileRule = quantileRuleFor(run.install.version);
+  return formatSummaryCsv(summarizeFit(fitCsv, { quantileRule }), quantileRule);
+}

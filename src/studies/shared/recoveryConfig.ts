@@ -1,0 +1,117 @@
+/**
+ * What the recovery kinds of every model family share in their configs and their preparation:
+ * the original's keys for the model pair and the sampler counts, the warmup rule
+ * (n_mcmc_samples // 2), resolving and checking the model files, the config a cluster task
+ * rebuilds the study from, the head of the fingerprint, and preparing the pair (design, stanc
+ * check, compile).
+ */
+import { z } from "zod";
+import type { CompiledModel } from "../../cmdstan/compile.js";
+import type { CmdStanInstall } from "../../cmdstan/locate.js";
+import { compileStudyModels } from "../../pipeline/studySetup.js";
+import {
+  portableConfig,
+  posInt,
+  requireFiles,
+  resolveAgainst,
+  type BaseStudyConfig,
+} from "../../pipeline/studyConfig.js";
+import type { PrepareContext } from "../studyKind.js";
+
+/** The original's keys of a recovery config: the model pair and the counts (per chain). */
+export const recoveryKeys = {
+  inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
+  sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
+  n_mcmc_samples: posInt().default(2000),
+  /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
+  n_mcmc_warmup: posInt().optional(),
+  n_mcmc_chains: posInt().default(4),
+  n_iterations: posInt().default(20),
+};
+
+interface RecoveryKeys {
+  inference_model_path: string;
+  sim_model_path: string;
+  n_mcmc_samples: number;
+  n_mcmc_warmup?: number;
+  n_mcmc_chains: number;
+  seed: number;
+  warmup: number;
+  adapt_delta?: number;
+  max_treedepth?: number;
+}
+
+/**
+ * The model paths resolved against `baseDir` and the warmup used; the model files and the
+ * config's design files (by key) must exist.
+ */
+export function resolveRecoveryKeys(
+  c: Omit<RecoveryKeys, "warmup" | "seed">,
+  source: string,
+  baseDir: string,
+  designFiles: Record<string, string | undefined>,
+): { inference_model_path: string; sim_model_path: string; warmup: number } {
+  const resolved = {
+    inference_model_path: resolveAgainst(baseDir, c.inference_model_path),
+    sim_model_path: resolveAgainst(baseDir, c.sim_model_path),
+    warmup: c.n_mcmc_warmup ?? Math.max(1, Math.floor(c.n_mcmc_samples / 2)),
+  };
+  requireFiles(source, {
+    inference_model_path: resolved.inference_model_path,
+    sim_model_path: resolved.sim_model_path,
+    ...designFiles,
+  });
+  return resolved;
+}
+
+/** The config a cluster task rebuilds the study from (the warmup used written as n_mcmc_warmup). */
+export function portableRecovery<C extends BaseStudyConfig & { warmup: number }>(
+  c: C,
+  cmdstanPath: string,
+): Record<string, unknown> {
+  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
+}
+
+/** The fingerprint's first keys (an absent sampler setting is null: CmdStan's default). Keep the order. */
+export function samplerFingerprint(c: RecoveryKeys) {
+  const { n_mcmc_samples, warmup, n_mcmc_chains, seed } = c;
+  return {
+    n_mcmc_samples,
+    warmup,
+    n_mcmc_chains,
+    seed,
+    adapt_delta: c.adapt_delta ?? null,
+    max_treedepth: c.max_treedepth ?? null,
+  };
+}
+
+/** The fingerprint's last keys: the model files with their content hashes, and the design's hash. */
+export function modelsFingerprint(
+  c: { inference_model_path: string; sim_model_path: string },
+  hashes: { inference: string; sim: string },
+  designHash: string,
+) {
+  return {
+    inference_model: { path: c.inference_model_path, hash: hashes.inference },
+    sim_model: { path: c.sim_model_path, hash: hashes.sim },
+    design_hash: designHash,
+  };
+}
+
+/**
+ * The design, the model pair checked against it (stanc only: cheap, so a model that cannot
+ * work is refused before anything compiles), and both models compiled (or taken from the cache).
+ */
+export async function prepareModelPair<C extends { inference_model_path: string; sim_model_path: string }, D, M>(
+  config: C,
+  prep: PrepareContext,
+  makeDesign: (config: C) => Promise<D>,
+  checkPair: (install: CmdStanInstall, config: C, design: D) => Promise<M>,
+): Promise<{ design: D; models: M; inference: CompiledModel; sim: CompiledModel }> {
+  const design = await makeDesign(config);
+  const models = await checkPair(prep.install, config, design);
+  const modelFiles = [config.inference_model_path, config.sim_model_path];
+  const compile = { prefix: "recover", log: prep.log, cachedOnly: prep.cachedModelsOnly };
+  const [inference, sim] = await compileStudyModels(prep.install, modelFiles, compile);
+  return { design, models, inference, sim };
+}
