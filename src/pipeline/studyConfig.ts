@@ -206,13 +206,14 @@ export function requireFiles(source: string, files: Record<string, string | unde
 
 /**
  * Read a config file and apply command-line overrides (undefined ones ignored). Paths inside it
- * resolve against the current directory when `modelKey`'s path exists there (the original
+ * resolve against the current directory when `modelKey`'s path (the first of several keys the
+ * config has: a family may name its model by one of two keys) exists there (the original
  * study's configs hold repo-relative paths), else against the config's folder.
  */
 export async function readConfigFile(
   file: string,
   overrides: Record<string, unknown>,
-  modelKey: string,
+  modelKey: string | readonly string[],
 ): Promise<{ raw: Record<string, unknown>; source: string; baseDir: string }> {
   const source = path.resolve(file);
   let text: string;
@@ -233,7 +234,7 @@ export async function readConfigFile(
   // Slurm settings given on the command line override the config's one by one.
   const fileSlurm = (parsed as { slurm?: unknown }).slurm;
   if (set.slurm && fileSlurm && typeof fileSlurm === "object") raw.slurm = { ...fileSlurm, ...(set.slurm as object) };
-  const model = raw[modelKey];
+  const model = (typeof modelKey === "string" ? [modelKey] : modelKey).map((k) => raw[k]).find((v) => v !== undefined);
   const relativeToConfig = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model));
   return { raw, source, baseDir: relativeToConfig ? path.dirname(source) : process.cwd() };
 }

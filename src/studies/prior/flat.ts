@@ -6,23 +6,17 @@
  * `n_simulations`, `n_samples`, `study_config_path`), a flat design config (M, N, S or
  * risky_probs) or a flat design file (M, no M_total).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { readModelInfo, type ModelInfo } from "../../cmdstan/modelInfo.js";
-import { designFromDesignOnlyConfig } from "../../design/flat/designOnly.js";
-import { loadFlatDesign, parseFlatDesign, serializeFlatDesign } from "../../design/flat/file.js";
-import { generateFlatDesign } from "../../design/flat/generate.js";
 import {
   hyperparameterNames,
   hyperparameterValues,
   undeclaredHyperparameters,
 } from "../../design/flat/hyperparameters.js";
 import { flatStanData } from "../../design/flat/stanData.js";
-import type { FlatDesign } from "../../design/flat/types.js";
-import { resolveAgainst } from "../../pipeline/studyConfig.js";
-import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
-import { parseJsonOf } from "../../util/jsonFile.js";
+import { flatDesignHash, prepareFlatDesign, writeFlatDesignFile } from "../../pipeline/flatDesignSetup.js";
+import { writeJsonAtomic } from "../../util/atomicWrite.js";
+import { isFlatRecoveryConfig } from "../shared/familyKeys.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
 import { parseFlatPriorConfig, portableFlatPriorConfig, type FlatPriorConfig } from "./flatConfig.js";
 import { problemGroups, summarizeFlatPrior, type ProblemGroup } from "./flatOutputs.js";
@@ -31,22 +25,12 @@ import { dataProblems, outputProblems, refuseSimulator, type WantedOutput } from
 import { flatPriorOriginal } from "./originals.js";
 import { priorStudy } from "./study.js";
 
-const FLAT_KEYS = ["model_path", "parameter_priors", "n_simulations", "n_samples", "study_config_path"];
-const FLAT_DESIGN_KEYS = ["M", "N", "S", "risky_probs"];
+/** Top-level keys only the flat prior configs have. */
+const FLAT_PRIOR_KEYS = ["model_path", "parameter_priors", "n_simulations", "n_samples"];
 
 /** Whether a prior config is the flat family's (see the module comment). */
-function acceptsFlat(raw: Record<string, unknown>, baseDir: string): boolean {
-  if (FLAT_KEYS.some((k) => k in raw)) return true;
-  const design = raw.study_design_config;
-  if (design && typeof design === "object" && FLAT_DESIGN_KEYS.some((k) => k in design)) return true;
-  const file = typeof raw.study_design_path === "string" ? resolveAgainst(baseDir, raw.study_design_path) : undefined;
-  if (!file || !existsSync(file)) return false;
-  try {
-    const d = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
-    return "M" in d && !("M_total" in d);
-  } catch {
-    return false; // the hierarchical kind names the file's problem
-  }
+async function acceptsFlat(raw: Record<string, unknown>, baseDir: string): Promise<boolean> {
+  return FLAT_PRIOR_KEYS.some((k) => k in raw) || isFlatRecoveryConfig(raw, baseDir);
 }
 
 export const priorFlatKind: StudyKind<FlatPriorConfig, PriorOutcome> = {
@@ -55,20 +39,12 @@ export const priorFlatKind: StudyKind<FlatPriorConfig, PriorOutcome> = {
   accepts: acceptsFlat,
   describe: "run or resume a prior predictive analysis (hierarchical or flat family)",
   unit: "block",
-  modelKey: "model_path",
+  modelKey: ["model_path", "sim_model_path"],
   parseConfig: parseFlatPriorConfig,
   portableConfig: portableFlatPriorConfig,
   original: flatPriorOriginal,
   prepare: prepareFlatPrior,
 };
-
-async function flatDesign(config: FlatPriorConfig): Promise<FlatDesign> {
-  const d = config.design;
-  if (d.kind === "file") return loadFlatDesign(d.path);
-  if (d.kind === "config") return generateFlatDesign(d.config, config.seed);
-  const raw = parseJsonOf(d.path, await readFile(d.path, "utf8"));
-  return designFromDesignOnlyConfig(raw, config.seed, { source: d.path }).design;
-}
 
 const RISKY_DATA = ["N", "S", "x", "J"];
 
@@ -109,7 +85,7 @@ function hyperparameters(config: FlatPriorConfig, info: ModelInfo): Record<strin
 }
 
 async function prepareFlatPrior(config: FlatPriorConfig, ctx: PrepareContext): Promise<KindStudy<PriorOutcome>> {
-  const design = await flatDesign(config);
+  const design = await prepareFlatDesign(config);
   const info = await readModelInfo(ctx.install, config.sim_model_path);
   const hyper = hyperparameters(config, info);
   const simData = { ...flatStanData(design), ...hyper };
@@ -120,27 +96,12 @@ async function prepareFlatPrior(config: FlatPriorConfig, ctx: PrepareContext): P
     config,
     { info, data: simData },
     {
-      fingerprint: { family: "flat", design_name: design.settings.design_name, hyperparameters: hyper },
+      fingerprint: { family: "flat", design_hash: flatDesignHash(design), hyperparameters: hyper },
       writeSetup: async () => {
-        await writeDesignOnce(path.join(out, "study_design.json"), design, ctx.log);
+        await writeFlatDesignFile(out, design, ctx.log);
         await writeJsonAtomic(path.join(out, "hyperparameters.json"), hyper);
       },
       summarize: (read) => summarizeFlatPrior({ config, design, hyperparameters: hyper, groups, info, ...read }),
     },
   );
-}
-
-/** The design file, written once: a resumed study keeps the first start's (its timestamp too). */
-async function writeDesignOnce(file: string, design: FlatDesign, log: (line: string) => void): Promise<void> {
-  const text = serializeFlatDesign(design);
-  if (existsSync(file)) {
-    const data = (d: FlatDesign) => JSON.stringify([d.M, d.K, d.D, d.R, d.w, d.I, d.risky]);
-    try {
-      if (data(parseFlatDesign(await readFile(file, "utf8"), file)) === data(design)) return;
-    } catch {
-      // damaged: rewritten below
-    }
-    log(`[prior] ${file} is damaged or holds another design; rewritten from the study's design`);
-  }
-  await writeFileAtomic(file, text);
 }

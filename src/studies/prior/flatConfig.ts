@@ -12,12 +12,12 @@
  * differ are refused). The design comes from `study_design_path` (a flat design file),
  * `study_config_path` (a design-only config, generated with the study's seed) or
  * `study_design_config` (risky when it has N, risky_probs "fixed" by default, as the original's
- * drivers). `parameter_priors` values the simulator's hyperparameters by name (`alpha_mean: 3`),
+ * drivers), as for the flat recovery (pipeline/flatDesignSetup.ts). `parameter_priors` values the simulator's hyperparameters by name (`alpha_mean: 3`),
  * or per parameter as `{mean, sd}` (`"alpha": {"mean": 3, "sd": 0.75}` is alpha_mean and
  * alpha_sd); which names exist is the simulator's to say (checked when the study is prepared).
  */
 import { z } from "zod";
-import { parseFlatDesignConfig, RISKY_PROBS_DEFAULTS, type FlatDesignConfig } from "../../design/flat/config.js";
+import { checkFlatDesignSource, flatDesignSourceKeys } from "../../pipeline/flatDesignSetup.js";
 import {
   baseStudyKeys,
   portableConfig,
@@ -38,7 +38,6 @@ const priorValue = z.union([finite, z.object({ mean: finite, sd: finite }).stric
 });
 
 const COUNT_KEYS = ["n_param_samples", "n_simulations", "n_samples"] as const;
-const DESIGN_KEYS = ["study_design_path", "study_config_path", "study_design_config"] as const;
 
 export const flatPriorSchema = z
   .object({
@@ -50,11 +49,7 @@ export const flatPriorSchema = z
     n_samples: posInt().optional(),
     ...priorRunKeys,
     parameter_priors: z.record(priorValue, { invalid_type_error: "must be an object" }).default({}),
-    study_design_path: z.string().min(1).nullish(),
-    study_config_path: z.string().min(1).nullish(),
-    study_design_config: z
-      .record(z.unknown(), { invalid_type_error: "must be an object (the design config)" })
-      .nullish(),
+    ...flatDesignSourceKeys,
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -66,41 +61,25 @@ export const flatPriorSchema = z
     if (new Set(counts.map((k) => c[k])).size > 1) {
       issue(counts[1], `(${c[counts[1]]}) differs from ${counts[0]} (${c[counts[0]]}); give one of them`);
     }
-    const designs = DESIGN_KEYS.filter((k) => c[k]);
-    if (designs.length === 0)
-      issue("study_design_config", `a design is required: give one of ${DESIGN_KEYS.join(", ")}`);
-    if (designs.length > 1) issue(designs[1], `give one design source, not ${designs.join(" and ")}`);
+    checkFlatDesignSource(c, ctx);
   });
 
 type Parsed = z.output<typeof flatPriorSchema>;
 
-/** Where the flat design comes from. */
-export type FlatDesignSource =
-  | { kind: "file"; path: string }
-  | { kind: "design-only config"; path: string }
-  | { kind: "config"; config: FlatDesignConfig };
-
 /** Keys the parsed config holds in another form (counts, simulator path, design source). */
-type Reshaped = (typeof COUNT_KEYS)[number] | "model_path" | "study_design_path" | "study_config_path";
+type Reshaped = (typeof COUNT_KEYS)[number] | "model_path" | keyof typeof flatDesignSourceKeys;
 
 export interface FlatPriorConfig extends Omit<Parsed, keyof BaseStudyConfig | Reshaped>, BaseStudyConfig, PriorRun {
   /** The simulator (model_path or sim_model_path, absolute). */
   sim_model_path: string;
   /** Which of the two keys the config named it with (for messages, and the portable config). */
   simulator_key: "model_path" | "sim_model_path";
-  design: FlatDesignSource;
+  /** The design source: one of the three (paths absolute). */
+  study_design_path?: string;
+  study_config_path?: string;
+  study_design_config?: Record<string, unknown>;
   /** parameter_priors as hyperparameter values by name ({mean, sd} entries spread into _mean, _sd). */
   priorValues: Record<string, number>;
-}
-
-function designSource(c: Parsed, source: string, baseDir: string): FlatDesignSource {
-  if (c.study_design_path) return { kind: "file", path: resolveAgainst(baseDir, c.study_design_path) };
-  if (c.study_config_path) return { kind: "design-only config", path: resolveAgainst(baseDir, c.study_config_path) };
-  const opts = { riskyProbsDefault: RISKY_PROBS_DEFAULTS.configDrivers };
-  return {
-    kind: "config",
-    config: parseFlatDesignConfig(c.study_design_config, opts, `${source}: study_design_config`),
-  };
 }
 
 function priorValues(priors: Parsed["parameter_priors"]): Record<string, number> {
@@ -119,41 +98,34 @@ export function parseFlatPriorConfig(raw: unknown, source: string, baseDir: stri
   const r = flatPriorSchema.safeParse(dropNoteKeys(raw));
   if (!r.success) throw new InputError(formatZodError(r.error, source));
   const c = r.data;
-  const base = { ...c, ...resolveBaseKeys(c, source, baseDir) };
+  const resolve = (p: string | null | undefined) => (p ? resolveAgainst(baseDir, p) : undefined);
   // The counts, the simulator and the design source are kept in their resolved forms only.
-  const {
-    n_param_samples,
-    n_simulations,
-    n_samples,
-    model_path,
-    study_design_path: _d,
-    study_config_path,
-    ...rest
-  } = base;
+  const { n_param_samples, n_simulations, n_samples, model_path, ...rest } = {
+    ...c,
+    ...resolveBaseKeys(c, source, baseDir),
+  };
   const resolved: FlatPriorConfig = {
     ...rest,
     n_param_samples: n_param_samples ?? n_simulations ?? n_samples ?? 100,
     sim_model_path: simulatorPath(model_path ?? c.sim_model_path, baseDir, "m_0_sim.stan"),
     simulator_key: model_path ? "model_path" : "sim_model_path",
-    design: designSource(c, source, baseDir),
+    study_design_path: resolve(c.study_design_path),
+    study_config_path: resolve(c.study_config_path),
+    study_design_config: c.study_design_config ?? undefined,
     priorValues: priorValues(c.parameter_priors),
   };
-  const designFile = resolved.design.kind === "config" ? undefined : resolved.design.path;
-  requireFiles(source, { [study_config_path ? "study_config_path" : "study_design_path"]: designFile });
-  requireFiles(source, { [resolved.simulator_key]: resolved.sim_model_path });
+  requireFiles(source, {
+    study_design_path: resolved.study_design_path,
+    study_config_path: resolved.study_config_path,
+    [resolved.simulator_key]: resolved.sim_model_path,
+  });
   return resolved;
 }
 
 /** The config a cluster task rebuilds the study from: the original keys, paths absolute. */
 export function portableFlatPriorConfig(c: FlatPriorConfig, cmdstanPath: string): Record<string, unknown> {
-  const design =
-    c.design.kind === "file"
-      ? { study_design_path: c.design.path }
-      : c.design.kind === "design-only config"
-        ? { study_config_path: c.design.path }
-        : { study_design_config: c.study_design_config };
   return portableConfig(c, cmdstanPath, {
-    drop: ["design", "priorValues", "simulator_key", "sim_model_path", "study_design_config"],
-    put: { ...design, [c.simulator_key]: c.sim_model_path },
+    drop: ["priorValues", "simulator_key", "sim_model_path"],
+    put: { [c.simulator_key]: c.sim_model_path },
   });
 }

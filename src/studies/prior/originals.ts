@@ -65,17 +65,16 @@ export const flatPriorOriginal: OriginalStudy<FlatPriorConfig> = {
   cmdstan: CMDSTAN,
   published: false,
   settingsDiffer: async (c) => {
-    const source = {
-      file: "study_design_path",
-      "design-only config": "study_config_path",
-      config: "study_design_config",
-    };
     const ours = {
       n_param_samples: c.n_param_samples,
       n_choice_samples: c.n_choice_samples,
       seeding: c.seeding,
       parameter_priors: c.priorValues,
-      design_source: source[c.design.kind],
+      design_source: c.study_design_path
+        ? "study_design_path"
+        : c.study_config_path
+          ? "study_config_path"
+          : "study_design_config",
     };
     return differingSettings(ours, FLAT_SETTINGS, FLAT);
   },
