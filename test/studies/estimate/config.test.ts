@@ -1,8 +1,11 @@
 /** The estimation config: the users' keys and ours; a missing data file named by its key. */
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { estimateKind } from "../../../src/studies/estimate/kind.js";
 import { loadStudyConfig } from "../../../src/studies/runStudy.js";
+import { usersRepository } from "../../helpers/usersRepository.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
 
@@ -15,8 +18,9 @@ describe("estimation config", () => {
   });
 
   it("names data_path when the users' data file is not there", async () => {
+    const users = await usersRepository(path.join(await mkdtemp(path.join(os.tmpdir(), "cr-estimate-")), "users"));
     for (const file of [
-      path.join(ROOT, "test", "fixtures", "original-configs", "model_estimation_config.json"),
+      path.join(users, "model_estimation_config.json"),
       path.join(ROOT, "configs", "model_estimation_config.json"),
     ]) {
       await expect(loadStudyConfig(estimateKind, file)).rejects.toThrow(

@@ -6,7 +6,7 @@
  * before CmdStan runs.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -18,9 +18,9 @@ import { estimateKind } from "../../../src/studies/estimate/kind.js";
 import { loadStudyConfig, runStudy } from "../../../src/studies/runStudy.js";
 import { InputError } from "../../../src/util/errors.js";
 import { testCmdStan } from "../../helpers/cmdstan.js";
+import { usersRepository } from "../../helpers/usersRepository.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
-const ORIGINAL = path.join(ROOT, "test", "fixtures", "original-configs", "model_estimation_config.json");
 const CLI = [path.join(ROOT, "node_modules", ".bin", "tsx"), path.join(ROOT, "src", "cli.ts")];
 const DATA_PATH = path.join("applications", "llm_rationality", "data", "stan_data_GPT-4.json");
 const quiet = { log: () => {}, progressStream: { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream };
@@ -34,10 +34,8 @@ describe("estimate (real CmdStan)", () => {
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), "cr-estimate-"));
     // The users' repository layout: stan/ and the data file at the config's data_path.
-    repo = path.join(tmp, "repo");
+    repo = await usersRepository(path.join(tmp, "users"));
     await mkdir(path.join(repo, path.dirname(DATA_PATH)), { recursive: true });
-    await symlink(path.join(ROOT, "stan"), path.join(repo, "stan"));
-    await copyFile(ORIGINAL, path.join(repo, "model_estimation_config.json"));
     const design = { M: 25, K: 3, D: 5, R: 15, min_alts_per_problem: 2, max_alts_per_problem: 5 };
     const sim = path.join(ROOT, "stan", "m_0_sim.stan");
     const hyperparameters = { alpha_mean: 1.5, alpha_sd: 0.3 };

@@ -13,6 +13,7 @@ import { blockRuns } from "../../../src/studies/prior/block.js";
 import type { FlatPriorConfig } from "../../../src/studies/prior/flatConfig.js";
 import type { HierarchicalPriorConfig } from "../../../src/studies/prior/hierarchicalConfig.js";
 import { InputError } from "../../../src/util/errors.js";
+import { usersRepository } from "../../helpers/usersRepository.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
 const ORIGINAL = path.join(ROOT, "test", "fixtures", "original-configs");
@@ -55,36 +56,25 @@ describe("prior configs", () => {
     });
   });
 
-  it("reads prior_analysis_config.json (model_path, a design file) as the flat family", async () => {
-    // Its design path is repository-relative, as in the users' repository: a design file there.
-    const cwd = await mkdtemp(path.join(dir, "repo-"));
-    await writeFile(path.join(cwd, "study.json"), JSON.stringify({ M: 2 }));
-    const raw = {
-      model_path: path.join(ROOT, "stan", "m_0_sim.stan"),
-      study_design_path: path.join(cwd, "study.json"),
-    };
-    const { kind, config } = await loadConfigOfCommand(
-      prior,
-      await write({ ...raw, n_param_samples: 1000, n_choice_samples: 1 }),
-    );
+  it("reads prior_analysis_config.json (model_path, a repository-relative design file) as the flat family", async () => {
+    const users = await usersRepository(path.join(dir, "users-a"));
+    const { kind, config } = await loadConfigOfCommand(prior, path.join(users, "prior_analysis_config.json"));
     expect(kind.name).toBe("prior-flat");
-    expect(config).toMatchObject({ n_param_samples: 1000, n_choice_samples: 1, design: { kind: "file" } });
+    const c = config as FlatPriorConfig;
+    expect(c).toMatchObject({ n_param_samples: 1000, n_choice_samples: 1, simulator_key: "model_path" });
+    expect(c.sim_model_path).toBe(path.join(users, "models", "m_0_sim.stan"));
+    expect(c.study_design_path).toBe(path.join(users, "results", "designs", "study.json"));
   });
 
   it("reads the users' m1/m2/m3 configs, honouring n_simulations and parameter_priors", async () => {
+    const users = await usersRepository(path.join(dir, "users-b"));
     for (const m of [1, 2, 3]) {
-      const { kind, config } = await loadConfigOfCommand(
-        prior,
-        path.join(ORIGINAL, `m${m}_prior_analysis_config.json`),
-      );
+      const { kind, config } = await loadConfigOfCommand(prior, path.join(users, `m${m}_prior_analysis_config.json`));
       expect(kind.name).toBe("prior-flat");
       const c = config as FlatPriorConfig;
       expect(c.n_param_samples).toBe(100);
-      expect(c.sim_model_path).toBe(path.join(ROOT, "stan", `m_${m}_sim.stan`));
-      expect(c.design).toMatchObject({
-        kind: "config",
-        config: { M: 20, risky: { N: 20, S: 8, risky_probs: "fixed" } },
-      });
+      expect(c.sim_model_path).toBe(path.join(users, "models", `m_${m}_sim.stan`));
+      expect(c.study_design_config).toMatchObject({ M: 20, N: 20, S: 8, risky_probs: "fixed" });
       expect(c.priorValues).toMatchObject({ alpha_mean: 0, alpha_sd: 1, beta_sd: 1 });
       if (m === 2) expect(c.priorValues).toMatchObject({ omega_mean: 0, omega_sd: 1 });
       if (m === 3) expect(c.priorValues).toMatchObject({ kappa_mean: 0, kappa_sd: 0.5 });
@@ -158,7 +148,10 @@ describe("the users' own prior runs as the kinds' originals", () => {
       "n_param_samples 20 (the users' h_m01_prior_analysis_config.json: 200)",
       "n_choice_samples 2 (the users' h_m01_prior_analysis_config.json: 5)",
     ]);
-    const m3 = await loadConfigOfCommand(prior, path.join(ORIGINAL, "m3_prior_analysis_config.json"));
+    const users = await usersRepository(path.join(await mkdtemp(path.join(os.tmpdir(), "cr-prior-users-")), "users"));
+    const flat = await loadConfigOfCommand(prior, path.join(users, "prior_analysis_config.json"));
+    expect(await flat.kind.original.settingsDiffer(flat.config)).toEqual([]);
+    const m3 = await loadConfigOfCommand(prior, path.join(users, "m3_prior_analysis_config.json"));
     const differ = await m3.kind.original.settingsDiffer(m3.config);
     expect(differ[0]).toBe("n_param_samples 100 (the users' prior_analysis_config.json: 1000)");
   });

@@ -6,7 +6,7 @@
  * honoured, per_block seeding, and simulators or values that do not fit refused before any run.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile, copyFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -20,6 +20,7 @@ import type { StudyKind } from "../../../src/studies/studyKind.js";
 import { InputError } from "../../../src/util/errors.js";
 import { flatPriorContract, hierarchicalPriorContract } from "../../contracts/notebooks.js";
 import { testCmdStan } from "../../helpers/cmdstan.js";
+import { usersRepository } from "../../helpers/usersRepository.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
 const ORIGINAL = path.join(ROOT, "test", "fixtures", "original-configs");
@@ -45,9 +46,12 @@ async function run(file: string, overrides: Record<string, unknown>) {
 
 describe("prior (real CmdStan)", () => {
   let tmp: string;
+  /** The users' repository layout with their configs (models/ is our stan/). */
+  let users: string;
   beforeAll(async () => {
     await testCmdStan();
     tmp = await mkdtemp(path.join(os.tmpdir(), "cr-prior-"));
+    users = await usersRepository(path.join(tmp, "users"));
   });
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -168,14 +172,7 @@ describe("prior (real CmdStan)", () => {
   });
 
   it("runs prior_analysis_config.json unchanged in the users' repository layout (m_0_sim, 1000 x 1)", async () => {
-    const repo = path.join(tmp, "repo");
-    await mkdir(path.join(repo, "results", "designs"), { recursive: true });
-    await symlink(path.join(ROOT, "stan"), path.join(repo, "stan"));
-    await copyFile(
-      path.join(ROOT, "test", "fixtures", "flat-designs", "study.json"),
-      path.join(repo, "results", "designs", "study.json"),
-    );
-    await copyFile(path.join(ORIGINAL, "prior_analysis_config.json"), path.join(repo, "prior_analysis_config.json"));
+    const repo = users;
     const r = await execa(CLI[0], [CLI[1], "prior", "--config", "prior_analysis_config.json"], {
       cwd: repo,
       reject: false,
@@ -198,7 +195,7 @@ describe("prior (real CmdStan)", () => {
   it("runs the users' m1, m2 and m3 configs; risky problems are summarised in full", async () => {
     for (const m of [1, 2, 3]) {
       const out = path.join(tmp, `m${m}`);
-      const { result } = await run(path.join(ORIGINAL, `m${m}_prior_analysis_config.json`), { output_dir: out });
+      const { result } = await run(path.join(users, `m${m}_prior_analysis_config.json`), { output_dir: out });
       expect((result as unknown as { rows: number }).rows).toBe(500);
       expect(flatPriorContract(out)).toEqual([]);
       for (const f of [
