@@ -100,21 +100,27 @@ export function checkDesignSource(
   }
 }
 
-/** Validate a config object with `schema` (note keys dropped); errors name `source` and each key. */
-export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknown, source: string): z.output<T> {
+/** Validate a config object's keys with `schema` (note keys dropped); errors name `source` and each key. */
+export function parseConfigKeys<T extends z.ZodTypeAny>(schema: T, raw: unknown, source: string): z.output<T> {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new InputError(`${source}: must be a JSON object of config keys, found ${jsonKind(raw)}`);
   }
   const r = schema.safeParse(dropNoteKeys(raw));
   if (!r.success) throw new InputError(formatZodError(r.error, source));
-  const design = (r.data as { study_design_config?: unknown }).study_design_config;
+  return r.data;
+}
+
+/** parseConfigKeys, and a `study_design_config` validated as a hierarchical design config. */
+export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknown, source: string): z.output<T> {
+  const data = parseConfigKeys(schema, raw, source);
+  const design = (data as { study_design_config?: unknown }).study_design_config;
   if (design) {
     const d = designConfigSchema.safeParse(dropNoteKeys(design));
     if (!d.success) {
       throw new InputError(formatZodError(d.error, source).replace(`${source}: `, `${source}: study_design_config.`));
     }
   }
-  return r.data;
+  return data;
 }
 
 function jsonKind(v: unknown): string {
