@@ -21,6 +21,7 @@ import {
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
 import { alphaVarKey, checkTrackedNames, extraScalars } from "../hierarchicalTracked.js";
+import { refuseOtherFamilyKeys } from "../sbcCommon/family.js";
 import {
   checkSbcDraws,
   DEFAULT_SBC_SEED,
@@ -56,6 +57,8 @@ export interface SbcConfig
 
 /** Validate a parsed config object. Relative paths resolve against `baseDir`. */
 export function parseSbcConfig(raw: unknown, source: string, baseDir: string): SbcConfig {
+  // A flat design's or flat SBC's key here is a mix-up of the two families: said so, by name.
+  refuseOtherFamilyKeys(raw, source, "hierarchical");
   return resolveSbcConfig(parseDesignStudyConfig(sbcConfigSchema, raw, source, baseDir), source, baseDir);
 }
 
