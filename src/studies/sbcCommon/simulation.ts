@@ -52,6 +52,8 @@ export interface SimulationContext {
 }
 
 export const RECORD_FILE = "simulation.json";
+/** The sampler's columns the health reads. */
+const HEALTH_COLUMNS = ["divergent__", "treedepth__", "energy__"];
 export const RESULT_FILE = "result.json";
 /** Simulations that also keep a posterior summary (the original keeps the first 10). */
 const SUMMARIZED_SIMULATIONS = 10;
@@ -134,7 +136,8 @@ export async function runSimulation(ctx: SimulationContext, env: ReplicateEnv, i
       dataFile: ctx.dataFile,
       outputDir: path.join(out.dir, "fit"),
       outputPrefix: "fit",
-      refresh: Math.max(1, Math.floor((config.iterWarmup + config.iterSampling) / 50)),
+      // Ten progress lines a chain: each line costs the tool CPU, and an SBC fit is short.
+      refresh: Math.max(1, Math.floor((config.iterWarmup + config.iterSampling) / 10)),
       signal,
       scheduler: env.scheduler,
       timeoutMs: config.chain_timeout_s ? config.chain_timeout_s * 1000 : undefined,
@@ -142,8 +145,11 @@ export async function runSimulation(ctx: SimulationContext, env: ReplicateEnv, i
     });
     out.lap("sample");
 
-    const fit = await readStanFit(run.csvFiles, { requireMethod: "sample" });
     const rhatVariables = [...ctx.rhatVariables];
+    // Only what the ranks, the health and the summary read: the SBC models' simulated data and
+    // log-likelihoods (y_, log_lik: most columns of a large design) are left unparsed.
+    const variables = [...SBC_OUTPUTS, ...rhatVariables, ...HEALTH_COLUMNS];
+    const fit = await readStanFit(run.csvFiles, { requireMethod: "sample", variables });
     const result: SimulationResult = {
       simulation: i,
       seed,
