@@ -147,7 +147,7 @@ export async function runSimulation(ctx: SimulationContext, env: ReplicateEnv, i
 
     const rhatVariables = [...ctx.rhatVariables];
     // Only what the ranks, the health and the summary read: the SBC models' simulated data and
-    // log-likelihoods (y_, log_lik: most columns of a large design) are left unparsed.
+    // log-likelihoods (y_, log_lik: most columns of a large design) are checked but not stored.
     const variables = [...SBC_OUTPUTS, ...rhatVariables, ...HEALTH_COLUMNS];
     const fit = await readStanFit(run.csvFiles, { requireMethod: "sample", variables });
     const result: SimulationResult = {

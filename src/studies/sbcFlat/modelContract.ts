@@ -73,10 +73,15 @@ export async function checkFlatSbcModel(
   return { ...sbcModelInfo(info), hyperparameters, data };
 }
 
+/** Seeds a check draw tries (the first simulations'), since a model may reject some truths. */
+const CHECK_SEEDS = 5;
+
 /**
  * The tracked scalars, from one fixed_param draw of the compiled model on the SBC data: its
- * parameters' columns in declaration order, each container row by row (`beta[1,2]`). Refuses
- * the model when the draw fails (its error said) or pars_ and ranks_ do not hold one entry each.
+ * parameters' columns in declaration order, each container row by row (`beta[1,2]`). A draw
+ * whose truth the model rejects is tried with the next simulation's seed (the names do not
+ * depend on the truth); the model is refused when every try fails (the first error said) or
+ * pars_ and ranks_ do not hold one entry per tracked scalar.
  */
 export async function flatTrackedNames(
   model: CompiledModel,
@@ -84,10 +89,14 @@ export async function flatTrackedNames(
   dataText: string,
   modelInfo: SbcModelInfo,
 ): Promise<string[]> {
-  const draw = await checkDraw(model, config.seed, dataText);
+  let draw = await checkDraw(model, config.seed, dataText);
+  for (let k = 1; k < CHECK_SEEDS && "error" in draw; k++) {
+    const next = await checkDraw(model, config.seed + k, dataText);
+    if ("csv" in next) draw = next;
+  }
   if ("error" in draw)
     refuseSbcModel(config, [
-      `one fixed_param draw on this design, which names the tracked parameters, failed: ${draw.error.message}`,
+      `a fixed_param draw on this design, which names the tracked parameters, failed with seeds ${config.seed}..${config.seed + CHECK_SEEDS - 1}; the first: ${draw.error.message}`,
     ]);
   const parameters = draw.csv.variables.filter((v) => v.name in modelInfo.info.parameters);
   const names = parameters.flatMap((v) => v.columnNames.map(bracketName));

@@ -60,6 +60,18 @@ async function numpyLoad(file: string): Promise<{ shape: number[]; dtype: string
 describe("flat SBC (real CmdStan)", () => {
   let tmp: string;
   let smokeOut: string;
+  /** A copy of m_0_sbc.stan with each [from, to] replaced (each `from` must be there). */
+  const variant = async (name: string, edits: [string, string][]) => {
+    let text = await readFile(stan("m_0_sbc"), "utf8");
+    for (const [from, to] of edits) {
+      expect(text, `${name}: ${from}`).toContain(from);
+      text = text.replace(from, to);
+    }
+    await mkdir(path.join(tmp, "models"), { recursive: true });
+    const file = path.join(tmp, "models", `${name}.stan`);
+    await writeFile(file, text);
+    return file;
+  };
   const config = (file: string, name: string, overrides: Partial<FlatSbcConfigInput> = {}) =>
     loadStudyConfig(sbcFlatKind, file, { output_dir: path.join(tmp, name), ...overrides });
 
@@ -277,24 +289,70 @@ describe("flat SBC (real CmdStan)", () => {
     );
 
     // pars_ and ranks_ without delta: two entries short on this design.
-    const source = await readFile(stan("m_0_sbc"), "utf8");
-    const edits: [string, string][] = [
+    const shortFile = await variant("m_0_sbc_short", [
       ["int P = 1 + K * D + K - 1;", "int P = 1 + K * D;"],
       ["append_row(alpha_, append_row(to_vector(beta_'), delta_))", "append_row(alpha_, to_vector(beta_'))"],
       ["append_row(alpha, append_row(to_vector(beta'), delta))", "append_row(alpha, to_vector(beta'))"],
-    ];
-    let short = source;
-    for (const [from, to] of edits) {
-      expect(short).toContain(from);
-      short = short.replace(from, to);
-    }
-    await mkdir(path.join(tmp, "models"), { recursive: true });
-    const shortFile = path.join(tmp, "models", "m_0_sbc_short.stan");
-    await writeFile(shortFile, short);
+    ]);
     const message = await refusal("short", { sbc_model_path: shortFile });
     expect(message).toMatch(
       /its output pars_ has 7 entries on this design, expected 9: alpha, beta\[1,1\], .*delta\[2\]/,
     );
     expect(message).toMatch(/its output ranks_ has 7 entries/);
+
+    // A model that rejects every truth cannot name its parameters: refused, CmdStan's message quoted.
+    const always = await variant("m_0_sbc_always", [
+      ["real alpha_ = lognormal_rng(0, 1);", 'real alpha_ = lognormal_rng(0, 1);\n  reject("always: no truth");'],
+    ]);
+    expect(await refusal("always", { sbc_model_path: always })).toMatch(
+      /a fixed_param draw on this design, which names the tracked parameters, failed with seeds 123\.\.127; the first: .*always: no truth/s,
+    );
+  });
+
+  it("keeps failed fits as failed records, counts them, links them, and goes on with the rest", async () => {
+    // Rejects the simulations whose true alpha exceeds 1.5 (about a third of them).
+    const picky = await variant("m_0_sbc_picky", [
+      [
+        "real alpha_ = lognormal_rng(0, 1);",
+        'real alpha_ = lognormal_rng(0, 1);\n  if (alpha_ > 1.5) reject("picky: true alpha = ", alpha_);',
+      ],
+    ]);
+    const out = path.join(tmp, "picky");
+    const result = await runStudy(
+      sbcFlatKind,
+      await config(M0_SMOKE, "picky", { sbc_model_path: picky, n_sbc_sims: 8 }),
+      quiet,
+    );
+    const failed = result.failures.map((f) => f.simulation);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(8);
+    for (let i = 1; i <= 8; i++) {
+      const dir = path.join(out, "simulations", `sim_${i}`);
+      if (failed.includes(i))
+        expect(await readFile(path.join(dir, "error.txt"), "utf8")).toMatch(
+          new RegExp(`simulation ${i} failed: .*picky: true alpha = `, "s"),
+        );
+      else expect((await readJson(dir, "result.json")).truth.alpha).toBeLessThanOrEqual(1.5);
+    }
+    const results = path.join(out, "sbc_results");
+    const fitted = 8 - failed.length;
+    expect((await numpyLoad(path.join(results, "ranks.npy"))).shape).toEqual([fitted, 9]);
+    expect((await readCsv(path.join(results, "ranks.csv"))).rows.map((r) => r[0])).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8].filter((i) => !failed.includes(i)),
+    );
+    expect(await readJson(results, "sbc_statistics.json")).toMatchObject({
+      n_simulations: fitted,
+      n_simulations_requested: 8,
+      n_failed: failed.length,
+    });
+    expect((await readJson(results, "sbc_summary.json")).alpha.n_simulations).toBe(fitted);
+    expect(await readFile(path.join(results, "summary.txt"), "utf8")).toContain(
+      `Total simulations: ${fitted}\nFailed simulations: ${failed.length} (of 8)\n`,
+    );
+    const health = await readFile(path.join(results, "sampler_health.csv"), "utf8");
+    for (const i of failed) expect(health).toContain(`\n${i},failed,`);
+    const report = await readFile(result.reportFile, "utf8");
+    expect(report).toContain(`${fitted} of 8 simulations were fitted; **${failed.length} failed**`);
+    expect(report).toContain(`simulation ${failed[0]} ([error.txt](../simulations/sim_${failed[0]}/error.txt))`);
   });
 });
