@@ -136,12 +136,14 @@ export async function runSimulation(ctx: SimulationContext, env: ReplicateEnv, i
       dataFile: ctx.dataFile,
       outputDir: path.join(out.dir, "fit"),
       outputPrefix: "fit",
-      // Ten progress lines a chain: each line costs the tool CPU, and an SBC fit is short.
       refresh: Math.max(1, Math.floor((config.iterWarmup + config.iterSampling) / 10)),
       signal,
       scheduler: env.scheduler,
       timeoutMs: config.chain_timeout_s ? config.chain_timeout_s * 1000 : undefined,
-      ...chainHooks(env, i),
+      // Chains counted, their progress lines not followed: an SBC study is many short fits,
+      // whose progress is the fits done, and following a chain's output costs the tool several ms
+      // of CPU a fit (bench/flatSbcStudy.ts), so the chain writes its output files itself.
+      onChainState: chainHooks(env, i).onChainState,
     });
     out.lap("sample");
 
