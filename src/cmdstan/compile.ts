@@ -212,4 +212,3 @@ export function describeCompileFailure(log: string, stanFile: string, copyPath: 
     stanFile,
   );
 }
-

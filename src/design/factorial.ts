@@ -143,4 +143,3 @@ export function treatmentDesign(factors: readonly number[], opts: FactorialOptio
 export function manualColumnLabels(P: number): string[] {
   return Array.from({ length: P }, (_, p) => `x${p + 1}`);
 }
-

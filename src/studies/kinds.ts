@@ -8,9 +8,10 @@
 import { recoverKind } from "./recover/kind.js";
 import { recoverFlatKind } from "./recoverFlat/kind.js";
 import { sbcKind } from "./sbc/kind.js";
+import { sbcFlatKind } from "./sbcFlat/kind.js";
 import type { StudyKind } from "./studyKind.js";
 
-export const STUDY_KINDS: readonly StudyKind[] = [recoverFlatKind, recoverKind, sbcKind];
+export const STUDY_KINDS: readonly StudyKind[] = [recoverFlatKind, recoverKind, sbcFlatKind, sbcKind];
 
 export function findStudyKind(name: string): StudyKind | undefined {
   return STUDY_KINDS.find((k) => k.name === name);

@@ -108,5 +108,4 @@ describe("invalid factorial and manual designs", () => {
     );
     expect(err(() => treatmentDesign([1000, 1000]))).toMatch(/^factors: .*1000000 cells/);
   });
-
 });
