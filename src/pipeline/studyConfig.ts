@@ -106,7 +106,7 @@ export function checkDesignSource(
   }
 }
 
-/** Validate a config object with `schema` (note keys dropped); errors name `source` and each key. */
+/** Validate a config object's keys with `schema` (note keys dropped); errors name `source` and each key. */
 export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknown, source: string): z.output<T> {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new InputError(`${source}: must be a JSON object of config keys, found ${jsonKind(raw)}`);

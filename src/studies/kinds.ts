@@ -11,11 +11,13 @@ import { priorHierarchicalKind } from "./prior/hierarchical.js";
 import { recoverKind } from "./recover/kind.js";
 import { recoverFlatKind } from "./recoverFlat/kind.js";
 import { sbcKind } from "./sbc/kind.js";
+import { sbcFlatKind } from "./sbcFlat/kind.js";
 import type { StudyKind } from "./studyKind.js";
 
 export const STUDY_KINDS: readonly StudyKind[] = [
   recoverFlatKind,
   recoverKind,
+  sbcFlatKind,
   sbcKind,
   priorFlatKind,
   priorHierarchicalKind,

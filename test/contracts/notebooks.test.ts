@@ -11,11 +11,13 @@ import {
   FLAT_PRIOR_FIGURES,
   flatPriorContract,
   flatRecoveryContract,
+  flatSbcContract,
   HIERARCHICAL_PRIOR_FIGURES,
   hierarchicalPriorContract,
   recoveryContract,
   sbcContract,
 } from "./notebooks.js";
+import { encodeNpyFloat64 } from "../../src/util/npy.js";
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const stat = { bias: 0.1, rmse: 0.2, coverage: 0.9, ci_width: 1 };
@@ -246,5 +248,58 @@ describe("a flat-family recovery notebook's contract", () => {
     expect(flatRecoveryContract(dir)).toEqual(["recovery_summary/omega_recovery.png is missing"]);
     await flatFolder({ file: "iteration_1/true_parameters.json" });
     expect(flatRecoveryContract(dir)).toEqual(["iteration_1/true_parameters.json is missing"]);
+  });
+});
+
+async function flatSbcFolder(drop?: { file?: string; infoKey?: string; key?: string; rows?: number }): Promise<void> {
+  const names = ["alpha", "beta[1,1]", "delta[1]"];
+  const info: Record<string, unknown> = {
+    n_sbc_sims: 4,
+    n_mcmc_samples: 100,
+    n_mcmc_chains: 1,
+    thin: 3,
+    effective_sample_size: 33,
+  };
+  if (drop?.infoKey) delete info[drop.infoKey];
+  await put("config_info.json", info);
+  const entry = { chi2_statistic: 1.5, p_value: 0.5, n_bins: 2, n_simulations: 4, ks_statistic: 0.2, ks_p_value: 0.9 };
+  if (drop?.key) delete (entry as Record<string, number>)[drop.key];
+  await put("sbc_results/sbc_summary.json", Object.fromEntries(names.map((n) => [n, entry])));
+  const rows = Array.from({ length: drop?.rows ?? 4 }, (_, i) => names.map((_, k) => i + k));
+  await put("sbc_results/ranks.npy", encodeNpyFloat64(rows, names.length));
+  await put("sbc_results/true_params.npy", encodeNpyFloat64(rows, names.length));
+  await put("sbc_results/summary.txt", Buffer.from("Parameters with p < 0.05: 0\nThinning factor: 3\n"));
+  for (const f of ["rank_histograms", "rank_ecdfs", "sbc_pvalues"]) await put(`sbc_results/${f}.png`, PNG);
+  await put("simulations/sim_1/true_parameters.json", Object.fromEntries(names.map((n) => [n, 0.5])));
+  await put("simulations/sim_1/posterior_summary.csv", Buffer.from("name,Mean\n"));
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+describe("the flat SBC analyses' contract", () => {
+  it("passes a folder with everything they read", async () => {
+    await flatSbcFolder();
+    expect(flatSbcContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a key, an array's shape, the summary text or a figure is wrong", async () => {
+    await flatSbcFolder({ infoKey: "thin" });
+    expect(flatSbcContract(dir)).toEqual(["config_info.json: thin is missing"]);
+    await flatSbcFolder({ key: "ks_p_value" });
+    expect(flatSbcContract(dir)).toEqual([
+      "sbc_results/sbc_summary.json: alpha: ks_p_value is missing",
+      "sbc_results/sbc_summary.json: beta[1,1]: ks_p_value is missing",
+      "sbc_results/sbc_summary.json: delta[1]: ks_p_value is missing",
+    ]);
+    await flatSbcFolder({ rows: 3 });
+    expect(flatSbcContract(dir)).toEqual([
+      "sbc_results/ranks.npy is 3 x 3, expected 4 simulations x 3 parameters",
+      "sbc_results/true_params.npy is 3 x 3, expected 4 simulations x 3 parameters",
+    ]);
+    await flatSbcFolder();
+    await writeFile(path.join(dir, "sbc_results/ranks.npy"), "[[1, 2, 3]]");
+    expect(flatSbcContract(dir)).toEqual(["sbc_results/ranks.npy is not an .npy file (no magic)"]);
+    await flatSbcFolder({ file: "sbc_results/sbc_pvalues.png" });
+    expect(flatSbcContract(dir)).toEqual(["sbc_results/sbc_pvalues.png is missing"]);
+    await flatSbcFolder({ file: "simulations/sim_1/true_parameters.json" });
+    expect(flatSbcContract(dir)).toEqual(["simulations/sim_1/true_parameters.json is missing"]);
   });
 });

@@ -33,6 +33,13 @@
  *   recovery_summary/summary_table.csv (columns Parameter, Bias, RMSE, Coverage, CI Width; rows
  *   the scalars, "beta (avg)", "delta (avg)", "upsilon (avg)"), and shows <scalar>_recovery.png,
  *   beta_combined_diagnostics.png, delta_all_coverage_intervals.png and bias_vs_true_value.png.
+ * - The flat SBC analyses (the Ellsberg study's notebook reads a run's ranks.npy) read
+ *   config_info.json's n_sbc_sims, n_mcmc_samples, n_mcmc_chains, thin and
+ *   effective_sample_size; sbc_results/ranks.npy and true_params.npy (numpy.load: float64,
+ *   n simulations x P parameters); sbc_results/sbc_summary.json ({name: {chi2_statistic,
+ *   p_value, n_bins, n_simulations, ks_statistic, ks_p_value}}, the names in the columns' order);
+ *   sbc_results/summary.txt; the figures rank_histograms.png, rank_ecdfs.png, sbc_pvalues.png;
+ *   and simulations/sim_1/true_parameters.json ({name: value}) and posterior_summary.csv.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -320,6 +327,74 @@ export const flatRecoveryContract: ContractCheck = (dir) => {
   return problems;
 };
 
+/** The shape numpy.load sees in an .npy file (version 1.0, '<f8', C order), or why it cannot read it. */
+export function npyShape(file: string): number[] | string {
+  const bytes = readFileSync(file);
+  if (bytes.subarray(0, 6).toString("latin1") !== "\x93NUMPY") return "is not an .npy file (no magic)";
+  if (bytes[6] !== 1 || bytes[7] !== 0) return `has .npy version ${bytes[6]}.${bytes[7]}, expected 1.0`;
+  const headerLength = bytes.readUInt16LE(8);
+  const header = bytes.subarray(10, 10 + headerLength).toString("latin1");
+  if ((10 + headerLength) % 64 !== 0 || !header.endsWith("\n")) return "has a header not padded to 64 bytes";
+  const m = /^\{'descr': '<f8', 'fortran_order': False, 'shape': \((\d+), (\d+)\), \} *\n$/.exec(header);
+  if (!m) return `has the header ${JSON.stringify(header.trim())}, expected float64 ('<f8'), C order, 2 dimensions`;
+  const shape = [Number(m[1]), Number(m[2])];
+  if (bytes.length !== 10 + headerLength + shape[0] * shape[1] * 8)
+    return `holds ${bytes.length} bytes, not ${shape.join(" x ")} doubles`;
+  return shape;
+}
+
+const FLAT_SUMMARY_KEYS = ["chi2_statistic", "p_value", "n_bins", "n_simulations", "ks_statistic", "ks_p_value"];
+
+/** The flat SBC analyses' reading of a flat SBC folder. */
+export const flatSbcContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const info = readJson(dir, "config_info.json", problems);
+  requireKeys(
+    info,
+    "config_info.json",
+    ["n_sbc_sims", "n_mcmc_samples", "n_mcmc_chains", "thin", "effective_sample_size"],
+    problems,
+  );
+  const summaryRel = "sbc_results/sbc_summary.json";
+  const summary = readJson(dir, summaryRel, problems) as Record<string, Json> | undefined;
+  const names = Object.keys(summary ?? {});
+  if (summary && names.length === 0) problems.push(`${summaryRel} names no parameter`);
+  for (const name of names) requireKeys(summary![name], `${summaryRel}: ${name}`, FLAT_SUMMARY_KEYS, problems);
+  const n = summary?.[names[0]]?.n_simulations;
+  for (const rel of ["sbc_results/ranks.npy", "sbc_results/true_params.npy"]) {
+    if (!existsSync(path.join(dir, rel))) {
+      problems.push(`${rel} is missing`);
+      continue;
+    }
+    const shape = npyShape(path.join(dir, rel));
+    if (typeof shape === "string") problems.push(`${rel} ${shape}`);
+    else if (summary && (shape[0] !== n || shape[1] !== names.length))
+      problems.push(`${rel} is ${shape.join(" x ")}, expected ${String(n)} simulations x ${names.length} parameters`);
+  }
+  const text = existsSync(path.join(dir, "sbc_results/summary.txt"))
+    ? readFileSync(path.join(dir, "sbc_results/summary.txt"), "utf8")
+    : undefined;
+  if (text === undefined) problems.push("sbc_results/summary.txt is missing");
+  else
+    for (const line of ["Parameters with p < 0.05:", "Thinning factor:"])
+      if (!text.includes(line)) problems.push(`sbc_results/summary.txt has no "${line}" line`);
+  requirePngs(
+    dir,
+    ["rank_histograms", "rank_ecdfs", "sbc_pvalues"].map((f) => `sbc_results/${f}.png`),
+    problems,
+  );
+  if (!existsSync(path.join(dir, "simulations/sim_1/error.txt"))) {
+    const truth = readJson(dir, "simulations/sim_1/true_parameters.json", problems);
+    if (truth && summary && JSON.stringify(Object.keys(truth)) !== JSON.stringify(names))
+      problems.push(
+        `simulations/sim_1/true_parameters.json names ${Object.keys(truth).join(", ")}, not the summary's parameters`,
+      );
+    if (!existsSync(path.join(dir, "simulations/sim_1/posterior_summary.csv")))
+      problems.push("simulations/sim_1/posterior_summary.csv is missing");
+  }
+  return problems;
+};
+
 /** The contracts by study kind; every kind whose outputs the users' notebooks read has one. */
 export const NOTEBOOK_CONTRACTS: Record<string, ContractCheck> = {
   recover: recoveryContract,
@@ -327,4 +402,5 @@ export const NOTEBOOK_CONTRACTS: Record<string, ContractCheck> = {
   sbc: sbcContract,
   "prior-hierarchical": hierarchicalPriorContract,
   "prior-flat": flatPriorContract,
+  "sbc-flat": flatSbcContract,
 };
