@@ -9,7 +9,8 @@
  * `true_parameters.json` (validated with `trueParametersSchema`) and the rows of
  * `posterior_summary.csv` reduced to `{ name, mean, q5, q95 }`.
  */
-import * as dfd from "danfojs-node";
+import { createRequire } from "node:module";
+import type * as Danfo from "danfojs-node";
 import { z } from "zod";
 import { InputError } from "../util/errors.js";
 import {
@@ -208,9 +209,16 @@ function summaryByVariable(it: TrackedIteration): Map<string, SummaryRow> {
   return byVariable;
 }
 
+/**
+ * danfo (with TensorFlow.js) on first use: loading it takes a second or two of CPU and 70 MB,
+ * which every command, and every process it starts, would otherwise pay (an SBC study never uses it).
+ */
+let danfo: typeof Danfo | undefined;
+const dfd = (): typeof Danfo => (danfo ??= createRequire(import.meta.url)("danfojs-node") as typeof Danfo);
+
 /** The long table as a danfo DataFrame, with the per-row error, coverage and width columns. */
-export function recoveryFrame(rows: RecoveryRow[]): dfd.DataFrame {
-  return new dfd.DataFrame({
+export function recoveryFrame(rows: RecoveryRow[]): Danfo.DataFrame {
+  return new (dfd().DataFrame)({
     iteration: rows.map((r) => r.iteration),
     key: rows.map((r) => r.key),
     truth: rows.map((r) => r.truth),
@@ -243,7 +251,7 @@ export function aggregateRecovery(rows: RecoveryRow[], keys: readonly string[]):
   const grouped = recoveryFrame(rows)
     .groupby(["key"])
     .agg({ err: ["mean"], sq_err: ["mean"], covered: ["mean"], width: ["mean"] });
-  const records = dfd.toJSON(grouped) as Array<{
+  const records = dfd().toJSON(grouped) as Array<{
     key: string;
     err_mean: number;
     sq_err_mean: number;

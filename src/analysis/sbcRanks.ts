@@ -25,7 +25,7 @@ export function pooledDraws(chains: readonly ArrayLike<number>[]): Float64Array 
   const out = new Float64Array(chains.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chains) {
-    out.set(Array.from(c), at);
+    out.set(c, at);
     at += c.length;
   }
   return out;

@@ -789,7 +789,8 @@ function formatNumber(x: number): string {
   return String(x); // shortest text that round-trips to the same double
 }
 
-function csvField(s: string): string {
+/** A CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
+export function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

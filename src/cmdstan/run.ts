@@ -8,9 +8,9 @@
  * Every child is killed when the AbortSignal fires (Ctrl-C) and when this process exits.
  */
 import { readFileSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, open, readFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
+import { execa, type Options, type Result } from "execa";
 import type { CompiledModel } from "./compile.js";
 import { CmdStanRunError, UserFacingError } from "../util/errors.js";
 import type { CoreScheduler } from "./scheduler.js";
@@ -67,7 +67,8 @@ export interface SampleResult {
   /**
    * CPU seconds of each chain's process (the OS's count, which other work on the machine does not
    * inflate as it does CmdStan's own wall-clock timing), read at its progress lines: `warmup` at
-   * the first sampling line, `total` at the last. Undefined where there is no /proc.
+   * the first sampling line, `total` at the last. Undefined where nothing follows the chain's
+   * progress (no onProgress) or there is no /proc.
    */
   chainCpu: (ChainCpu | undefined)[];
 }
@@ -188,36 +189,37 @@ async function runChain(
   signal: AbortSignal,
 ): Promise<ChainCpu | undefined> {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new UserFacingError("cancelled");
+  // Without a progress listener nothing reads the output as it comes, so the chain writes its
+  // stdout and stderr files itself: piping them through this process costs it several ms of CPU
+  // a chain, which short fits (SBC's) feel.
+  const direct = opts.onProgress ? undefined : await Promise.all([open(f.stdout, "w"), open(f.stderr, "w")]);
+  // execa hands a file descriptor straight to the child (its types list only 1 to 9).
+  const fd = (h: FileHandle) => h.fd as unknown as Options["stdout"];
+  const io: Pick<Options, "stdout" | "stderr"> = direct
+    ? { stdout: fd(direct[0]), stderr: fd(direct[1]) }
+    : { stdout: ["pipe", { file: f.stdout }], stderr: ["pipe", { file: f.stderr }] };
   opts.onChainState?.(chain, "started");
-  const proc = execa(model.exe, args, {
-    cwd: path.dirname(f.csv),
-    stdout: ["pipe", { file: f.stdout }],
-    stderr: ["pipe", { file: f.stderr }],
-    buffer: false,
-    reject: false,
-    cleanup: true,
-    cancelSignal: signal,
-    forceKillAfterDelay: 2000,
-    ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
-  });
-  let pending = "";
-  let cpu: ChainCpu | undefined;
-  proc.stdout?.on("data", (chunk: Buffer) => {
-    pending += chunk.toString();
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) {
-      const m = PROGRESS_RE.exec(line);
-      if (!m) continue;
-      const phase = m[4] === "Warmup" ? "warmup" : "sampling";
-      cpu = cpuAt(proc.pid, phase, cpu);
-      opts.onProgress?.({ chain, iteration: Number(m[1]), total: Number(m[2]), percent: Number(m[3]), phase });
-    }
-  });
-  proc.stderr?.resume();
-  const r = await proc;
+  let r: Result;
+  let cpu: () => ChainCpu | undefined = () => undefined;
+  try {
+    const proc = execa(model.exe, args, {
+      cwd: path.dirname(f.csv),
+      ...io,
+      buffer: false,
+      reject: false,
+      cleanup: true,
+      cancelSignal: signal,
+      forceKillAfterDelay: 2000,
+      ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+    });
+    if (opts.onProgress) cpu = followProgress(proc, chain, opts.onProgress);
+    proc.stderr?.resume();
+    r = await proc;
+  } finally {
+    if (direct) await Promise.all(direct.map((h) => h.close()));
+  }
   opts.onChainState?.(chain, "finished");
-  if (r.exitCode === 0 && !r.isCanceled && !r.timedOut && !r.isTerminated) return cpu;
+  if (r.exitCode === 0 && !r.isCanceled && !r.timedOut && !r.isTerminated) return cpu();
 
   const stderrTail = await tail(f.stderr, 20);
   const stdoutTail = stderrTail ? "" : await tail(f.stdout, 10);
@@ -237,6 +239,32 @@ async function runChain(
     stderrTail,
     Boolean(r.isCanceled),
   );
+}
+
+/**
+ * CmdStan's refresh lines on a chain's stdout, as progress; at each, the chain's CPU so far is
+ * read (the returned getter), the first sampling line ending the warmup.
+ */
+function followProgress(
+  proc: { stdout: NodeJS.ReadableStream | null; pid?: number },
+  chain: number,
+  onProgress: (p: ChainProgress) => void,
+): () => ChainCpu | undefined {
+  let pending = "";
+  let cpu: ChainCpu | undefined;
+  proc.stdout?.on("data", (chunk: Buffer) => {
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      const m = PROGRESS_RE.exec(line);
+      if (!m) continue;
+      const phase = m[4] === "Warmup" ? "warmup" : "sampling";
+      cpu = cpuAt(proc.pid, phase, cpu);
+      onProgress({ chain, iteration: Number(m[1]), total: Number(m[2]), percent: Number(m[3]), phase });
+    }
+  });
+  return () => cpu;
 }
 
 /** The chain's CPU so far, at a progress line of `phase`: the first sampling line ends the warmup. */

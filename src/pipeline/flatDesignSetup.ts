@@ -10,15 +10,55 @@
  *   and risky_probs defaults to "fixed", as the drivers build it.
  */
 import { readFile } from "node:fs/promises";
-import { parseFlatDesignConfig, RISKY_PROBS_DEFAULTS } from "../design/flat/config.js";
+import { z } from "zod";
+import { flatDesignConfigSchema, parseFlatDesignConfig, RISKY_PROBS_DEFAULTS } from "../design/flat/config.js";
 import { designFromDesignOnlyConfig } from "../design/flat/designOnly.js";
 import { loadFlatDesign, parseFlatDesign, serializeFlatDesign } from "../design/flat/file.js";
 import { generateFlatDesign } from "../design/flat/generate.js";
 import type { FlatDesign } from "../design/flat/types.js";
 import { InputError } from "../util/errors.js";
 import { parseJsonOf } from "../util/jsonFile.js";
+import { dropNoteKeys } from "../util/noteKeys.js";
 import { sha256 } from "./records.js";
 import { writeDesignFileAs, type DesignFileFormat } from "./studySetup.js";
+
+const DESIGN_SOURCES = ["study_design_path", "study_config_path", "study_design_config"] as const;
+
+/** The config keys of a flat design source, for a study kind's schema. */
+export const flatDesignSourceKeys = {
+  study_design_path: z.string().min(1).nullish(),
+  study_config_path: z.string().min(1).nullish(),
+  study_design_config: z.record(z.unknown(), { invalid_type_error: "must be an object (the design config)" }).nullish(),
+};
+
+/** The flat design keys, checked where they stand (study_design_config.<key>). */
+function checkDesignConfig(design: unknown, ctx: z.RefinementCtx): void {
+  const r = flatDesignConfigSchema({ riskyProbsDefault: RISKY_PROBS_DEFAULTS.configDrivers }).safeParse(
+    dropNoteKeys(design),
+  );
+  if (r.success) return;
+  for (const issue of r.error.issues) {
+    const message = issue.message === "Required" ? "is required" : issue.message;
+    ctx.addIssue({ code: "custom", path: ["study_design_config", ...issue.path], message });
+  }
+}
+
+/**
+ * One design source (the original's drivers take the first present; we refuse an ambiguous
+ * config), and an inline design config's keys checked: a schema's superRefine.
+ */
+export function checkFlatDesignSource(c: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const given = DESIGN_SOURCES.filter((k) => c[k] !== undefined && c[k] !== null);
+  if (given.length === 0)
+    ctx.addIssue({
+      code: "custom",
+      path: ["study_design_config"],
+      message: "is required when neither study_design_path nor study_config_path is given",
+    });
+  if (given.length > 1)
+    ctx.addIssue({ code: "custom", path: [given[1]], message: `give one design source, not ${given.join(" and ")}` });
+  if (c.study_design_config) checkDesignConfig(c.study_design_config, ctx);
+}
 
 export interface FlatDesignSource {
   study_design_path?: string;

@@ -23,6 +23,12 @@ export const posInt = (what = "a positive integer") =>
     .int(`must be ${what}`)
     .min(1, `must be ${what}`);
 
+/** Numbers by name (a simulator's data to set: sim_overrides, hyperparameters); which names exist is the model's to say. */
+export const numbersByName = (example: string) =>
+  z.record(z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"), {
+    invalid_type_error: `must be an object of numbers, e.g. ${example}`,
+  });
+
 const STAN_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const stanName = z
   .string({ invalid_type_error: "must be a Stan variable name (a string)" })
@@ -100,7 +106,7 @@ export function checkDesignSource(
   }
 }
 
-/** Validate a config object with `schema` (note keys dropped); errors name `source` and each key. */
+/** Validate a config object's keys with `schema` (note keys dropped); errors name `source` and each key. */
 export function parseConfigObject<T extends z.ZodTypeAny>(schema: T, raw: unknown, source: string): z.output<T> {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new InputError(`${source}: must be a JSON object of config keys, found ${jsonKind(raw)}`);
@@ -137,6 +143,17 @@ export function parseDesignStudyConfig<T extends z.ZodTypeAny>(
   const c = parseConfigObject(schema, raw, source);
   checkHierarchicalDesign((c as { study_design_config?: unknown }).study_design_config, source);
   return { ...c, ...resolveBaseKeys(c, source, baseDir), ...resolveDesignSource(c, baseDir) };
+}
+
+/** Validate a config with `schema` (note keys dropped, errors naming `source` and the key) and resolve its shared keys. */
+export function parseStudyConfig<T extends z.ZodObject<ReturnType<typeof baseStudyKeys>>>(
+  schema: T,
+  raw: unknown,
+  source: string,
+  baseDir: string,
+): z.output<T> & BaseStudyConfig {
+  const c = parseConfigObject(schema, raw, source);
+  return { ...c, ...resolveBaseKeys(c, source, baseDir) };
 }
 
 /** The shared keys of a validated config, resolved against `baseDir`. */
@@ -189,13 +206,14 @@ export function requireFiles(source: string, files: Record<string, string | unde
 
 /**
  * Read a config file and apply command-line overrides (undefined ones ignored). Paths inside it
- * resolve against the current directory when `modelKey`'s path exists there (the original
+ * resolve against the current directory when `modelKey`'s path (the first of several keys the
+ * config has: a family may name its model by one of two keys) exists there (the original
  * study's configs hold repo-relative paths), else against the config's folder.
  */
 export async function readConfigFile(
   file: string,
   overrides: Record<string, unknown>,
-  modelKey: string,
+  modelKey: string | readonly string[],
 ): Promise<{ raw: Record<string, unknown>; source: string; baseDir: string }> {
   const source = path.resolve(file);
   let text: string;
@@ -217,7 +235,7 @@ export async function readConfigFile(
   // Slurm settings given on the command line override the config's one by one.
   const fileSlurm = (parsed as { slurm?: unknown }).slurm;
   if (set.slurm && fileSlurm && typeof fileSlurm === "object") raw.slurm = { ...fileSlurm, ...(set.slurm as object) };
-  const model = raw[modelKey];
+  const model = (typeof modelKey === "string" ? [modelKey] : modelKey).map((k) => raw[k]).find((v) => v !== undefined);
   const relativeToConfig = typeof model === "string" && !path.isAbsolute(model) && !existsSync(path.resolve(model));
   return { raw, source, baseDir: relativeToConfig ? path.dirname(source) : process.cwd() };
 }

@@ -6,16 +6,24 @@
  * kind.
  */
 import { powerKind } from "./power/kind.js";
+import { estimateKind } from "./estimate/kind.js";
+import { priorFlatKind } from "./prior/flat.js";
+import { priorHierarchicalKind } from "./prior/hierarchical.js";
 import { recoverKind } from "./recover/kind.js";
 import { recoverFlatKind } from "./recoverFlat/kind.js";
 import { sbcKind } from "./sbc/kind.js";
+import { sbcFlatKind } from "./sbcFlat/kind.js";
 import type { StudyKind } from "./studyKind.js";
 
 export const STUDY_KINDS: readonly StudyKind[] = [
   recoverFlatKind,
   recoverKind,
+  sbcFlatKind,
   sbcKind,
-  powerKind as unknown as StudyKind,
+  priorFlatKind,
+  priorHierarchicalKind,
+  estimateKind,
+  powerKind,
 ];
 
 export function findStudyKind(name: string): StudyKind | undefined {

@@ -94,8 +94,8 @@ export interface StudyKind<C extends BaseStudyConfig = BaseStudyConfig, S extend
   describe: string;
   /** What one replicate is called: "iteration", "simulation". */
   unit: string;
-  /** The config key of the model file whose path decides how relative paths resolve (see readConfigFile). */
-  modelKey: string;
+  /** The config key of the model file whose path decides how relative paths resolve (see readConfigFile); several: the first the config has. */
+  modelKey: string | readonly string[];
   /** Validate a parsed config (note keys dropped, unknown keys refused); relative paths resolve against baseDir. */
   parseConfig(raw: unknown, source: string, baseDir: string): C;
   /** The config as JSON that parseConfig turns back into the same study (what a cluster task rebuilds it from). */

@@ -8,12 +8,18 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  FLAT_PRIOR_FIGURES,
+  flatPriorContract,
   flatRecoveryContract,
+  flatSbcContract,
+  HIERARCHICAL_PRIOR_FIGURES,
+  hierarchicalPriorContract,
   powerCellContract,
   powerGridContract,
   recoveryContract,
   sbcContract,
 } from "./notebooks.js";
+import { encodeNpyFloat64 } from "../../src/util/npy.js";
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const stat = { bias: 0.1, rmse: 0.2, coverage: 0.9, ci_width: 1 };
@@ -100,6 +106,90 @@ describe("Report 12's contract (SBC)", () => {
     ]);
     await sbcFolder({ file: "sbc_results/alpha_ecdf.png" });
     expect(sbcContract(dir)).toEqual(["sbc_results/alpha_ecdf.png is missing"]);
+  });
+});
+
+const described = { mean: 1, std: 0.5, median: 1, q05: 0.2, q95: 1.8 };
+const spreadOf = { mean: 3, std: 1, median: 3, min: 1, max: 5, q25: 2, q75: 4 };
+
+/** A hierarchical prior folder of J 2 cells, P 1, K 3, M_total 4 problems. */
+async function hierarchicalPriorFolder(drop?: { file?: string; param?: string; seuKey?: string }): Promise<void> {
+  const names = ["gamma0", "sigma_cell", "gamma[1]", "alpha[1]", "alpha[2]", "delta[1]", "delta[2]"];
+  names.push("upsilon[1]", "upsilon[2]", "upsilon[3]");
+  const parameter_summary = Object.fromEntries(names.filter((n) => n !== drop?.param).map((n) => [n, described]));
+  await put("summary.json", {
+    J: 2,
+    P: 1,
+    K: 3,
+    D: 2,
+    R: 5,
+    M_total: 4,
+    hyperparameters: { gamma0_mean: 2.5 },
+    parameter_summary,
+  });
+  const seu: Record<string, unknown> = {
+    total_problems: 4,
+    overall_prob_seu_max: 0.7,
+    prob_seu_max_by_problem: { 1: 0.5, 2: 0.6, 3: 0.8, 4: 0.9 },
+    prob_seu_max_by_cell: { 1: { mean: 0.55, std: 0.05 }, 2: { mean: 0.85, std: 0.05 } },
+    total_seu_max_selected: spreadOf,
+    seu_max_by_cell: {
+      1: { M_j: 2, mean: 1.1, std: 0.5, median: 1, mean_prob: 0.55 },
+      2: { M_j: 2, mean: 1.7, std: 0.5, median: 2, mean_prob: 0.85 },
+    },
+  };
+  if (drop?.seuKey) delete seu[drop.seuKey];
+  await put("seu_maximizer_selection/seu_maximizer_summary.json", seu);
+  for (const f of HIERARCHICAL_PRIOR_FIGURES) await put(f, PNG);
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+async function flatPriorFolder(drop?: { file?: string }): Promise<void> {
+  const names = ["alpha", "beta[1,1]", "delta[1]", "upsilon[1]"];
+  await put("parameters/parameter_summary.json", Object.fromEntries(names.map((n) => [n, described])));
+  await put("choices/choice_counts.json", { 1: { 1: 3, 2: 2 } });
+  await put("seu_maximizer_selection/seu_maximizer_summary.json", {
+    total_problems: 1,
+    prob_seu_max_by_problem: { 1: 0.6 },
+    overall_prob_seu_max: 0.6,
+    total_seu_max_selected: spreadOf,
+  });
+  await put("prior_samples.csv", Buffer.from(",alpha,param_set\n0,1.5,0\n"));
+  for (const f of FLAT_PRIOR_FIGURES) await put(f, PNG);
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+describe("the hierarchical prior predictive report's contract", () => {
+  it("passes a folder with everything the report reads", async () => {
+    await hierarchicalPriorFolder();
+    expect(hierarchicalPriorContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a parameter, a key of the SEU summary or a figure is missing", async () => {
+    await hierarchicalPriorFolder({ param: "upsilon[3]" });
+    expect(hierarchicalPriorContract(dir)).toEqual(["summary.json: parameter_summary: upsilon[3] is missing"]);
+    await hierarchicalPriorFolder({ param: "alpha[2]" });
+    expect(hierarchicalPriorContract(dir)).toEqual([
+      "summary.json: parameter_summary has 1 cell sensitivities, expected J = 2",
+    ]);
+    await hierarchicalPriorFolder({ seuKey: "seu_max_by_cell" });
+    expect(hierarchicalPriorContract(dir)).toEqual([
+      "seu_maximizer_selection/seu_maximizer_summary.json: seu_max_by_cell does not have 2 entries",
+    ]);
+    await hierarchicalPriorFolder({ file: "cell_alphas/log_alpha_boxplot.png" });
+    expect(hierarchicalPriorContract(dir)).toEqual(["cell_alphas/log_alpha_boxplot.png is missing"]);
+  });
+});
+
+describe("the flat prior predictive report's contract", () => {
+  it("passes a folder with everything the report reads", async () => {
+    await flatPriorFolder();
+    expect(flatPriorContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a file or a figure is missing", async () => {
+    await flatPriorFolder({ file: "choices/choice_counts.json" });
+    expect(flatPriorContract(dir)).toEqual(["choices/choice_counts.json is missing"]);
+    await flatPriorFolder({ file: "expected_utilities/expected_utilities.png" });
+    expect(flatPriorContract(dir)).toEqual(["expected_utilities/expected_utilities.png is missing"]);
   });
 });
 
@@ -258,5 +348,58 @@ describe("the power scripts' contract", () => {
       frozen_at: null,
     });
     expect(powerGridContract(dir)).toEqual(["menus4_rho0p0/ (the cell's folder) is missing"]);
+  });
+});
+
+async function flatSbcFolder(drop?: { file?: string; infoKey?: string; key?: string; rows?: number }): Promise<void> {
+  const names = ["alpha", "beta[1,1]", "delta[1]"];
+  const info: Record<string, unknown> = {
+    n_sbc_sims: 4,
+    n_mcmc_samples: 100,
+    n_mcmc_chains: 1,
+    thin: 3,
+    effective_sample_size: 33,
+  };
+  if (drop?.infoKey) delete info[drop.infoKey];
+  await put("config_info.json", info);
+  const entry = { chi2_statistic: 1.5, p_value: 0.5, n_bins: 2, n_simulations: 4, ks_statistic: 0.2, ks_p_value: 0.9 };
+  if (drop?.key) delete (entry as Record<string, number>)[drop.key];
+  await put("sbc_results/sbc_summary.json", Object.fromEntries(names.map((n) => [n, entry])));
+  const rows = Array.from({ length: drop?.rows ?? 4 }, (_, i) => names.map((_, k) => i + k));
+  await put("sbc_results/ranks.npy", encodeNpyFloat64(rows, names.length));
+  await put("sbc_results/true_params.npy", encodeNpyFloat64(rows, names.length));
+  await put("sbc_results/summary.txt", Buffer.from("Parameters with p < 0.05: 0\nThinning factor: 3\n"));
+  for (const f of ["rank_histograms", "rank_ecdfs", "sbc_pvalues"]) await put(`sbc_results/${f}.png`, PNG);
+  await put("simulations/sim_1/true_parameters.json", Object.fromEntries(names.map((n) => [n, 0.5])));
+  await put("simulations/sim_1/posterior_summary.csv", Buffer.from("name,Mean\n"));
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+describe("the flat SBC analyses' contract", () => {
+  it("passes a folder with everything they read", async () => {
+    await flatSbcFolder();
+    expect(flatSbcContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a key, an array's shape, the summary text or a figure is wrong", async () => {
+    await flatSbcFolder({ infoKey: "thin" });
+    expect(flatSbcContract(dir)).toEqual(["config_info.json: thin is missing"]);
+    await flatSbcFolder({ key: "ks_p_value" });
+    expect(flatSbcContract(dir)).toEqual([
+      "sbc_results/sbc_summary.json: alpha: ks_p_value is missing",
+      "sbc_results/sbc_summary.json: beta[1,1]: ks_p_value is missing",
+      "sbc_results/sbc_summary.json: delta[1]: ks_p_value is missing",
+    ]);
+    await flatSbcFolder({ rows: 3 });
+    expect(flatSbcContract(dir)).toEqual([
+      "sbc_results/ranks.npy is 3 x 3, expected 4 simulations x 3 parameters",
+      "sbc_results/true_params.npy is 3 x 3, expected 4 simulations x 3 parameters",
+    ]);
+    await flatSbcFolder();
+    await writeFile(path.join(dir, "sbc_results/ranks.npy"), "[[1, 2, 3]]");
+    expect(flatSbcContract(dir)).toEqual(["sbc_results/ranks.npy is not an .npy file (no magic)"]);
+    await flatSbcFolder({ file: "sbc_results/sbc_pvalues.png" });
+    expect(flatSbcContract(dir)).toEqual(["sbc_results/sbc_pvalues.png is missing"]);
+    await flatSbcFolder({ file: "simulations/sim_1/true_parameters.json" });
+    expect(flatSbcContract(dir)).toEqual(["simulations/sim_1/true_parameters.json is missing"]);
   });
 });

@@ -21,6 +21,19 @@
  *   and actual / predicted, the budget, predicted and measured hours, this process's wall
  *   clock, iterations per cell, provisional, frozen_at) and each cell's folder
  *   menus<m>_rho<rho with . as p> with the cell's files.
+ * - The hierarchical prior predictive report reads summary.json's hyperparameters (an object),
+ *   J, P, K, D, R, M_total and parameter_summary {name: {mean, std, median, q05, q95}} for
+ *   gamma0, sigma_cell, gamma[p], alpha[j], delta[k] and upsilon[k];
+ *   seu_maximizer_selection/seu_maximizer_summary.json's total_problems, overall_prob_seu_max,
+ *   prob_seu_max_by_problem (M_total entries), prob_seu_max_by_cell (J entries {mean, std}),
+ *   total_seu_max_selected {mean, std, median, min, max, q25, q75} and seu_max_by_cell (J entries
+ *   {M_j, mean, std, median, mean_prob}); and shows the figures of regression_parameters/,
+ *   cell_alphas/, utilities/, betas/, choices/ and seu_maximizer_selection/.
+ * - The flat prior predictive report reads parameters/parameter_summary.json (alpha and every
+ *   beta, delta and upsilon entry, each {mean, std, median, q05, q95}), choices/choice_counts.json,
+ *   seu_maximizer_selection/seu_maximizer_summary.json (total_problems, prob_seu_max_by_problem,
+ *   overall_prob_seu_max, total_seu_max_selected) and prior_samples.csv, and shows the figures of
+ *   parameters/, expected_utilities/, choice_probabilities/, choices/ and seu_maximizer_selection/.
  * - A flat-family recovery notebook (m_0 ... m_3) reads all_true_parameters.json (a list of
  *   truths: alpha, beta as K rows of D, delta, upsilon, and omega / kappa where the model has
  *   them), each iteration_i/true_parameters.json (same keys) and posterior_summary.csv (columns
@@ -29,6 +42,13 @@
  *   recovery_summary/summary_table.csv (columns Parameter, Bias, RMSE, Coverage, CI Width; rows
  *   the scalars, "beta (avg)", "delta (avg)", "upsilon (avg)"), and shows <scalar>_recovery.png,
  *   beta_combined_diagnostics.png, delta_all_coverage_intervals.png and bias_vs_true_value.png.
+ * - The flat SBC analyses (the Ellsberg study's notebook reads a run's ranks.npy) read
+ *   config_info.json's n_sbc_sims, n_mcmc_samples, n_mcmc_chains, thin and
+ *   effective_sample_size; sbc_results/ranks.npy and true_params.npy (numpy.load: float64,
+ *   n simulations x P parameters); sbc_results/sbc_summary.json ({name: {chi2_statistic,
+ *   p_value, n_bins, n_simulations, ks_statistic, ks_p_value}}, the names in the columns' order);
+ *   sbc_results/summary.txt; the figures rank_histograms.png, rank_ecdfs.png, sbc_pvalues.png;
+ *   and simulations/sim_1/true_parameters.json ({name: value}) and posterior_summary.csv.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -125,6 +145,117 @@ export const sbcContract: ContractCheck = (dir) => {
     groups.flatMap((g) => [`sbc_results/${g}_ranks.png`, `sbc_results/${g}_ecdf.png`]),
     problems,
   );
+  return problems;
+};
+
+const DESCRIBED = ["mean", "std", "median", "q05", "q95"];
+const SPREAD = ["mean", "std", "median", "min", "max", "q25", "q75"];
+
+/** Each of `names` is an entry of `obj` (at `rel`) holding the numbers `keys`. */
+function requireEntries(obj: Json | undefined, rel: string, names: string[], keys: string[], problems: string[]): void {
+  for (const n of names) {
+    const entry = obj?.[n] as Json | undefined;
+    if (obj && !entry) problems.push(`${rel}: ${n} is missing`);
+    else requireKeys(entry, `${rel}: ${n}`, keys, problems);
+  }
+}
+
+const indexed = (n: number, name: string) => Array.from({ length: n }, (_, k) => `${name}[${k + 1}]`);
+const SEU_REL = "seu_maximizer_selection/seu_maximizer_summary.json";
+
+/** The hierarchical prior predictive report's reading of a `prior` folder. */
+export const hierarchicalPriorContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const summary = readJson(dir, "summary.json", problems);
+  requireKeys(summary, "summary.json", ["J", "P", "K", "D", "R", "M_total"], problems);
+  if (summary && (typeof summary.hyperparameters !== "object" || summary.hyperparameters === null))
+    problems.push("summary.json: hyperparameters is not an object");
+  const { J, P, K, M_total } = (summary ?? {}) as Record<string, number>;
+  const params = summary?.parameter_summary as Json | undefined;
+  if (summary && !params) problems.push("summary.json: parameter_summary is missing");
+  const alphaNames = Object.keys(params ?? {}).filter(
+    (n) => /^\w+\[\d+\]$/.test(n) && !/^(gamma|delta|upsilon)\[/.test(n),
+  );
+  if (params && alphaNames.length !== J)
+    problems.push(`summary.json: parameter_summary has ${alphaNames.length} cell sensitivities, expected J = ${J}`);
+  const names = [
+    "gamma0",
+    "sigma_cell",
+    ...indexed(P, "gamma"),
+    ...indexed(K - 1, "delta"),
+    ...indexed(K, "upsilon"),
+    ...alphaNames,
+  ];
+  requireEntries(params, "summary.json: parameter_summary", names, DESCRIBED, problems);
+  const seu = readJson(dir, SEU_REL, problems);
+  requireKeys(seu, SEU_REL, ["total_problems", "overall_prob_seu_max"], problems);
+  const count = (key: string, n: number) => {
+    const v = seu?.[key] as Json | undefined;
+    if (seu && (!v || Object.keys(v).length !== n)) problems.push(`${SEU_REL}: ${key} does not have ${n} entries`);
+    return v;
+  };
+  count("prob_seu_max_by_problem", M_total);
+  const cells = Array.from({ length: J }, (_, j) => String(j + 1));
+  requireEntries(
+    count("prob_seu_max_by_cell", J),
+    `${SEU_REL}: prob_seu_max_by_cell`,
+    cells,
+    ["mean", "std"],
+    problems,
+  );
+  requireKeys(seu?.total_seu_max_selected as Json | undefined, `${SEU_REL}: total_seu_max_selected`, SPREAD, problems);
+  const byCell = count("seu_max_by_cell", J);
+  requireEntries(byCell, `${SEU_REL}: seu_max_by_cell`, cells, ["M_j", "mean", "std", "median", "mean_prob"], problems);
+  requirePngs(dir, HIERARCHICAL_PRIOR_FIGURES, problems);
+  return problems;
+};
+
+export const HIERARCHICAL_PRIOR_FIGURES = [
+  "regression_parameters/gamma0_dist.png",
+  "regression_parameters/gamma_dist.png",
+  "regression_parameters/sigma_cell_dist.png",
+  "cell_alphas/alpha_by_cell.png",
+  "cell_alphas/log_alpha_boxplot.png",
+  "utilities/delta_dist.png",
+  "utilities/upsilon_dist.png",
+  "betas/beta_dist.png",
+  "choices/choice_index_by_cell.png",
+  "choices/chosen_alternative_dist.png",
+  "seu_maximizer_selection/prob_seu_max_by_problem.png",
+  "seu_maximizer_selection/prob_seu_max_by_cell.png",
+  "seu_maximizer_selection/total_seu_max_distribution.png",
+  "seu_maximizer_selection/total_seu_max_by_cell.png",
+];
+
+export const FLAT_PRIOR_FIGURES = [
+  "parameters/alpha_dist.png",
+  "parameters/beta_dist.png",
+  "parameters/delta_dist.png",
+  "parameters/utility_dist.png",
+  "expected_utilities/expected_utilities.png",
+  "choice_probabilities/choice_probabilities.png",
+  "choices/choice_distribution.png",
+  "seu_maximizer_selection/prob_seu_max_by_problem.png",
+  "seu_maximizer_selection/total_seu_max_distribution.png",
+];
+
+/** The flat prior predictive report's reading of a `prior` folder. */
+export const flatPriorContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const params = readJson(dir, "parameters/parameter_summary.json", problems);
+  const names = Object.keys(params ?? {});
+  if (params && !["alpha", "beta[", "delta[", "upsilon["].every((p) => names.some((n) => n === p || n.startsWith(p))))
+    problems.push(`parameters/parameter_summary.json: lacks alpha, beta, delta or upsilon (has ${names.join(", ")})`);
+  requireEntries(params, "parameters/parameter_summary.json", names, DESCRIBED, problems);
+  const counts = readJson(dir, "choices/choice_counts.json", problems);
+  if (counts && !Object.keys(counts).length) problems.push("choices/choice_counts.json has no problems");
+  const seu = readJson(dir, SEU_REL, problems);
+  requireKeys(seu, SEU_REL, ["total_problems", "overall_prob_seu_max"], problems);
+  if (seu && typeof seu.prob_seu_max_by_problem !== "object")
+    problems.push(`${SEU_REL}: prob_seu_max_by_problem is missing`);
+  requireKeys(seu?.total_seu_max_selected as Json | undefined, `${SEU_REL}: total_seu_max_selected`, SPREAD, problems);
+  if (!existsSync(path.join(dir, "prior_samples.csv"))) problems.push("prior_samples.csv is missing");
+  requirePngs(dir, FLAT_PRIOR_FIGURES, problems);
   return problems;
 };
 
@@ -304,10 +435,81 @@ export const powerGridContract: ContractCheck = (dir) => {
   return problems;
 };
 
+/** The shape numpy.load sees in an .npy file (version 1.0, '<f8', C order), or why it cannot read it. */
+export function npyShape(file: string): number[] | string {
+  const bytes = readFileSync(file);
+  if (bytes.subarray(0, 6).toString("latin1") !== "\x93NUMPY") return "is not an .npy file (no magic)";
+  if (bytes[6] !== 1 || bytes[7] !== 0) return `has .npy version ${bytes[6]}.${bytes[7]}, expected 1.0`;
+  const headerLength = bytes.readUInt16LE(8);
+  const header = bytes.subarray(10, 10 + headerLength).toString("latin1");
+  if ((10 + headerLength) % 64 !== 0 || !header.endsWith("\n")) return "has a header not padded to 64 bytes";
+  const m = /^\{'descr': '<f8', 'fortran_order': False, 'shape': \((\d+), (\d+)\), \} *\n$/.exec(header);
+  if (!m) return `has the header ${JSON.stringify(header.trim())}, expected float64 ('<f8'), C order, 2 dimensions`;
+  const shape = [Number(m[1]), Number(m[2])];
+  if (bytes.length !== 10 + headerLength + shape[0] * shape[1] * 8)
+    return `holds ${bytes.length} bytes, not ${shape.join(" x ")} doubles`;
+  return shape;
+}
+
+const FLAT_SUMMARY_KEYS = ["chi2_statistic", "p_value", "n_bins", "n_simulations", "ks_statistic", "ks_p_value"];
+
+/** The flat SBC analyses' reading of a flat SBC folder. */
+export const flatSbcContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const info = readJson(dir, "config_info.json", problems);
+  requireKeys(
+    info,
+    "config_info.json",
+    ["n_sbc_sims", "n_mcmc_samples", "n_mcmc_chains", "thin", "effective_sample_size"],
+    problems,
+  );
+  const summaryRel = "sbc_results/sbc_summary.json";
+  const summary = readJson(dir, summaryRel, problems) as Record<string, Json> | undefined;
+  const names = Object.keys(summary ?? {});
+  if (summary && names.length === 0) problems.push(`${summaryRel} names no parameter`);
+  for (const name of names) requireKeys(summary![name], `${summaryRel}: ${name}`, FLAT_SUMMARY_KEYS, problems);
+  const n = summary?.[names[0]]?.n_simulations;
+  for (const rel of ["sbc_results/ranks.npy", "sbc_results/true_params.npy"]) {
+    if (!existsSync(path.join(dir, rel))) {
+      problems.push(`${rel} is missing`);
+      continue;
+    }
+    const shape = npyShape(path.join(dir, rel));
+    if (typeof shape === "string") problems.push(`${rel} ${shape}`);
+    else if (summary && (shape[0] !== n || shape[1] !== names.length))
+      problems.push(`${rel} is ${shape.join(" x ")}, expected ${String(n)} simulations x ${names.length} parameters`);
+  }
+  const text = existsSync(path.join(dir, "sbc_results/summary.txt"))
+    ? readFileSync(path.join(dir, "sbc_results/summary.txt"), "utf8")
+    : undefined;
+  if (text === undefined) problems.push("sbc_results/summary.txt is missing");
+  else
+    for (const line of ["Parameters with p < 0.05:", "Thinning factor:"])
+      if (!text.includes(line)) problems.push(`sbc_results/summary.txt has no "${line}" line`);
+  requirePngs(
+    dir,
+    ["rank_histograms", "rank_ecdfs", "sbc_pvalues"].map((f) => `sbc_results/${f}.png`),
+    problems,
+  );
+  if (!existsSync(path.join(dir, "simulations/sim_1/error.txt"))) {
+    const truth = readJson(dir, "simulations/sim_1/true_parameters.json", problems);
+    if (truth && summary && JSON.stringify(Object.keys(truth)) !== JSON.stringify(names))
+      problems.push(
+        `simulations/sim_1/true_parameters.json names ${Object.keys(truth).join(", ")}, not the summary's parameters`,
+      );
+    if (!existsSync(path.join(dir, "simulations/sim_1/posterior_summary.csv")))
+      problems.push("simulations/sim_1/posterior_summary.csv is missing");
+  }
+  return problems;
+};
+
 /** The contracts by study kind; every kind whose outputs the users' notebooks read has one. */
 export const NOTEBOOK_CONTRACTS: Record<string, ContractCheck> = {
   recover: recoveryContract,
   "recover-flat": flatRecoveryContract,
   sbc: sbcContract,
   power: powerCellContract,
+  "prior-hierarchical": hierarchicalPriorContract,
+  "prior-flat": flatPriorContract,
+  "sbc-flat": flatSbcContract,
 };

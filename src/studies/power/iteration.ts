@@ -18,10 +18,11 @@ import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { readStanFit, type StanFit } from "../../cmdstan/stanCsv.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import { fitData, type StudyDesign } from "../../design/studyDesign.js";
+import { besideDiagnose } from "../../pipeline/fitFiles.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
-import { besideDiagnose, fitChains, fitSampler, oneDraw, simulateOnce } from "../shared/sampling.js";
+import { fitChains, fitSampler, oneDraw, simulateOnce } from "../shared/sampling.js";
 import { powerSeeds, type PowerConfig } from "./config.js";
 
 /** What every fit of a cell shares. */
@@ -72,9 +73,12 @@ export async function runPowerIteration(ctx: PowerContext, env: ReplicateEnv, i:
     const csvFiles = fitted.csvFiles;
     out.lap("sample");
     const post = Date.now();
-    const r = await besideDiagnose(ctx.install.path, csvFiles, () => readStanFit(csvFiles, fitReads(config)));
-    out.time("score", r.seconds);
-    out.time("diagnose", r.diagnoseSeconds);
+    const both = await besideDiagnose(ctx.install.path, csvFiles, () => readStanFit(csvFiles, fitReads(config)));
+    if (both.read.status === "rejected") throw both.read.reason;
+    if (both.diagnose.status === "rejected") throw both.diagnose.reason;
+    const r = { value: both.read.value.value, diagnostics: both.diagnose.value.value };
+    out.time("score", both.read.value.seconds);
+    out.time("diagnose", both.diagnose.value.seconds);
     const transitions = config.n_mcmc_chains * config.n_mcmc_samples;
     const problems = diagnoseProblems(r.diagnostics, transitions);
     // The original's keys in its order, then this tool's detail of the diagnostics.

@@ -11,7 +11,7 @@
  * values are only checked to be numbers. Keys of the hierarchical recovery are refused by name.
  */
 import { z } from "zod";
-import { flatDesignConfigSchema, RISKY_PROBS_DEFAULTS } from "../../design/flat/config.js";
+import { checkFlatDesignSource, flatDesignSourceKeys } from "../../pipeline/flatDesignSetup.js";
 import {
   baseStudyKeys,
   parseConfigObject,
@@ -20,7 +20,6 @@ import {
   resolveBaseKeys,
   type BaseStudyConfig,
 } from "../../pipeline/studyConfig.js";
-import { dropNoteKeys } from "../../util/noteKeys.js";
 import { refuseOtherFamilyKeys } from "../shared/familyKeys.js";
 import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
 import {
@@ -34,36 +33,9 @@ import {
 /** CmdStan's defaults, which a flat recovery without adapt_delta / max_treedepth runs with. */
 export const CMDSTAN_DEFAULTS = { adapt_delta: 0.8, max_treedepth: 10 } as const;
 
-const DESIGN_SOURCES = ["study_design_path", "study_config_path", "study_design_config"] as const;
-
 const numbers = z.record(z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"), {
   invalid_type_error: 'must be an object of numbers, e.g. {"alpha_mean": 3.0, "alpha_sd": 0.75}',
 });
-
-/** The flat design keys, checked where they stand (study_design_config.<key>). */
-function checkDesignConfig(design: unknown, ctx: z.RefinementCtx): void {
-  const r = flatDesignConfigSchema({ riskyProbsDefault: RISKY_PROBS_DEFAULTS.configDrivers }).safeParse(
-    dropNoteKeys(design),
-  );
-  if (r.success) return;
-  for (const issue of r.error.issues) {
-    const message = issue.message === "Required" ? "is required" : issue.message;
-    ctx.addIssue({ code: "custom", path: ["study_design_config", ...issue.path], message });
-  }
-}
-
-/** One design source, as the original's drivers take the first present (we refuse an ambiguous config). */
-function checkDesignSources(c: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  const given = DESIGN_SOURCES.filter((k) => c[k] !== undefined && c[k] !== null);
-  if (given.length === 0)
-    ctx.addIssue({
-      code: "custom",
-      path: ["study_design_config"],
-      message: "is required when neither study_design_path nor study_config_path is given",
-    });
-  if (given.length > 1)
-    ctx.addIssue({ code: "custom", path: [given[1]], message: `give one design source, not ${given.join(" and ")}` });
-}
 
 export const flatRecoveryConfigSchema = z
   .object({
@@ -81,22 +53,15 @@ export const flatRecoveryConfigSchema = z
       .default("tracked"),
     /** The simulator's hyperparameters by name (the rest take the original's defaults). */
     sim_hyperparams: numbers.default({}),
-    study_design_path: z.string().min(1).nullish(),
-    study_config_path: z.string().min(1).nullish(),
-    study_design_config: z
-      .record(z.unknown(), { invalid_type_error: "must be an object (the design config)" })
-      .nullish(),
+    ...flatDesignSourceKeys,
   })
   .strict()
-  .superRefine((c, ctx) => {
-    checkDesignSources(c, ctx);
-    if (c.study_design_config) checkDesignConfig(c.study_design_config, ctx);
-  });
+  .superRefine(checkFlatDesignSource);
 
 type Parsed = z.output<typeof flatRecoveryConfigSchema>;
 
 export interface FlatRecoveryConfig
-  extends Omit<Parsed, keyof BaseStudyConfig | (typeof DESIGN_SOURCES)[number]>, BaseStudyConfig {
+  extends Omit<Parsed, keyof BaseStudyConfig | keyof typeof flatDesignSourceKeys>, BaseStudyConfig {
   study_design_path?: string;
   study_config_path?: string;
   study_design_config?: Record<string, unknown>;

@@ -66,7 +66,8 @@ async function prepareFlatRecovery(
     models,
     simDataFile: path.join(out, "sim_data.json"),
   };
-  const info = configInfo(config, design, install, models);
+  // With whether these truths are the original pipeline's (../faithfulness.ts).
+  const info = { ...configInfo(config, design, install, models), truths: prep.truths };
   return {
     ...recoveryReplicates(config),
     fingerprint: flatRecoveryFingerprint(

@@ -1,25 +1,23 @@
 /**
  * The SBC study kind (docs/sbc.md): check the SBC model against the config and the design,
- * compile it, make or load the design; a replicate is one simulation (simulation.ts: a single
- * fit whose truth comes from transformed data); the records reduce to the rank statistics,
+ * compile it, make or load the design; a replicate is one simulation (../sbcCommon/simulation.ts:
+ * a single fit whose truth comes from transformed data); the records reduce to the rank statistics,
  * plots and report (summarize.ts). The engine (src/pipeline/replicates.ts) runs, resumes and
  * times it on the same core budget as recovery: with one chain per fit, cores + 1 fits are in
  * flight.
  */
-import path from "node:path";
-import { quantileRuleFor } from "../../analysis/summary.js";
 import { trackedParameters, type TrackedParameter } from "../../analysis/trackedParameters.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { toStanJson } from "../../cmdstan/stanJson.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
-import { compileStudyModels, designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
-import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
-import type { KindStudy, StudyKind } from "../studyKind.js";
-import { parseSbcConfig, portableSbcConfig, sbcFingerprint, sbcSampler, type SbcConfig } from "./config.js";
+import { designHash, prepareDesign, writeDesignFile } from "../../pipeline/studySetup.js";
+import { sbcSampler } from "../sbcCommon/sampler.js";
+import { sbcDesignAndModel, sbcKindStudy } from "../sbcCommon/simulation.js";
+import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
+import { parseSbcConfig, portableSbcConfig, sbcFingerprint, type SbcConfig } from "./config.js";
 import { checkSbcModel, checkSbcOutputLengths, sbcData } from "./modelContract.js";
-import { RECORD_FILE, runSimulation, simulationDir, type SimulationContext } from "./simulation.js";
+import { simulationDir, summarizeSbc, type SbcSummary } from "./summarize.js";
 import { report12 } from "./report12.js";
-import { summarizeSbc, type SbcSummary } from "./summarize.js";
 import type { TruthsRecord } from "../faithfulness.js";
 
 export const sbcKind: StudyKind<SbcConfig, SbcSummary> = {
@@ -34,42 +32,31 @@ export const sbcKind: StudyKind<SbcConfig, SbcSummary> = {
 };
 
 /** Check, compile and design: the SBC study, ready for the replicate loop. */
-async function prepareSbc(
-  config: SbcConfig,
-  { install, log, cachedModelsOnly, truths }: Parameters<typeof sbcKind.prepare>[1],
-): Promise<KindStudy<SbcSummary>> {
-  const design = await prepareDesign(config);
-  const modelInfo = await checkSbcModel(install, config, design);
-  const compile = { prefix: "sbc", log, cachedOnly: cachedModelsOnly };
-  const [model] = await compileStudyModels(install, [config.sbc_model_path], compile);
+async function prepareSbc(config: SbcConfig, ctx: PrepareContext): Promise<KindStudy<SbcSummary>> {
+  const { install, log, truths } = ctx;
+  const { design, modelInfo, model } = await sbcDesignAndModel(config, ctx, prepareDesign, checkSbcModel);
   const tracked = trackedParameters(
     { alphaVar: config.alpha_var, extraScalars: config.extra_params_after_gamma },
     design,
   );
 
   const out = config.output_dir;
-  const dataFile = path.join(out, "sbc_data.json");
   const dataText = toStanJson(sbcData(design), { ints: modelInfo.ints });
   await checkSbcOutputLengths(model, config, dataText, tracked);
-
-  const quantileRule = quantileRuleFor(install.version);
-  const ctx: SimulationContext = { config, model, modelInfo, tracked, dataFile, quantileRule };
-  return {
-    count: config.n_sbc_sims,
-    chainsPerReplicate: config.n_mcmc_chains,
-    workPerReplicate: config.n_mcmc_chains * (config.iterWarmup + config.iterSampling),
+  return sbcKindStudy({
+    settings: config,
+    install,
+    model,
+    modelInfo,
+    names: tracked.map((t) => t.variable),
+    dataText,
+    dir: (i) => simulationDir(out, i),
     fingerprint: sbcFingerprint(config, model.hash, designHash(design)),
-    replicateDir: (i) => simulationDir(out, i),
-    recordName: RECORD_FILE,
-    writeSetup: async () => {
-      await writeDesignFile(out, design, log);
-      await writeFileAtomic(dataFile, dataText);
-      await writeJsonAtomic(path.join(out, "config_info.json"), configInfo(config, design, install, tracked, truths));
-    },
-    runReplicate: (i, env) => runSimulation(ctx, env, i),
+    writeDesign: () => writeDesignFile(out, design, log),
+    configInfo: configInfo(config, design, install, tracked, truths),
     summarize: (records, wallSeconds) =>
       summarizeSbc({ config, install, design, tracked, truths, records, wallSeconds }),
-  };
+  });
 }
 
 /**

@@ -1,28 +1,17 @@
 /**
- * The SBC figures, per group of tracked scalars (regression, cells, utility), as PNG files:
- * - `<group>_ranks.png`: one rank histogram per scalar, bins of (nearly) equal numbers of rank
- *   values, the discrete uniform's expected count per bin (line) and its central 95% binomial
- *   interval (shaded), as in Talts et al. (2018);
- * - `<group>_ecdf.png`: one ECDF-difference plot per scalar (ECDF of the ranks minus the
- *   uniform CDF, over the fractional rank) with the simultaneous 95% band (Säilynoja et al. 2022);
- *   a scalar whose ECDF leaves its band is drawn in red.
- * Panels carry the model's names (gamma[3], alpha_cell[2]) and their chi-square p-values.
+ * The hierarchical SBC figures, per group of tracked scalars (regression, cells, utility), as
+ * PNG files (the panels: ../sbcCommon/plots.ts):
+ * - `<group>_ranks.png`: the rank histograms of the group's scalars;
+ * - `<group>_ecdf.png`: their ECDF differences with the simultaneous 95% band (the name the
+ *   users' SBC report reads).
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type * as vl from "vega-lite";
-import { binomialInterval } from "../../analysis/distributions.js";
-import type { SbcParameterStatistics, SbcStatistics } from "../../analysis/sbc.js";
+import type { SbcStatistics } from "../../analysis/sbc.js";
 import { groupParameters, type ParameterGroup, type TrackedParameter } from "../../analysis/trackedParameters.js";
+import { renderPng } from "../../report/figures.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
-import { panelFigure, renderPng } from "../../report/figures.js";
-import { pyFixed } from "../../report/text.js";
-
-const PANEL_WIDTH = 200;
-const PANEL_HEIGHT = 150;
-const INSIDE = "#1f77b4";
-const OUTSIDE = "#d62728";
-const BAND = "#9ecae1";
+import { sbcGroupSpecs } from "../sbcCommon/plots.js";
 
 export const SBC_GROUPS: { group: ParameterGroup; name: string; title: string }[] = [
   { group: "regression", name: "regression", title: "population-level regression parameters" },
@@ -34,121 +23,15 @@ export function sbcPlotFiles(name: string): { ranks: string; ecdf: string } {
   return { ranks: `${name}_ranks.png`, ecdf: `${name}_ecdf.png` };
 }
 
-const pLabel = (p: number) => (p < 0.001 ? "< 0.001" : pyFixed(p, 3));
-
-function histogramPanel(s: SbcParameterStatistics, n: number, maxRank: number): object {
-  const values = s.histogram.map((b) => {
-    const [lo, hi] = binomialInterval(0.95, n, (b.to - b.from + 1) / (maxRank + 1));
-    return { from: b.from, to: b.to + 1, count: b.count, expected: b.expected, lo, hi };
-  });
-  const x = { field: "from", type: "quantitative", title: "rank", scale: { domain: [0, maxRank + 1], nice: false } };
-  return {
-    width: PANEL_WIDTH,
-    height: PANEL_HEIGHT,
-    title: {
-      text: s.variable,
-      subtitle: `chi2 p ${pLabel(s.chi2.pValue)}`,
-      color: s.pointsOutsideBand.length ? OUTSIDE : "black",
-    },
-    data: { values },
-    layer: [
-      {
-        mark: { type: "rect", color: BAND, opacity: 0.5 },
-        encoding: { x, x2: { field: "to" }, y: { field: "lo", type: "quantitative" }, y2: { field: "hi" } },
-      },
-      {
-        mark: { type: "rect", color: "#808080", stroke: "black", strokeWidth: 0.5 },
-        encoding: {
-          x,
-          x2: { field: "to" },
-          y: { field: "count", type: "quantitative", title: "simulations", scale: { zero: true } },
-          y2: { datum: 0 },
-        },
-      },
-      {
-        mark: { type: "rule", color: "#333333" },
-        encoding: { x, x2: { field: "to" }, y: { field: "expected", type: "quantitative" } },
-      },
-    ],
-  };
-}
-
-function ecdfPanel(s: SbcParameterStatistics, stats: SbcStatistics): object {
-  const { band, n } = stats;
-  const values = [
-    { u: 0, diff: 0, lo: 0, hi: 0 },
-    ...band.cdf.map((c, i) => ({
-      u: c,
-      diff: s.ecdfCounts[i] / n - c,
-      lo: band.lower[i] / n - c,
-      hi: band.upper[i] / n - c,
-    })),
-  ];
-  const x = { field: "u", type: "quantitative", title: "fractional rank", scale: { domain: [0, 1], nice: false } };
-  const colour = s.pointsOutsideBand.length ? OUTSIDE : INSIDE;
-  return {
-    width: PANEL_WIDTH,
-    height: PANEL_HEIGHT,
-    title: {
-      text: s.variable,
-      subtitle: s.pointsOutsideBand.length
-        ? "outside the 95% band"
-        : `max |ECDF - u| ${pyFixed(s.maxEcdfDeviation, 3)}`,
-      color: s.pointsOutsideBand.length ? OUTSIDE : "black",
-    },
-    data: { values },
-    layer: [
-      {
-        mark: { type: "area", color: BAND, opacity: 0.6, interpolate: "step-after" },
-        encoding: { x, y: { field: "lo", type: "quantitative", title: "ECDF - uniform CDF" }, y2: { field: "hi" } },
-      },
-      {
-        mark: { type: "rule", color: "#555555", strokeDash: [4, 3] },
-        data: { values: [{ y: 0 }] },
-        encoding: { y: { field: "y", type: "quantitative" } },
-      },
-      {
-        mark: { type: "line", color: colour, strokeWidth: 1.5, interpolate: "step-after" },
-        encoding: { x, y: { field: "diff", type: "quantitative" } },
-      },
-    ],
-  };
-}
-
-/** The two vega-lite specs of one group (exported for inspection and tests). */
-export function sbcGroupSpecs(
-  params: readonly TrackedParameter[],
-  stats: SbcStatistics,
-  groupTitle: string,
-): { ranks: vl.TopLevelSpec; ecdf: vl.TopLevelSpec } {
-  const byName = new Map(stats.parameters.map((p) => [p.variable, p]));
-  const selected = params.map((p) => {
-    const s = byName.get(p.variable);
-    if (!s) throw new Error(`SBC plots: no statistics for ${p.variable}`);
-    return s;
-  });
-  const columns = Math.min(4, selected.length);
-  const bins = selected[0]?.histogram.length ?? 0;
-  return {
-    ranks: panelFigure(
-      `SBC rank histograms: ${groupTitle}`,
-      [
-        `ranks of the truth among ${stats.maxRank} kept posterior draws (0..${stats.maxRank}), ${stats.n} simulations, ${bins} bins`,
-        "line: expected count under uniformity; shaded: its central 95% binomial interval per bin",
-      ],
-      selected.map((s) => histogramPanel(s, stats.n, stats.maxRank)),
-      columns,
-    ),
-    ecdf: panelFigure(
-      `SBC ECDF difference: ${groupTitle}`,
-      [
-        `ECDF of the fractional ranks minus the uniform CDF, ${stats.n} simulations`,
-        `shaded: simultaneous ${Math.round(stats.band.prob * 100)}% band (Säilynoja et al. 2022); red: leaves the band`,
-      ],
-      selected.map((s) => ecdfPanel(s, stats)),
-      columns,
-    ),
-  };
+/** The report's caption of each figure file. */
+export function sbcPlotCaptions(): Record<string, string> {
+  const captions: Record<string, string> = {};
+  for (const g of SBC_GROUPS) {
+    const f = sbcPlotFiles(g.name);
+    captions[f.ranks] = `Rank histograms, ${g.title}.`;
+    captions[f.ecdf] = `ECDF difference with the simultaneous 95% band, ${g.title}.`;
+  }
+  return captions;
 }
 
 /** Writes both figures of every non-empty group into `outDir`; returns the files in order. */
@@ -162,7 +45,11 @@ export async function writeSbcPlots(
   for (const g of SBC_GROUPS) {
     const params = groupParameters(tracked, g.group);
     if (params.length === 0) continue;
-    const specs = sbcGroupSpecs(params, stats, g.title);
+    const specs = sbcGroupSpecs(
+      params.map((p) => p.variable),
+      stats,
+      g.title,
+    );
     const files = sbcPlotFiles(g.name);
     for (const which of ["ranks", "ecdf"] as const) {
       const file = path.join(outDir, files[which]);

@@ -8,35 +8,11 @@
 import type { StudyDesign } from "../../design/studyDesign.js";
 import { prepareDesign } from "../../pipeline/studySetup.js";
 import { designSettings, differingSettings, ORIGINAL_DESIGN, type OriginalStudy } from "../faithfulness.js";
-import {
-  CMDSTAN_DEFAULT_ADAPT_DELTA,
-  CMDSTAN_DEFAULT_MAX_TREEDEPTH,
-  DEFAULT_SBC_SEED,
-  type SbcConfig,
-} from "./config.js";
+import { CMDSTAN_DEFAULT_ADAPT_DELTA, CMDSTAN_DEFAULT_MAX_TREEDEPTH, DEFAULT_SBC_SEED } from "../sbcCommon/sampler.js";
+import type { SbcConfig } from "./config.js";
+import type { PublishedSbc } from "../sbcCommon/reportComparison.js";
 
 export const REPORT12_NAME = "Report 12";
-
-/** One parameter's published tests: the original's chi-square and KS, each with its p-value. */
-export interface PublishedSbcTests {
-  chi2: number;
-  chi2_p: number;
-  ks: number;
-  ks_p: number;
-}
-
-/** A published run of SBC: per-parameter tests, the cells as ranges, the p-values' quantiles. */
-export interface PublishedSbc {
-  name: string;
-  /** Simulations behind each test. */
-  simulations: number;
-  /** By the model's names (gamma[1]), every tracked scalar but the cells. */
-  tests: Record<string, PublishedSbcTests>;
-  /** The cells' tests as [lowest, highest] over alpha[1..J]. */
-  cellRanges: { label: string; count: number } & Record<keyof PublishedSbcTests, [number, number]>;
-  /** Quantiles of the p-values over all tracked scalars, at `probs`. */
-  pValueQuantiles: { probs: number[]; chi2: number[]; ks: number[] };
-}
 
 /** docs/sbc.md, "Report 12's numbers". */
 export const REPORT12: PublishedSbc = {

@@ -21,10 +21,11 @@ import type { CompiledModel } from "../../cmdstan/compile.js";
 import { writeStanCsvSubset } from "../../cmdstan/csvSubset.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { readStanFit, type StanCsv } from "../../cmdstan/stanCsv.js";
+import { summarizeAndDiagnose, timed } from "../../pipeline/fitFiles.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
-import { besideDiagnose, fitChains, fitSampler, simulateOnce, timed } from "./sampling.js";
+import { fitChains, fitSampler, simulateOnce } from "./sampling.js";
 
 /** The original's seeds: 12345 + i - 1 to simulate and 54321 + i - 1 to fit at the default seed. */
 export const DEFAULT_RECOVERY_SEED = 12345;
@@ -108,7 +109,7 @@ export async function runRecoveryIteration(
     out.lap("simulate");
     const csvFiles = await fit(run, env, out, i, seeds.fit);
     out.lap("sample");
-    await summarizeAndDiagnose(run, out, csvFiles);
+    await summarizeAndDiagnoseFit(run, out, csvFiles);
     if (run.config.keep_csv) for (const f of csvFiles) await out.vouchFor(f);
     else for (const f of csvFiles) await rm(f, { force: true });
     return await out.finish("ok");
@@ -138,13 +139,10 @@ async function fit(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, 
 }
 
 /**
- * 5 and 6 side by side: bin/diagnose (a child process, started first) and the posterior summary
- * (this process) read the same CSVs independently, so they take two cores instead of one after
- * the other. That shortens the study's tail, where the last fit's post-processing runs with no
- * chains left (bench/studyUtilisation.ts). Each step's own wall time is recorded (they overlap);
- * a summary error is reported before a diagnose error.
+ * 5 and 6 side by side (pipeline/fitFiles.ts), on column-subset copies of the chains when the run
+ * names the variables the summary needs.
  */
-async function summarizeAndDiagnose(run: SimulateAndFit, out: ReplicateFiles, csvFiles: string[]): Promise<void> {
+async function summarizeAndDiagnoseFit(run: SimulateAndFit, out: ReplicateFiles, csvFiles: string[]): Promise<void> {
   const subsetDir = path.join(out.dir, "fit", "subset");
   const read = run.summaryVariables
     ? await timed(() => subsetCopies(csvFiles, subsetDir, run.summaryVariables!))
@@ -152,12 +150,7 @@ async function summarizeAndDiagnose(run: SimulateAndFit, out: ReplicateFiles, cs
   if (read) out.time("subset", read.seconds);
   const files = read?.value ?? csvFiles;
   try {
-    // bin/diagnose beside the summary (sampling.ts).
-    const r = await besideDiagnose(run.install.path, files, () => posteriorSummary(run, files));
-    await out.put("posterior_summary.csv", r.value);
-    out.time("summarize", r.seconds);
-    await out.put("diagnostics.txt", r.diagnostics);
-    out.time("diagnose", r.diagnoseSeconds);
+    await summarizeAndDiagnose(out, run.install.path, files, () => posteriorSummary(run, files));
   } finally {
     if (read) await rm(subsetDir, { recursive: true, force: true });
   }

@@ -10,6 +10,7 @@ import type { CompiledModel } from "../../cmdstan/compile.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { compileStudyModels } from "../../pipeline/studySetup.js";
 import {
+  numbersByName,
   portableConfig,
   posInt,
   requireFiles,
@@ -30,10 +31,7 @@ export const recoveryKeys = {
 };
 
 /** Simulator data to replace, by name; which names exist is the simulator's to say. */
-const simOverridesSchema = z.record(
-  z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"),
-  { invalid_type_error: 'must be an object of numbers, e.g. {"gamma_size_sd": 0}' },
-);
+const simOverridesSchema = numbersByName('{"gamma_size_sd": 0}');
 
 /** The keys of a hierarchical simulate-and-fit config (recovery, power) beside the model pair's. */
 export const simulatorKeys = {

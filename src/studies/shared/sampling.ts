@@ -6,11 +6,11 @@
  * - fit: the inference model's chains on the replicate's data.json, into `<replicate>/fit/`,
  *   with CmdStan's defaults for the adapt delta and tree depth a study does not set.
  *
- * Both run under the study's core budget, stop on its signal, and feed its progress line.
+ * Both run under the study's core budget, stop on its signal, and feed its progress line. What
+ * follows a fit (bin/diagnose beside the kind's own reading) is pipeline/fitFiles.ts's.
  */
 import path from "node:path";
 import type { CompiledModel } from "../../cmdstan/compile.js";
-import { runDiagnose } from "../../cmdstan/diagnose.js";
 import { sample, type SampleResult } from "../../cmdstan/run.js";
 import { readStanCsv, type StanCsv } from "../../cmdstan/stanCsv.js";
 import { chainHooks } from "../../pipeline/replicateFiles.js";
@@ -102,31 +102,4 @@ export async function fitChains(
     ...chainHooks(env, run.replicate),
   });
   return result;
-}
-
-/** The value of `work` and the wall seconds it took. */
-export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
-  const t = Date.now();
-  const value = await work();
-  return { value, seconds: (Date.now() - t) / 1000 };
-}
-
-/**
- * bin/diagnose (a child process, started first) and `read` (this process) on the same CSVs, side
- * by side: two cores instead of one after the other, which shortens a study's tail, where the
- * last fit's post-processing runs with no chains left (bench/studyUtilisation.ts). Each step's
- * own wall time is returned (they overlap); an error of `read` is reported before one of
- * diagnose.
- */
-export async function besideDiagnose<T>(
-  cmdstanPath: string,
-  csvFiles: string[],
-  read: () => Promise<T>,
-): Promise<{ value: T; seconds: number; diagnostics: string; diagnoseSeconds: number }> {
-  const diagnosing = timed(() => runDiagnose(cmdstanPath, csvFiles));
-  const reading = timed(read);
-  const [r, d] = await Promise.allSettled([reading, diagnosing]);
-  if (r.status === "rejected") throw r.reason;
-  if (d.status === "rejected") throw d.reason;
-  return { ...r.value, diagnostics: d.value.value, diagnoseSeconds: d.value.seconds };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { sbcStatistics } from "../../../src/analysis/sbc.js";
 import type { SamplerHealth } from "../../../src/analysis/samplerHealth.js";
 import { Rng } from "../../../src/design/rng.js";
-import { renderSbcReport, renderSbcTerminal, type SbcReportInput } from "../../../src/studies/sbc/report.js";
+import { renderSbcReport, renderSbcTerminal, type SbcReportInput } from "../../../src/studies/sbcCommon/report.js";
 import { REPORT12, report12 } from "../../../src/studies/sbc/report12.js";
 import { truthsRecord } from "../../../src/studies/faithfulness.js";
 import { pyFixed } from "../../../src/report/text.js";
@@ -44,6 +44,8 @@ function input(over: Partial<SbcReportInput> = {}): SbcReportInput {
     })),
     statistics,
     plots: ["regression_ranks.png", "regression_ecdf.png"],
+    captions: { "regression_ecdf.png": "ECDF difference, regression." },
+    simulationLink: (i) => `../simulation_${i}`,
     ...over,
   };
 }
@@ -76,6 +78,7 @@ describe("SBC report", () => {
     expect(md).toMatch(/\| gamma\[1\] \|[^\n]*\| NO \|/);
     expect(md).toContain("chi-square p < 0.05:");
     expect(md).toContain("![regression ecdf](regression_ecdf.png)");
+    expect(md).toContain("*ECDF difference, regression.*");
     const text = renderSbcTerminal(input());
     expect(text).toContain("Simulations: 40 fitted, 2 failed (of 42).");
     expect(text).toContain(`Outside the simultaneous 95% ECDF band: ${statistics.outsideBand.join(", ")}.`);

@@ -9,7 +9,27 @@ import { chanceDisagreement, disagreeAtLevel, pValueQuantiles, SBC_LEVEL } from 
 import type { SbcParameterStatistics, SbcStatistics } from "../../analysis/sbc.js";
 import { markdownTable, pandasToString, pyFixed, type Column } from "../../report/text.js";
 import type { TruthsRecord } from "../faithfulness.js";
-import type { PublishedSbc, PublishedSbcTests } from "./report12.js";
+
+/** One parameter's published tests: the original's chi-square and KS, each with its p-value. */
+export interface PublishedSbcTests {
+  chi2: number;
+  chi2_p: number;
+  ks: number;
+  ks_p: number;
+}
+
+/** A published run of SBC: per-parameter tests, the cells as ranges, the p-values' quantiles. */
+export interface PublishedSbc {
+  name: string;
+  /** Simulations behind each test. */
+  simulations: number;
+  /** By the model's names (gamma[1]), every tracked scalar but the cells. */
+  tests: Record<string, PublishedSbcTests>;
+  /** The cells' tests as [lowest, highest] over alpha[1..J]. */
+  cellRanges: { label: string; count: number } & Record<keyof PublishedSbcTests, [number, number]>;
+  /** Quantiles of the p-values over all tracked scalars, at `probs`. */
+  pValueQuantiles: { probs: number[]; chi2: number[]; ks: number[] };
+}
 
 /** A published run to set beside ours, and which of our scalars are the cells (its range row). */
 export interface SbcComparisonInput {

@@ -1,9 +1,9 @@
 /**
- * The SBC report: `sbc_results/report.md` (templates/report.md.hbs) and the same tables as
- * plain text for the terminal: the configuration, how many simulations failed (counted, never
- * dropped silently), sampler health, the per-parameter table (chi-square on fair bins, the
- * original's KS test, the ECDF against its simultaneous band), the parameters outside their
- * bands, and the plots.
+ * The SBC report of every SBC kind: `sbc_results/report.md` (templates/report.md.hbs) and the
+ * same tables as plain text for the terminal: the configuration, how many simulations failed
+ * (counted, never dropped silently), sampler health, the per-parameter table (chi-square on
+ * fair bins, the original's KS test, the ECDF against its simultaneous band), the parameters
+ * outside their bands, and the plots. The kind gives its settings, plots and their captions.
  */
 import path from "node:path";
 import type { SamplerHealth } from "../../analysis/samplerHealth.js";
@@ -19,7 +19,8 @@ import {
   type Column,
 } from "../../report/text.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
-import { SBC_GROUPS, sbcPlotFiles } from "./plots.js";
+import type { SbcOutcome, SbcRecords } from "./outputs.js";
+import { CMDSTAN_DEFAULT_ADAPT_DELTA, type SbcSamplerSettings } from "./sampler.js";
 import { truthsLines, type TruthsRecord } from "../faithfulness.js";
 import { sbcComparisonView, type SbcComparisonInput, type SbcComparisonView } from "./reportComparison.js";
 
@@ -46,6 +47,10 @@ export interface SbcReportInput {
   truths?: TruthsRecord;
   /** A published run to set beside ours (Report 12's), given only for a config with its settings. */
   comparison?: SbcComparisonInput;
+  /** A caption per plot file name (rank_histograms.png: "..."). */
+  captions: Record<string, string>;
+  /** The folder of simulation i, as a link from the report's folder (../simulation_3). */
+  simulationLink: (i: number) => string;
 }
 
 interface HealthSummary {
@@ -151,16 +156,10 @@ function statisticsView(stats: SbcStatistics | null) {
   };
 }
 
-function plotViews(plots: string[]) {
-  const captions = new Map<string, string>();
-  for (const g of SBC_GROUPS) {
-    const f = sbcPlotFiles(g.name);
-    captions.set(f.ranks, `Rank histograms, ${g.title}.`);
-    captions.set(f.ecdf, `ECDF difference with the simultaneous 95% band, ${g.title}.`);
-  }
+function plotViews(plots: string[], captions: Record<string, string>) {
   return plots.map((link) => {
     const base = path.posix.basename(link);
-    return { link, alt: base.replace(/\.png$/i, "").replace(/_/g, " "), caption: captions.get(base) ?? base };
+    return { link, alt: base.replace(/\.png$/i, "").replace(/_/g, " "), caption: captions[base] ?? base };
   });
 }
 
@@ -175,13 +174,18 @@ function buildView(input: SbcReportInput) {
     nFailed: input.failures.length,
     failures: [...input.failures]
       .sort((a, b) => a.simulation - b.simulation)
-      .map((f) => ({ simulation: f.simulation, reasonText: oneLine(f.reason), reasonMd: codeSpan(oneLine(f.reason)) })),
+      .map((f) => ({
+        simulation: f.simulation,
+        errorLink: `${input.simulationLink(f.simulation)}/error.txt`,
+        reasonText: oneLine(f.reason),
+        reasonMd: codeSpan(oneLine(f.reason)),
+      })),
     health: healthSummary(input.health),
     ebfmiThreshold: EBFMI_THRESHOLD,
     rhatThreshold: RHAT_THRESHOLD,
     rhatStrict: RHAT_STRICT,
     stats: statisticsView(input.statistics),
-    plots: plotViews(input.plots),
+    plots: plotViews(input.plots, input.captions),
     truthsLines: input.truths ? truthsLines(input.truths) : null,
     comparison:
       input.comparison && input.statistics ? sbcComparisonView(input.statistics, input.comparison, input.truths) : null,
@@ -247,9 +251,65 @@ function comparisonText(c: SbcComparisonView): string[] {
   ];
 }
 
-/** Writes `report.md` into `dir` and returns its path. */
-export async function writeSbcReport(dir: string, input: SbcReportInput): Promise<string> {
-  const file = path.join(dir, "report.md");
-  await writeFileAtomic(file, renderSbcReport(input));
-  return file;
+/** The report's lines for the SBC settings (CmdStan's defaults said as such). */
+function sbcSettingsLines(config: SbcSamplerSettings): Array<[string, string | number]> {
+  return [
+    ["n_sbc_sims", config.n_sbc_sims],
+    ["n_mcmc_chains", config.n_mcmc_chains],
+    ["n_mcmc_samples (all chains)", config.n_mcmc_samples],
+    ["iter_warmup / iter_sampling per chain", `${config.iterWarmup} / ${config.iterSampling}`],
+    ["thin", config.thin],
+    ["adapt_delta", config.adapt_delta ?? `${CMDSTAN_DEFAULT_ADAPT_DELTA} (CmdStan's default)`],
+    ["max_treedepth", config.max_treedepth ?? `${config.maxTreedepthUsed} (CmdStan's default)`],
+  ];
+}
+
+/** What a kind gives its report besides the records. */
+export interface SbcReportSettings {
+  config: SbcSamplerSettings & { sbc_model_path: string; seed: number };
+  designName: string;
+  /** The design's sizes and any data beyond it, as the kind shows them. */
+  designLines: Array<[string, string | number]>;
+  cmdstanVersion: string;
+  wallSeconds: number;
+  plots: string[];
+  captions: SbcReportInput["captions"];
+  simulationLink: SbcReportInput["simulationLink"];
+  truths?: TruthsRecord;
+  comparison?: SbcComparisonInput;
+}
+
+/** Writes `report.md` into `dir` from the records; returns the study's outcome with it and the terminal's tables. */
+export async function writeSbcReport(dir: string, read: SbcRecords, settings: SbcReportSettings): Promise<SbcOutcome> {
+  const { config } = settings;
+  const input: SbcReportInput = {
+    model: path.basename(config.sbc_model_path),
+    config: [
+      ["sbc_model_path", config.sbc_model_path],
+      ["design_name", settings.designName],
+      ...sbcSettingsLines(config),
+      ...settings.designLines,
+      ["seed (simulation i: seed + i - 1)", config.seed],
+      ["cmdstan_version", settings.cmdstanVersion],
+    ],
+    wallSeconds: settings.wallSeconds,
+    nRequested: config.n_sbc_sims,
+    plots: settings.plots,
+    captions: settings.captions,
+    simulationLink: settings.simulationLink,
+    truths: settings.truths,
+    comparison: settings.comparison,
+    failures: read.failures,
+    health: read.results.map((r, k) => ({ simulation: r.simulation, health: read.health[k] })),
+    statistics: read.statistics,
+  };
+  const reportFile = path.join(dir, "report.md");
+  await writeFileAtomic(reportFile, renderSbcReport(input));
+  return {
+    statistics: read.statistics,
+    nSuccessful: read.results.length,
+    failures: read.failures,
+    reportFile,
+    terminalTables: renderSbcTerminal(input),
+  };
 }
