@@ -13,6 +13,9 @@
  * stdout/stderr (the fit CSVs are removed after summarising unless keep_csv; kept ones are listed
  * in the record with their checksums, so a resume notices one deleted or cut short). An
  * interruption (abort) writes nothing more, so the iteration is redone on resume.
+ *
+ * `simulate` and `fitAndSummarize` are the steps one by one, for a kind whose iteration fits
+ * more than once (the matched study: four fits of one simulation, each under its own file names).
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -72,24 +75,10 @@ export function oneDraw(csv: StanCsv, name: string): number[] {
   return v.columnNames.map((c) => csv.draws[c][0]);
 }
 
-/** One family's iterations: the models, the settings, and the family's own step. */
-export interface SimulateAndFit {
+/** The sampler settings and file handling every fit of a recovery iteration shares. */
+export interface FitSettings {
   install: CmdStanInstall;
-  inference: CompiledModel;
-  sim: CompiledModel;
-  /** Stan JSON of the simulator's data (design + hyperparameters), shared by all iterations. */
-  simDataFile: string;
-  /** The simulator outputs read (truth and choices). */
-  simReads: string[];
-  /** Output variables the fit must have, checked before its summary is written. */
-  tracked: string[];
-  /**
-   * The output variables the posterior summary and bin/diagnose cover (with the sampler's
-   * columns); absent: every one. A subset is read from column-subset copies of the chains' CSVs
-   * (fit/subset/, removed afterwards), so the outputs nobody reads cost nothing to read.
-   */
-  summaryVariables?: string[];
-  /** The sampler settings; an absent adapt_delta or max_treedepth is not passed (CmdStan's default). */
+  /** An absent adapt_delta or max_treedepth is not passed (CmdStan's default). */
   config: RecoveryLoopConfig & {
     seed: number;
     keep_csv: boolean;
@@ -97,8 +86,67 @@ export interface SimulateAndFit {
     adapt_delta?: number;
     max_treedepth?: number;
   };
+}
+
+/** What simulating needs: the simulator, its data file, and the outputs read. */
+export interface SimulationSpec extends FitSettings {
+  sim: CompiledModel;
+  /** Stan JSON of the simulator's data (design + hyperparameters), shared by all iterations. */
+  simDataFile: string;
+  /** The simulator outputs read (truth and choices). */
+  simReads: string[];
+}
+
+/** One fit of an iteration and the names of its files in the iteration folder. */
+export interface FitSpec {
+  model: CompiledModel;
+  /** Output variables the fit must have, checked before its summary is written. */
+  tracked: string[];
+  /**
+   * The output variables the posterior summary and bin/diagnose cover (with the sampler's
+   * columns); absent: every one. A subset is read from column-subset copies of the chains' CSVs
+   * (<fitDir>/subset/, removed afterwards), so the outputs nobody reads cost nothing to read.
+   */
+  summaryVariables?: string[];
+  seed: number;
+  /** The fit's Stan data, a file of the iteration folder ("data.json"). */
+  dataFile: string;
+  /** CmdStan's output folder inside the iteration folder ("fit"). */
+  fitDir: string;
+  /** The posterior summary and diagnose files ("posterior_summary.csv", "diagnostics.txt"). */
+  summaryFile: string;
+  diagnosticsFile: string;
+  /** Appended to the step names of the record's timing ("" for the one fit of an iteration). */
+  stepSuffix: string;
+  /** Added to the chain numbers this fit reports to the progress line (fits of one iteration side by side). */
+  chainOffset: number;
+}
+
+/** One family's iterations: the models, the settings, and the family's own step. */
+export interface SimulateAndFit extends SimulationSpec {
+  inference: CompiledModel;
+  /** Output variables the fit must have, checked before its summary is written. */
+  tracked: string[];
+  /** See FitSpec.summaryVariables. */
+  summaryVariables?: string[];
   /** 2 and 3: write true_parameters.json and data.json (the fit's data) from the simulation. */
   writeTruthAndData(out: ReplicateFiles, simCsv: StanCsv): Promise<void>;
+}
+
+/** The one fit of a simulate-and-fit iteration, under the files' usual names. */
+function singleFit(run: SimulateAndFit, seed: number): FitSpec {
+  return {
+    model: run.inference,
+    tracked: run.tracked,
+    summaryVariables: run.summaryVariables,
+    seed,
+    dataFile: "data.json",
+    fitDir: "fit",
+    summaryFile: "posterior_summary.csv",
+    diagnosticsFile: "diagnostics.txt",
+    stepSuffix: "",
+    chainOffset: 0,
+  };
 }
 
 export async function runRecoveryIteration(
@@ -112,11 +160,7 @@ export async function runRecoveryIteration(
     const simCsv = await simulate(run, env, out, seeds.sim);
     await run.writeTruthAndData(out, simCsv);
     out.lap("simulate");
-    const csvFiles = await fit(run, env, out, i, seeds.fit);
-    out.lap("sample");
-    await summarizeAndDiagnose(run, out, csvFiles);
-    if (run.config.keep_csv) for (const f of csvFiles) await out.vouchFor(f);
-    else for (const f of csvFiles) await rm(f, { force: true });
+    await fitAndSummarize(run, singleFit(run, seeds.fit), env, out, i);
     return await out.finish("ok");
   } catch (err) {
     if (env.signal.aborted) throw err;
@@ -125,11 +169,16 @@ export async function runRecoveryIteration(
   }
 }
 
-const chainTimeoutMs = (run: SimulateAndFit) =>
+const chainTimeoutMs = (run: FitSettings) =>
   run.config.chain_timeout_s ? run.config.chain_timeout_s * 1000 : undefined;
 
 /** 1. Simulate: one fixed_param draw of the simulator. */
-async function simulate(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, seed: number): Promise<StanCsv> {
+export async function simulate(
+  run: SimulationSpec,
+  env: ReplicateEnv,
+  out: ReplicateFiles,
+  seed: number,
+): Promise<StanCsv> {
   const simRun = await sample(run.sim, {
     chains: 1,
     numSamples: 1,
@@ -149,24 +198,46 @@ async function simulate(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFi
   return simCsv;
 }
 
-/** 4. Fit: the inference model's chains on the iteration's data.json; returns the CSV files. */
-async function fit(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, i: number, seed: number) {
+/**
+ * 4 to 6 for one fit: sample, then the posterior summary and bin/diagnose; the chains' CSVs are
+ * then removed, or kept and listed in the record (keep_csv).
+ */
+export async function fitAndSummarize(
+  run: FitSettings,
+  fitSpec: FitSpec,
+  env: ReplicateEnv,
+  out: ReplicateFiles,
+  i: number,
+): Promise<void> {
+  // Timed on its own rather than as a lap: the fits of one iteration may run side by side.
+  const sampled = await timed(() => fit(run, fitSpec, env, out, i));
+  const csvFiles = sampled.value;
+  out.time(`sample${fitSpec.stepSuffix}`, sampled.seconds);
+  await summarizeAndDiagnose(run, fitSpec, out, csvFiles);
+  if (run.config.keep_csv) for (const f of csvFiles) await out.vouchFor(f);
+  else for (const f of csvFiles) await rm(f, { force: true });
+}
+
+/** 4. Fit: the model's chains on the fit's data file; returns the CSV files. */
+async function fit(run: FitSettings, fitSpec: FitSpec, env: ReplicateEnv, out: ReplicateFiles, i: number) {
   const { config } = run;
-  const result = await sample(run.inference, {
+  const hooks = chainHooks(env, i);
+  const result = await sample(fitSpec.model, {
     chains: config.n_mcmc_chains,
     numWarmup: config.warmup,
     numSamples: config.n_mcmc_samples,
     adaptDelta: config.adapt_delta,
     maxTreedepth: config.max_treedepth,
-    seed,
-    dataFile: path.join(out.dir, "data.json"),
-    outputDir: path.join(out.dir, "fit"),
+    seed: fitSpec.seed,
+    dataFile: path.join(out.dir, fitSpec.dataFile),
+    outputDir: path.join(out.dir, fitSpec.fitDir),
     outputPrefix: "fit",
     refresh: Math.max(1, Math.floor((config.warmup + config.n_mcmc_samples) / 50)),
     signal: env.signal,
     scheduler: env.scheduler,
     timeoutMs: chainTimeoutMs(run),
-    ...chainHooks(env, i),
+    onChainState: hooks.onChainState,
+    onProgress: (p) => hooks.onProgress({ ...p, chain: p.chain + fitSpec.chainOffset }),
   });
   return result.csvFiles;
 }
@@ -178,23 +249,29 @@ async function fit(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, 
  * chains left (bench/studyUtilisation.ts). Each step's own wall time is recorded (they overlap);
  * a summary error is reported before a diagnose error.
  */
-async function summarizeAndDiagnose(run: SimulateAndFit, out: ReplicateFiles, csvFiles: string[]): Promise<void> {
-  const subsetDir = path.join(out.dir, "fit", "subset");
-  const read = run.summaryVariables
-    ? await timed(() => subsetCopies(csvFiles, subsetDir, run.summaryVariables!))
+async function summarizeAndDiagnose(
+  run: FitSettings,
+  fitSpec: FitSpec,
+  out: ReplicateFiles,
+  csvFiles: string[],
+): Promise<void> {
+  const subsetDir = path.join(out.dir, fitSpec.fitDir, "subset");
+  const step = (name: string) => `${name}${fitSpec.stepSuffix}`;
+  const read = fitSpec.summaryVariables
+    ? await timed(() => subsetCopies(csvFiles, subsetDir, fitSpec.summaryVariables!))
     : null;
-  if (read) out.time("subset", read.seconds);
+  if (read) out.time(step("subset"), read.seconds);
   const files = read?.value ?? csvFiles;
   try {
     const diagnosing = timed(() => runDiagnose(run.install.path, files));
-    const summarizing = timed(() => posteriorSummary(run, files));
+    const summarizing = timed(() => posteriorSummary(run, fitSpec, files));
     const [summary, diagnosis] = await Promise.allSettled([summarizing, diagnosing]);
     if (summary.status === "rejected") throw summary.reason;
-    await out.put("posterior_summary.csv", summary.value.value);
-    out.time("summarize", summary.value.seconds);
+    await out.put(fitSpec.summaryFile, summary.value.value);
+    out.time(step("summarize"), summary.value.seconds);
     if (diagnosis.status === "rejected") throw diagnosis.reason;
-    await out.put("diagnostics.txt", diagnosis.value.value);
-    out.time("diagnose", diagnosis.value.seconds);
+    await out.put(fitSpec.diagnosticsFile, diagnosis.value.value);
+    out.time(step("diagnose"), diagnosis.value.seconds);
   } finally {
     if (read) await rm(subsetDir, { recursive: true, force: true });
   }
@@ -214,9 +291,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: nu
 }
 
 /** 5. The posterior summary over the pooled chains, with the quantile rule of that CmdStan's stansummary. */
-async function posteriorSummary(run: SimulateAndFit, csvFiles: string[]): Promise<string> {
+async function posteriorSummary(run: FitSettings, fitSpec: FitSpec, csvFiles: string[]): Promise<string> {
   const fitCsv = await readStanFit(csvFiles, { requireMethod: "sample" });
-  const missing = run.tracked.filter((name) => !fitCsv.variables.some((v) => v.name === name));
+  const missing = fitSpec.tracked.filter((name) => !fitCsv.variables.some((v) => v.name === name));
   if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
   const quantileRule = quantileRuleFor(run.install.version);
   return formatSummaryCsv(summarizeFit(fitCsv, { quantileRule }), quantileRule);
