@@ -5,13 +5,14 @@
  * under src/studies/ and one line here; the engine and the executors never branch on a study's
  * kind.
  */
+import { matchedKind } from "./matched/kind.js";
 import { recoverKind } from "./recover/kind.js";
 import { recoverFlatKind } from "./recoverFlat/kind.js";
 import { sbcKind } from "./sbc/kind.js";
 import { sbcFlatKind } from "./sbcFlat/kind.js";
 import type { StudyKind } from "./studyKind.js";
 
-export const STUDY_KINDS: readonly StudyKind[] = [recoverFlatKind, recoverKind, sbcFlatKind, sbcKind];
+export const STUDY_KINDS: readonly StudyKind[] = [recoverFlatKind, recoverKind, sbcFlatKind, sbcKind, matchedKind];
 
 export function findStudyKind(name: string): StudyKind | undefined {
   return STUDY_KINDS.find((k) => k.name === name);
