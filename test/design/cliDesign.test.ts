@@ -181,6 +181,17 @@ describe("cmdstan-recover design, the users' flat design-only configs", () => {
     expect(untimed(design)).toEqual(untimed(designFromDesignOnlyConfig(config, 3).design));
   });
 
+  it("a flat study config (m_1 smoke): its study_design_config's design, with its seed, to --out", async () => {
+    const cfg = resolve(import.meta.dirname, "..", "..", "configs", "m_1_parameter_recovery_smoke_config.json");
+    const out = join(dir, "m1-smoke", "study_design.json");
+    const r = await runCli(["--config", cfg, "--out", out]);
+    expect(r.err).toBe("");
+    expect(r.out).toBe(`M = 20, K = 3, D = 2, R = 10; N = 20, S = 8, risky_probs fixed\nwrote ${out} (seed 12345)`);
+    const design = await loadFlatDesign(out);
+    expect(design.settings.design_name).toBe("m_1_recovery_smoke");
+    expect(design.risky?.J).toHaveLength(20);
+  });
+
   it("refuses a design-only config's mistyped key and a design too small for its menus, naming file and key", async () => {
     const typo = join(dir, "typo_study_config.json");
     const users = JSON.parse(await readFile(join(ORIGINAL, "m1_study_config.json"), "utf8"));
