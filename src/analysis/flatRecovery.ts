@@ -42,14 +42,28 @@ const finite = z.number({ invalid_type_error: "must be a number" }).finite("must
  * `iteration_i/true_parameters.json` of the flat family, in the original's key order: alpha,
  * beta (K rows of D), delta, upsilon, then the model's other scalars (omega; or kappa, omega).
  */
-export const flatTruthSchema = z
-  .object({
-    alpha: finite,
-    beta: z.array(z.array(finite).min(1)).min(1),
-    delta: z.array(finite).min(1),
-    upsilon: z.array(finite).min(2),
-  })
-  .catchall(finite);
+const coreTruthShape = {
+  alpha: finite,
+  beta: z.array(z.array(finite).min(1)).min(1),
+  delta: z.array(finite).min(1),
+};
+
+export const flatTruthSchema = z.object({ ...coreTruthShape, upsilon: z.array(finite).min(2) }).catchall(finite);
+
+/** The parameters every flat model has, as a truth records them (the matched study's truth). */
+export interface FlatCoreTruth {
+  alpha: number;
+  /** K rows of D. */
+  beta: number[][];
+  delta: number[];
+}
+
+/** `true_parameters.json` of the matched study: alpha, beta, delta and nothing else. */
+export const flatCoreTruthSchema = z.object(coreTruthShape).strict();
+
+export function parseFlatCoreTruth(text: string, file: string): FlatCoreTruth {
+  return parseJsonAs(file, text, flatCoreTruthSchema);
+}
 
 export interface FlatTruth {
   alpha: number;
@@ -64,16 +78,22 @@ export function parseFlatTruth(text: string, file: string): FlatTruth {
   return parseJsonAs(file, text, flatTruthSchema) as FlatTruth;
 }
 
-/** The truth by tracked key (the scalars absent from the record are left out, and then refused by trackedRows). */
-export function flattenFlatTruth(truth: FlatTruth, scalars: readonly string[]): Record<string, number> {
+/**
+ * The truth by tracked key (the scalars absent from the record are left out, and then refused by
+ * trackedRows); a truth without upsilon (the matched study's) gives no upsilon keys.
+ */
+export function flattenFlatTruth(
+  truth: FlatCoreTruth & { upsilon?: number[] },
+  scalars: readonly string[],
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of scalars) {
-    const v = truth[s];
+    const v = (truth as unknown as Record<string, unknown>)[s];
     if (typeof v === "number") out[s] = v;
   }
   truth.beta.forEach((row, k) => row.forEach((v, d) => (out[`beta_${k + 1}_${d + 1}`] = v)));
   truth.delta.forEach((v, k) => (out[`delta_${k + 1}`] = v));
-  truth.upsilon.forEach((v, k) => (out[`upsilon_${k + 1}`] = v));
+  truth.upsilon?.forEach((v, k) => (out[`upsilon_${k + 1}`] = v));
   return out;
 }
 

@@ -34,18 +34,33 @@ export async function besideDiagnose<T>(
   return { read: r, diagnose: d };
 }
 
-/** `summarize` returns the text of posterior_summary.csv; `cmdstanPath` holds bin/diagnose. */
+/** Where one fit's files go: the file names and the suffix of its steps in the record's timing. */
+export interface FitFileNames {
+  summaryFile: string;
+  diagnosticsFile: string;
+  /** "" for the one fit of a replicate; a replicate with several fits tells them apart. */
+  stepSuffix: string;
+}
+
+const ONE_FIT: FitFileNames = {
+  summaryFile: "posterior_summary.csv",
+  diagnosticsFile: "diagnostics.txt",
+  stepSuffix: "",
+};
+
+/** `summarize` returns the text of the posterior summary; `cmdstanPath` holds bin/diagnose. */
 export async function summarizeAndDiagnose(
   out: ReplicateFiles,
   cmdstanPath: string,
   csvFiles: string[],
   summarize: () => Promise<string>,
+  names: FitFileNames = ONE_FIT,
 ): Promise<void> {
   const { read: summary, diagnose: diagnosis } = await besideDiagnose(cmdstanPath, csvFiles, summarize);
   if (summary.status === "rejected") throw summary.reason;
-  await out.put("posterior_summary.csv", summary.value.value);
-  out.time("summarize", summary.value.seconds);
+  await out.put(names.summaryFile, summary.value.value);
+  out.time(`summarize${names.stepSuffix}`, summary.value.seconds);
   if (diagnosis.status === "rejected") throw diagnosis.reason;
-  await out.put("diagnostics.txt", diagnosis.value.value);
-  out.time("diagnose", diagnosis.value.seconds);
+  await out.put(names.diagnosticsFile, diagnosis.value.value);
+  out.time(`diagnose${names.stepSuffix}`, diagnosis.value.seconds);
 }

@@ -45,6 +45,27 @@ export function pyFixed(x: number, n: number): string {
   return (s.neg ? "-" : "") + body;
 }
 
+/**
+ * Python's `repr` of a float, which pandas' `to_csv` writes for a float column: the shortest
+ * digits that read back to the same double, in fixed notation for decimal exponents -4 to 15
+ * (always with a fraction: `1.0`), else scientific with a two-digit exponent (`1e-05`, `1.5e+16`).
+ */
+export function pyRepr(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+  if (x === 0) return `${sign}0.0`;
+  // toExponential() without a count gives the shortest round-trip digits, as String() does.
+  const [mantissa, e] = Math.abs(x).toExponential().split("e");
+  const exp = Number(e);
+  const digits = mantissa.replace(".", "");
+  if (exp < -4 || exp >= 16)
+    return `${sign}${mantissa}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+  const whole = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+  return `${sign}${whole}.${digits.slice(exp + 1) || "0"}`;
+}
+
 /** Python's `f"{x:.{n}e}"`. */
 function pyExp(x: number, n: number): string {
   if (!Number.isFinite(x)) return pyFixed(x, n);

@@ -5,8 +5,9 @@
  * under src/studies/ and one line here; the engine and the executors never branch on a study's
  * kind.
  */
-import { powerKind } from "./power/kind.js";
 import { estimateKind } from "./estimate/kind.js";
+import { matchedKind } from "./matched/kind.js";
+import { powerKind } from "./power/kind.js";
 import { priorFlatKind } from "./prior/flat.js";
 import { priorHierarchicalKind } from "./prior/hierarchical.js";
 import { recoverKind } from "./recover/kind.js";
@@ -20,6 +21,7 @@ export const STUDY_KINDS: readonly StudyKind[] = [
   recoverKind,
   sbcFlatKind,
   sbcKind,
+  matchedKind,
   priorFlatKind,
   priorHierarchicalKind,
   estimateKind,

@@ -14,6 +14,8 @@ import {
   flatSbcContract,
   HIERARCHICAL_PRIOR_FIGURES,
   hierarchicalPriorContract,
+  MATCHED_AGGREGATE_HEADER,
+  matchedContract,
   powerCellContract,
   powerGridContract,
   recoveryContract,
@@ -401,5 +403,52 @@ describe("the flat SBC analyses' contract", () => {
     expect(flatSbcContract(dir)).toEqual(["sbc_results/sbc_pvalues.png is missing"]);
     await flatSbcFolder({ file: "simulations/sim_1/true_parameters.json" });
     expect(flatSbcContract(dir)).toEqual(["simulations/sim_1/true_parameters.json is missing"]);
+  });
+});
+
+const LABELS = ["A_m0_M25", "B_m0_M50", "C_m1_M25N25", "D_m1_M50N50"];
+
+/** A matched folder (K 2, D 1), with `drop` taken away or `failed` conditions of iteration 1. */
+async function matchedFolder(drop?: { file?: string; row?: string; key?: string; failed?: string }): Promise<void> {
+  const conditions = LABELS.map((label, k) => ({ label, model: k < 2 ? "m_0" : "m_1", M: 25, N: 0, seed_offset: 100 }));
+  if (drop?.key) delete (conditions[1] as Record<string, unknown>)[drop.key];
+  await put("conditions.json", conditions);
+  const rows = LABELS.filter((l) => l !== drop?.row).map((l) => `${l},3,0.1,0.2,0.9,0.1,0.2,0.9,0.1,0.2,0.9`);
+  await put("aggregate_metrics.csv", Buffer.from([MATCHED_AGGREGATE_HEADER, ...rows].join("\n") + "\n"));
+  const truth = { alpha: 1, beta: [[0.1], [0.2]], delta: [1] };
+  await put("all_true_parameters.json", [truth, truth, truth]);
+  await put("iteration_1/true_parameters.json", truth);
+  for (const label of LABELS) {
+    if (label === drop?.failed) await put(`iteration_1/error_${label}.txt`, Buffer.from("failed\n"));
+    else
+      await put(
+        `iteration_1/summary_${label}.csv`,
+        Buffer.from(",Mean,MCSE,StdDev,5%,50%,95%,ESS_bulk,ESS_tail,R_hat\n"),
+      );
+  }
+  if (drop?.file) await rm(path.join(dir, drop.file));
+}
+
+describe("the matched study's readers' contract", () => {
+  it("passes a folder with everything they read, and one whose failed condition has its error file", async () => {
+    await matchedFolder();
+    expect(matchedContract(dir)).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+    await matchedFolder({ failed: "C_m1_M25N25" });
+    expect(matchedContract(dir)).toEqual([]);
+  });
+  it("fails, naming it, when a row, a condition key, a summary or the truths are missing", async () => {
+    await matchedFolder({ row: "B_m0_M50" });
+    expect(matchedContract(dir)).toEqual([
+      "aggregate_metrics.csv: rows A_m0_M25, C_m1_M25N25, D_m1_M50N50, expected the conditions A_m0_M25, B_m0_M50, C_m1_M25N25, D_m1_M50N50",
+    ]);
+    await matchedFolder({ key: "seed_offset" });
+    expect(matchedContract(dir)).toEqual([
+      "conditions.json[1]: keys are label, model, M, N, expected label, model, M, N, seed_offset",
+    ]);
+    await matchedFolder({ file: "iteration_1/summary_D_m1_M50N50.csv" });
+    expect(matchedContract(dir)).toEqual(["iteration_1/summary_D_m1_M50N50.csv is missing"]);
+    await matchedFolder({ file: "all_true_parameters.json" });
+    expect(matchedContract(dir)).toEqual(["all_true_parameters.json is missing"]);
   });
 });

@@ -49,6 +49,14 @@
  *   p_value, n_bins, n_simulations, ks_statistic, ks_p_value}}, the names in the columns' order);
  *   sbc_results/summary.txt; the figures rank_histograms.png, rank_ecdfs.png, sbc_pvalues.png;
  *   and simulations/sim_1/true_parameters.json ({name: value}) and posterior_summary.csv.
+ * - The matched study's readers (the original's aggregator and the users' rerun analysis of the
+ *   n100 run) read conditions.json (a list of {label, model, M, N, seed_offset}),
+ *   aggregate_metrics.csv (columns condition, n_iter, alpha_rmse, alpha_ci, alpha_cov, beta_rmse,
+ *   beta_ci, beta_cov, delta_rmse, delta_ci, delta_cov; a row per condition, in
+ *   conditions.json's order), all_true_parameters.json (a list of {alpha, beta, delta}), and in
+ *   each iteration_i/ true_parameters.json (alpha, beta as K rows of D, delta) and
+ *   summary_<label>.csv per condition (columns Mean, 5%, 95%), or error_<label>.txt where that
+ *   condition failed.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -263,14 +271,18 @@ const METRICS = ["bias", "rmse", "coverage", "ci_width"];
 const FLAT_SCALARS = ["alpha", "kappa", "omega"];
 
 /** The keys of one flat truth record, and its beta's K x D. */
-function flatTruthProblems(truth: Json | undefined, rel: string, problems: string[]): { K: number; D: number } {
+function flatTruthProblems(
+  truth: Json | undefined,
+  rel: string,
+  problems: string[],
+  lists = ["delta", "upsilon"],
+): { K: number; D: number } {
   requireKeys(truth, rel, ["alpha"], problems);
   const beta = truth?.beta;
   const ok =
     Array.isArray(beta) && beta.length > 0 && beta.every((r) => Array.isArray(r) && r.length === beta[0].length);
   if (truth && !ok) problems.push(`${rel}: beta is not K rows of D numbers`);
-  for (const k of ["delta", "upsilon"])
-    if (truth && !Array.isArray(truth[k])) problems.push(`${rel}: ${k} is not a list`);
+  for (const k of lists) if (truth && !Array.isArray(truth[k])) problems.push(`${rel}: ${k} is not a list`);
   return ok ? { K: (beta as unknown[][]).length, D: (beta as unknown[][])[0].length } : { K: 0, D: 0 };
 }
 
@@ -318,12 +330,7 @@ export const flatRecoveryContract: ContractCheck = (dir) => {
   const scalars = FLAT_SCALARS.filter((s) => first && s in first);
   const truth = readJson(dir, "iteration_1/true_parameters.json", problems);
   flatTruthProblems(truth, "iteration_1/true_parameters.json", problems);
-  const summaryRel = "iteration_1/posterior_summary.csv";
-  if (!existsSync(path.join(dir, summaryRel))) problems.push(`${summaryRel} is missing`);
-  else {
-    const header = readFileSync(path.join(dir, summaryRel), "utf8").split("\n")[0].split(",");
-    for (const c of ["Mean", "5%", "95%"]) if (!header.includes(c)) problems.push(`${summaryRel}: no column ${c}`);
-  }
+  summaryColumnsProblems(dir, "iteration_1/posterior_summary.csv", problems);
   const stats = readJson(dir, "recovery_summary/recovery_statistics.json", problems);
   flatStatisticsProblems(stats, scalars, K, D, problems);
   summaryTableProblems(dir, scalars, problems);
@@ -503,6 +510,73 @@ export const flatSbcContract: ContractCheck = (dir) => {
   return problems;
 };
 
+export const MATCHED_AGGREGATE_HEADER =
+  "condition,n_iter,alpha_rmse,alpha_ci,alpha_cov,beta_rmse,beta_ci,beta_cov,delta_rmse,delta_ci,delta_cov";
+const CONDITION_KEYS = ["label", "model", "M", "N", "seed_offset"];
+
+/** A summary CSV with the columns a reader takes the posterior mean and the 90% interval from. */
+function summaryColumnsProblems(dir: string, rel: string, problems: string[]): void {
+  if (!existsSync(path.join(dir, rel))) return void problems.push(`${rel} is missing`);
+  const header = readFileSync(path.join(dir, rel), "utf8").split("\n")[0].split(",");
+  for (const c of ["Mean", "5%", "95%"]) if (!header.includes(c)) problems.push(`${rel}: no column ${c}`);
+}
+
+/** The keys of a matched truth: alpha, beta (K rows of D), delta, and nothing else. */
+function matchedTruthProblems(truth: Json | undefined, rel: string, problems: string[]): void {
+  if (!truth) return;
+  if (JSON.stringify(Object.keys(truth)) !== JSON.stringify(["alpha", "beta", "delta"]))
+    problems.push(`${rel}: keys are ${Object.keys(truth).join(", ")}, expected alpha, beta, delta`);
+  flatTruthProblems(truth, rel, problems, ["delta"]);
+}
+
+/** conditions.json's labels, or [] (with the problems) when it cannot be read as the original writes it. */
+function conditionLabels(dir: string, problems: string[]): string[] {
+  const conditions = readJson(dir, "conditions.json", problems) as unknown;
+  if (conditions === undefined) return [];
+  if (!Array.isArray(conditions) || conditions.length === 0) {
+    problems.push("conditions.json is not a list of conditions");
+    return [];
+  }
+  conditions.forEach((c: Json, k) => {
+    if (JSON.stringify(Object.keys(c)) !== JSON.stringify(CONDITION_KEYS))
+      problems.push(
+        `conditions.json[${k}]: keys are ${Object.keys(c).join(", ")}, expected ${CONDITION_KEYS.join(", ")}`,
+      );
+  });
+  return conditions.map((c: Json) => String(c.label));
+}
+
+/** The matched study's readers' reading of a matched folder. */
+export const matchedContract: ContractCheck = (dir) => {
+  const problems: string[] = [];
+  const labels = conditionLabels(dir, problems);
+  const rel = "aggregate_metrics.csv";
+  if (!existsSync(path.join(dir, rel))) problems.push(`${rel} is missing`);
+  else {
+    const [header, ...rows] = readFileSync(path.join(dir, rel), "utf8").trim().split("\n");
+    if (header !== MATCHED_AGGREGATE_HEADER) problems.push(`${rel}: header is ${header}`);
+    const names = rows.map((r) => r.split(",")[0]);
+    if (JSON.stringify(names) !== JSON.stringify(labels))
+      problems.push(`${rel}: rows ${names.join(", ")}, expected the conditions ${labels.join(", ")}`);
+    for (const r of rows)
+      if (!/^\d+$/.test(r.split(",")[1] ?? "")) problems.push(`${rel}: n_iter of ${r.split(",")[0]} is not a count`);
+  }
+  const all = readJson(dir, "all_true_parameters.json", problems) as unknown;
+  if (all !== undefined && !(Array.isArray(all) && all.length > 0))
+    problems.push("all_true_parameters.json is not a list of truths");
+  else if (Array.isArray(all)) matchedTruthProblems(all[0] as Json, "all_true_parameters.json[0]", problems);
+  if (existsSync(path.join(dir, "iteration_1", "error.txt"))) return problems;
+  matchedTruthProblems(
+    readJson(dir, "iteration_1/true_parameters.json", problems),
+    "iteration_1/true_parameters.json",
+    problems,
+  );
+  for (const label of labels)
+    if (!existsSync(path.join(dir, "iteration_1", `error_${label}.txt`)))
+      summaryColumnsProblems(dir, `iteration_1/summary_${label}.csv`, problems);
+  return problems;
+};
+
 /** The contracts by study kind; every kind whose outputs the users' notebooks read has one. */
 export const NOTEBOOK_CONTRACTS: Record<string, ContractCheck> = {
   recover: recoveryContract,
@@ -512,4 +586,5 @@ export const NOTEBOOK_CONTRACTS: Record<string, ContractCheck> = {
   "prior-hierarchical": hierarchicalPriorContract,
   "prior-flat": flatPriorContract,
   "sbc-flat": flatSbcContract,
+  matched: matchedContract,
 };

@@ -1,13 +1,19 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import yargs from "yargs";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_DESIGN_SEED, designCommand } from "../../src/cli/design.js";
+import { designFromDesignOnlyConfig } from "../../src/design/flat/designOnly.js";
+import { loadFlatDesign } from "../../src/design/flat/file.js";
+import { FIXED_SIMPLEXES_K3 } from "../../src/design/flat/generate.js";
+import type { FlatDesign } from "../../src/design/flat/types.js";
 import { loadStudyDesign } from "../../src/design/studyDesignFile.js";
 import { REPORT_DESIGN_CONFIG } from "../helpers/designs.js";
 
 const DESIGN_CONFIG = REPORT_DESIGN_CONFIG;
+const ORIGINAL = resolve(import.meta.dirname, "..", "fixtures", "original-configs");
 
 let dir: string;
 beforeAll(async () => {
@@ -123,5 +129,82 @@ describe("cmdstan-recover design", () => {
     const r = await runCli(["--config", cfg, "--seed", "-3", "--out", join(dir, "x.json")]);
     expect(r.exitCode).toBe(1);
     expect(r.err).toBe("error: --seed: must be a non-negative integer, got -3");
+  });
+});
+
+/** A flat design without the time it was made: what the same config and seed make again. */
+const untimed = (d: FlatDesign) => ({ ...d, metadata: { ...d.metadata, timestamp: undefined } });
+
+/** Runs the command in `cwd` (relative default paths land there). */
+async function runCliIn(cwd: string, args: string[]) {
+  const before = process.cwd();
+  process.chdir(cwd);
+  try {
+    return await runCli(args);
+  } finally {
+    process.chdir(before);
+  }
+}
+
+describe("cmdstan-recover design, the users' flat design-only configs", () => {
+  it("study_config.json: results/designs/study.json in the working directory, in the original's layout, read back", async () => {
+    const cwd = await mkdtemp(join(dir, "study-"));
+    const cfg = join(ORIGINAL, "study_config.json");
+    const r = await runCliIn(cwd, ["--config", cfg]);
+    expect(r.err).toBe("");
+    expect(r.exitCode).toBeUndefined();
+    expect(r.out).toBe(`M = 20, K = 3, D = 2, R = 10\nwrote ${join("results", "designs", "study.json")} (seed 12345)`);
+    const file = join(cwd, "results", "designs", "study.json");
+    const text = await readFile(file, "utf8");
+    expect(Object.keys(JSON.parse(text))).toEqual([
+      ...["M", "K", "D", "R", "w", "I", "alpha_mean", "alpha_sd", "beta_sd", "metadata", "config"],
+    ]);
+    const design = await loadFlatDesign(file);
+    expect(design.risky).toBeUndefined();
+    const config = JSON.parse(await readFile(cfg, "utf8"));
+    expect(untimed(design)).toEqual(untimed(designFromDesignOnlyConfig(config, DEFAULT_DESIGN_SEED).design));
+  });
+
+  it("m1_study_config.json: a risky design (N, S, x, J) that reads back, which the original cannot; --seed, --out", async () => {
+    const cfg = join(ORIGINAL, "m1_study_config.json");
+    const out = join(dir, "m1", "m1_study.json");
+    const r = await runCli(["--config", cfg, "--seed", "3", "--out", out]);
+    expect(r.err).toBe("");
+    expect(r.out).toBe(`M = 20, K = 3, D = 2, R = 10; N = 20, S = 8, risky_probs fixed\nwrote ${out} (seed 3)`);
+    const raw = JSON.parse(await readFile(out, "utf8"));
+    expect(Object.keys(raw).slice(0, 10)).toEqual(["M", "K", "D", "R", "w", "I", "N", "S", "x", "J"]);
+    const design = await loadFlatDesign(out);
+    expect(design.risky?.x).toEqual(FIXED_SIMPLEXES_K3);
+    expect(design.risky?.J).toHaveLength(20);
+    expect(design.risky?.J.every((row) => row.length === 8 && row.filter((v) => v === 1).length >= 2)).toBe(true);
+    const config = JSON.parse(await readFile(cfg, "utf8"));
+    expect(untimed(design)).toEqual(untimed(designFromDesignOnlyConfig(config, 3).design));
+  });
+
+  it("a flat study config (m_1 smoke): its study_design_config's design, with its seed, to --out", async () => {
+    const cfg = resolve(import.meta.dirname, "..", "..", "configs", "m_1_parameter_recovery_smoke_config.json");
+    const out = join(dir, "m1-smoke", "study_design.json");
+    const r = await runCli(["--config", cfg, "--out", out]);
+    expect(r.err).toBe("");
+    expect(r.out).toBe(`M = 20, K = 3, D = 2, R = 10; N = 20, S = 8, risky_probs fixed\nwrote ${out} (seed 12345)`);
+    const design = await loadFlatDesign(out);
+    expect(design.settings.design_name).toBe("m_1_recovery_smoke");
+    expect(design.risky?.J).toHaveLength(20);
+  });
+
+  it("refuses a design-only config's mistyped key and a design too small for its menus, naming file and key", async () => {
+    const typo = join(dir, "typo_study_config.json");
+    const users = JSON.parse(await readFile(join(ORIGINAL, "m1_study_config.json"), "utf8"));
+    const { max_alts_per_problem, ...rest } = users;
+    await writeFile(typo, JSON.stringify({ ...rest, max_alt_per_problem: max_alts_per_problem }));
+    let r = await runCli(["--config", typo, "--out", join(dir, "never.json")]);
+    expect(r.exitCode).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^error: ${typo}: .*max_alt_per_problem`));
+    const small = join(dir, "small_study_config.json");
+    await writeFile(small, JSON.stringify({ ...users, S: 3 }));
+    r = await runCli(["--config", small, "--out", join(dir, "never.json")]);
+    expect(r.exitCode).toBe(1);
+    expect(r.err).toMatch(new RegExp(`^error: ${small}: .*S`));
+    expect(existsSync(join(dir, "never.json"))).toBe(false);
   });
 });

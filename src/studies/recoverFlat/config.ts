@@ -15,7 +15,6 @@ import { checkFlatDesignSource, flatDesignSourceKeys } from "../../pipeline/flat
 import {
   baseStudyKeys,
   parseConfigObject,
-  posInt,
   resolveAgainst,
   resolveBaseKeys,
   type BaseStudyConfig,
@@ -23,6 +22,7 @@ import {
 import { refuseOtherFamilyKeys } from "../shared/familyKeys.js";
 import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
 import {
+  flatSamplerKeys,
   portableRecovery,
   recoveryKeys,
   resolveRecoveryKeys,
@@ -30,29 +30,12 @@ import {
   modelsFingerprint,
 } from "../shared/recoveryConfig.js";
 
-/** CmdStan's defaults, which a flat recovery without adapt_delta / max_treedepth runs with. */
-export const CMDSTAN_DEFAULTS = { adapt_delta: 0.8, max_treedepth: 10 } as const;
-
-const numbers = z.record(z.number({ invalid_type_error: "must be a number" }).finite("must be a finite number"), {
-  invalid_type_error: 'must be an object of numbers, e.g. {"alpha_mean": 3.0, "alpha_sd": 0.75}',
-});
-
 export const flatRecoveryConfigSchema = z
   .object({
     ...baseStudyKeys({ seed: DEFAULT_RECOVERY_SEED, output_dir: "results/parameter_recovery" }),
     ...recoveryKeys,
-    adapt_delta: z.number({ invalid_type_error: "must be a number in (0, 1)" }).gt(0).lt(1).optional(),
-    max_treedepth: posInt().optional(),
-    /**
-     * What posterior_summary.csv and diagnostics.txt cover: "tracked" (the model's parameters and
-     * the tracked outputs) or "all" (every output, as the original; reading the per-slot and
-     * per-problem outputs costs more CPU than sampling a small flat fit).
-     */
-    summary_variables: z
-      .enum(["tracked", "all"], { errorMap: () => ({ message: 'must be "tracked" or "all"' }) })
-      .default("tracked"),
-    /** The simulator's hyperparameters by name (the rest take the original's defaults). */
-    sim_hyperparams: numbers.default({}),
+    /** adapt_delta, max_treedepth, summary_variables (what posterior_summary.csv and diagnostics.txt cover), sim_hyperparams. */
+    ...flatSamplerKeys,
     ...flatDesignSourceKeys,
   })
   .strict()
@@ -90,18 +73,6 @@ export function parseFlatRecoveryConfig(raw: unknown, source: string, baseDir: s
 /** The config a cluster task rebuilds this study from (see studyConfig.ts). */
 export function portableFlatRecoveryConfig(c: FlatRecoveryConfig, cmdstanPath: string): Record<string, unknown> {
   return portableRecovery(c, cmdstanPath);
-}
-
-/** The sampler settings a fit runs with, and whether each came from the config or CmdStan's default. */
-export function samplerSettings(c: FlatRecoveryConfig) {
-  return {
-    adapt_delta: c.adapt_delta ?? CMDSTAN_DEFAULTS.adapt_delta,
-    max_treedepth: c.max_treedepth ?? CMDSTAN_DEFAULTS.max_treedepth,
-    from: {
-      adapt_delta: c.adapt_delta === undefined ? "CmdStan default (not passed)" : "config",
-      max_treedepth: c.max_treedepth === undefined ? "CmdStan default (not passed)" : "config",
-    },
-  };
 }
 
 /**

@@ -5,7 +5,6 @@
  * upsilon, then omega, or kappa and omega), and the fit's data (the design's, the inference
  * model's hyperparameters, y, and z for a risky fit).
  */
-import type { FlatTruth } from "../../analysis/flatRecovery.js";
 import type { CompiledModel } from "../../cmdstan/compile.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import type { StanCsv } from "../../cmdstan/stanCsv.js";
@@ -16,6 +15,7 @@ import type { ReplicateRecord } from "../../pipeline/records.js";
 import type { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
 import { oneDraw, runRecoveryIteration } from "../shared/fitSteps.js";
+import { flatTruthFromSimulation } from "../shared/flatTruth.js";
 import type { FlatRecoveryConfig } from "./config.js";
 import type { FlatModelPair } from "./modelContract.js";
 
@@ -27,25 +27,6 @@ export interface FlatIterationContext {
   design: FlatDesign;
   models: FlatModelPair;
   simDataFile: string;
-}
-
-/** beta as K rows of D, from its row-major draw. */
-function betaRows(csv: StanCsv): number[][] {
-  const values = oneDraw(csv, "beta");
-  const [K, D] = csv.variables.find((v) => v.name === "beta")!.dims;
-  return Array.from({ length: K }, (_, k) => values.slice(k * D, (k + 1) * D));
-}
-
-/** The truth in the original's key order: alpha, beta, delta, upsilon, then the other scalars. */
-export function flatTruthFromSimulation(csv: StanCsv, scalars: readonly string[]): FlatTruth {
-  const truth: FlatTruth = {
-    alpha: oneDraw(csv, "alpha")[0],
-    beta: betaRows(csv),
-    delta: oneDraw(csv, "delta"),
-    upsilon: oneDraw(csv, "upsilon"),
-  };
-  for (const s of scalars) if (s !== "alpha") truth[s] = oneDraw(csv, s)[0];
-  return truth;
 }
 
 async function writeTruthAndData(ctx: FlatIterationContext, out: ReplicateFiles, simCsv: StanCsv): Promise<void> {

@@ -19,12 +19,11 @@ import { recoveryReplicates } from "../shared/fitSteps.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
 import { unpublishedOriginal } from "../faithfulness.js";
 import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
-import { prepareModelPair } from "../shared/recoveryConfig.js";
+import { prepareModelPair, samplerSettings } from "../shared/recoveryConfig.js";
 import {
   flatRecoveryFingerprint,
   parseFlatRecoveryConfig,
   portableFlatRecoveryConfig,
-  samplerSettings,
   type FlatRecoveryConfig,
 } from "./config.js";
 import { runFlatIteration, type FlatIterationContext } from "./iteration.js";

@@ -13,6 +13,9 @@
  * stdout/stderr (the fit CSVs are removed after summarising unless keep_csv; kept ones are listed
  * in the record with their checksums, so a resume notices one deleted or cut short). An
  * interruption (abort) writes nothing more, so the iteration is redone on resume.
+ *
+ * `simulate` and `fitAndSummarize` are the steps one by one, for a kind whose iteration fits
+ * more than once (the matched study: four fits of one simulation, each under its own file names).
  */
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -67,24 +70,10 @@ export function recoveryReplicates(c: RecoveryLoopConfig) {
 
 export { oneDraw } from "./sampling.js";
 
-/** One family's iterations: the models, the settings, and the family's own step. */
-export interface SimulateAndFit {
+/** The sampler settings and file handling every fit of a recovery iteration shares. */
+export interface FitSettings {
   install: CmdStanInstall;
-  inference: CompiledModel;
-  sim: CompiledModel;
-  /** Stan JSON of the simulator's data (design + hyperparameters), shared by all iterations. */
-  simDataFile: string;
-  /** The simulator outputs read (truth and choices). */
-  simReads: string[];
-  /** Output variables the fit must have, checked before its summary is written. */
-  tracked: string[];
-  /**
-   * The output variables the posterior summary and bin/diagnose cover (with the sampler's
-   * columns); absent: every one. A subset is read from column-subset copies of the chains' CSVs
-   * (fit/subset/, removed afterwards), so the outputs nobody reads cost nothing to read.
-   */
-  summaryVariables?: string[];
-  /** The sampler settings; an absent adapt_delta or max_treedepth is not passed (CmdStan's default). */
+  /** An absent adapt_delta or max_treedepth is not passed (CmdStan's default). */
   config: RecoveryLoopConfig & {
     seed: number;
     keep_csv: boolean;
@@ -92,8 +81,67 @@ export interface SimulateAndFit {
     adapt_delta?: number;
     max_treedepth?: number;
   };
+}
+
+/** What simulating needs: the simulator, its data file, and the outputs read. */
+export interface SimulationSpec extends FitSettings {
+  sim: CompiledModel;
+  /** Stan JSON of the simulator's data (design + hyperparameters), shared by all iterations. */
+  simDataFile: string;
+  /** The simulator outputs read (truth and choices). */
+  simReads: string[];
+}
+
+/** One fit of an iteration and the names of its files in the iteration folder. */
+export interface FitSpec {
+  model: CompiledModel;
+  /** Output variables the fit must have, checked before its summary is written. */
+  tracked: string[];
+  /**
+   * The output variables the posterior summary and bin/diagnose cover (with the sampler's
+   * columns); absent: every one. A subset is read from column-subset copies of the chains' CSVs
+   * (<fitDir>/subset/, removed afterwards), so the outputs nobody reads cost nothing to read.
+   */
+  summaryVariables?: string[];
+  seed: number;
+  /** The fit's Stan data, a file of the iteration folder ("data.json"). */
+  dataFile: string;
+  /** CmdStan's output folder inside the iteration folder ("fit"). */
+  fitDir: string;
+  /** The posterior summary and diagnose files ("posterior_summary.csv", "diagnostics.txt"). */
+  summaryFile: string;
+  diagnosticsFile: string;
+  /** Appended to the step names of the record's timing ("" for the one fit of an iteration). */
+  stepSuffix: string;
+  /** Added to the chain numbers this fit reports to the progress line (fits of one iteration side by side). */
+  chainOffset: number;
+}
+
+/** One family's iterations: the models, the settings, and the family's own step. */
+export interface SimulateAndFit extends SimulationSpec {
+  inference: CompiledModel;
+  /** Output variables the fit must have, checked before its summary is written. */
+  tracked: string[];
+  /** See FitSpec.summaryVariables. */
+  summaryVariables?: string[];
   /** 2 and 3: write true_parameters.json and data.json (the fit's data) from the simulation. */
   writeTruthAndData(out: ReplicateFiles, simCsv: StanCsv): Promise<void>;
+}
+
+/** The one fit of a simulate-and-fit iteration, under the files' usual names. */
+function singleFit(run: SimulateAndFit, seed: number): FitSpec {
+  return {
+    model: run.inference,
+    tracked: run.tracked,
+    summaryVariables: run.summaryVariables,
+    seed,
+    dataFile: "data.json",
+    fitDir: "fit",
+    summaryFile: "posterior_summary.csv",
+    diagnosticsFile: "diagnostics.txt",
+    stepSuffix: "",
+    chainOffset: 0,
+  };
 }
 
 export async function runRecoveryIteration(
@@ -107,11 +155,7 @@ export async function runRecoveryIteration(
     const simCsv = await simulate(run, env, out, seeds.sim);
     await run.writeTruthAndData(out, simCsv);
     out.lap("simulate");
-    const csvFiles = await fit(run, env, out, i, seeds.fit);
-    out.lap("sample");
-    await summarizeAndDiagnoseFit(run, out, csvFiles);
-    if (run.config.keep_csv) for (const f of csvFiles) await out.vouchFor(f);
-    else for (const f of csvFiles) await rm(f, { force: true });
+    await fitAndSummarize(run, singleFit(run, seeds.fit), env, out, i);
     return await out.finish("ok");
   } catch (err) {
     if (env.signal.aborted) throw err;
@@ -121,7 +165,7 @@ export async function runRecoveryIteration(
 }
 
 /** 1. Simulate: one fixed_param draw of the simulator (sampling.ts). */
-function simulate(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, seed: number): Promise<StanCsv> {
+export function simulate(run: SimulationSpec, env: ReplicateEnv, out: ReplicateFiles, seed: number): Promise<StanCsv> {
   const { simDataFile: dataFile, simReads: reads, config } = run;
   return simulateOnce(
     run.sim,
@@ -130,27 +174,60 @@ function simulate(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, s
   );
 }
 
-/** 4. Fit: the inference model's chains on the iteration's data.json (sampling.ts); returns the CSV files. */
-async function fit(run: SimulateAndFit, env: ReplicateEnv, out: ReplicateFiles, i: number, seed: number) {
+/**
+ * 4 to 6 for one fit: sample, then the posterior summary and bin/diagnose; the chains' CSVs are
+ * then removed, or kept and listed in the record (keep_csv).
+ */
+export async function fitAndSummarize(
+  run: FitSettings,
+  fitSpec: FitSpec,
+  env: ReplicateEnv,
+  out: ReplicateFiles,
+  i: number,
+): Promise<void> {
+  // Timed on its own rather than as a lap: the fits of one iteration may run side by side.
+  const sampled = await timed(() => fit(run, fitSpec, env, out, i));
+  const csvFiles = sampled.value;
+  out.time(`sample${fitSpec.stepSuffix}`, sampled.seconds);
+  await summarizeAndDiagnoseFit(run, fitSpec, out, csvFiles);
+  if (run.config.keep_csv) for (const f of csvFiles) await out.vouchFor(f);
+  else for (const f of csvFiles) await rm(f, { force: true });
+}
+
+/** 4. Fit: the model's chains on the fit's data file (sampling.ts); returns the CSV files. */
+async function fit(run: FitSettings, fitSpec: FitSpec, env: ReplicateEnv, out: ReplicateFiles, i: number) {
   const { config } = run;
-  const sampler = fitSampler(config);
-  const fitRun = { replicateDir: out.dir, replicate: i, seed, sampler, chainTimeoutS: config.chain_timeout_s };
-  return (await fitChains(run.inference, fitRun, env)).csvFiles;
+  const fitRun = {
+    replicateDir: out.dir,
+    replicate: i,
+    seed: fitSpec.seed,
+    sampler: fitSampler(config),
+    chainTimeoutS: config.chain_timeout_s,
+    dataFile: fitSpec.dataFile,
+    fitDir: fitSpec.fitDir,
+    chainOffset: fitSpec.chainOffset,
+  };
+  return (await fitChains(fitSpec.model, fitRun, env)).csvFiles;
 }
 
 /**
- * 5 and 6 side by side (pipeline/fitFiles.ts), on column-subset copies of the chains when the run
+ * 5 and 6 side by side (pipeline/fitFiles.ts), on column-subset copies of the chains when the fit
  * names the variables the summary needs.
  */
-async function summarizeAndDiagnoseFit(run: SimulateAndFit, out: ReplicateFiles, csvFiles: string[]): Promise<void> {
-  const subsetDir = path.join(out.dir, "fit", "subset");
-  const read = run.summaryVariables
-    ? await timed(() => subsetCopies(csvFiles, subsetDir, run.summaryVariables!))
+async function summarizeAndDiagnoseFit(
+  run: FitSettings,
+  fitSpec: FitSpec,
+  out: ReplicateFiles,
+  csvFiles: string[],
+): Promise<void> {
+  const subsetDir = path.join(out.dir, fitSpec.fitDir, "subset");
+  const read = fitSpec.summaryVariables
+    ? await timed(() => subsetCopies(csvFiles, subsetDir, fitSpec.summaryVariables!))
     : null;
-  if (read) out.time("subset", read.seconds);
+  if (read) out.time(`subset${fitSpec.stepSuffix}`, read.seconds);
   const files = read?.value ?? csvFiles;
   try {
-    await summarizeAndDiagnose(out, run.install.path, files, () => posteriorSummary(run, files));
+    await summarizeAndDiagnose(out, run.install.path, files, () => posteriorSummary(run, fitSpec, files), fitSpec);
   } finally {
     if (read) await rm(subsetDir, { recursive: true, force: true });
   }
@@ -164,9 +241,9 @@ async function subsetCopies(csvFiles: string[], dir: string, variables: string[]
 }
 
 /** 5. The posterior summary over the pooled chains, with the quantile rule of that CmdStan's stansummary. */
-async function posteriorSummary(run: SimulateAndFit, csvFiles: string[]): Promise<string> {
+async function posteriorSummary(run: FitSettings, fitSpec: FitSpec, csvFiles: string[]): Promise<string> {
   const fitCsv = await readStanFit(csvFiles, { requireMethod: "sample" });
-  const missing = run.tracked.filter((name) => !fitCsv.variables.some((v) => v.name === name));
+  const missing = fitSpec.tracked.filter((name) => !fitCsv.variables.some((v) => v.name === name));
   if (missing.length) throw new Error(`the inference model's output lacks tracked parameter(s) ${missing.join(", ")}`);
   const quantileRule = quantileRuleFor(run.install.version);
   return formatSummaryCsv(summarizeFit(fitCsv, { quantileRule }), quantileRule);

@@ -19,16 +19,56 @@ import {
 } from "../../pipeline/studyConfig.js";
 import type { PrepareContext } from "../studyKind.js";
 
-/** The original's keys of a recovery config: the model pair and the counts (per chain). */
-export const recoveryKeys = {
-  inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
-  sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
+/** The counts of a recovery config (per chain), as the original's keys. */
+export const recoveryCountKeys = {
   n_mcmc_samples: posInt().default(2000),
   /** Warmup iterations; default n_mcmc_samples / 2 as in the original study. */
   n_mcmc_warmup: posInt().optional(),
   n_mcmc_chains: posInt().default(4),
   n_iterations: posInt().default(20),
 };
+
+/** The original's keys of a recovery config: the model pair and the counts (per chain). */
+export const recoveryKeys = {
+  inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
+  sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
+  ...recoveryCountKeys,
+};
+
+/** CmdStan's defaults, which a flat-family fit without adapt_delta / max_treedepth runs with. */
+export const CMDSTAN_DEFAULTS = { adapt_delta: 0.8, max_treedepth: 10 } as const;
+
+/**
+ * The flat family's optional sampler keys: adapt_delta and max_treedepth (absent: not passed, so
+ * CmdStan's 0.8 and 10, as the original's flat studies ran), and what posterior summaries and
+ * diagnostics cover.
+ */
+export const flatSamplerKeys = {
+  adapt_delta: z.number({ invalid_type_error: "must be a number in (0, 1)" }).gt(0).lt(1).optional(),
+  max_treedepth: posInt().optional(),
+  /**
+   * "tracked" (the model's parameters and the tracked outputs) or "all" (every output, as the
+   * original; reading the per-slot and per-problem outputs costs more CPU than sampling a small
+   * flat fit).
+   */
+  summary_variables: z
+    .enum(["tracked", "all"], { errorMap: () => ({ message: 'must be "tracked" or "all"' }) })
+    .default("tracked"),
+  /** The simulator's hyperparameters by name (the rest take the original's defaults). */
+  sim_hyperparams: numbersByName('{"alpha_mean": 3.0, "alpha_sd": 0.75}').default({}),
+};
+
+/** The sampler settings a fit runs with, and whether each came from the config or CmdStan's default. */
+export function samplerSettings(c: { adapt_delta?: number; max_treedepth?: number }) {
+  return {
+    adapt_delta: c.adapt_delta ?? CMDSTAN_DEFAULTS.adapt_delta,
+    max_treedepth: c.max_treedepth ?? CMDSTAN_DEFAULTS.max_treedepth,
+    from: {
+      adapt_delta: c.adapt_delta === undefined ? "CmdStan default (not passed)" : "config",
+      max_treedepth: c.max_treedepth === undefined ? "CmdStan default (not passed)" : "config",
+    },
+  };
+}
 
 /** Simulator data to replace, by name; which names exist is the simulator's to say. */
 const simOverridesSchema = numbersByName('{"gamma_size_sd": 0}');
@@ -85,7 +125,9 @@ export function portableRecovery<C extends BaseStudyConfig & { warmup: number }>
 }
 
 /** The fingerprint's first keys (an absent sampler setting is null: CmdStan's default). Keep the order. */
-export function samplerFingerprint(c: RecoveryKeys) {
+export function samplerFingerprint(
+  c: Pick<RecoveryKeys, "n_mcmc_samples" | "warmup" | "n_mcmc_chains" | "seed" | "adapt_delta" | "max_treedepth">,
+) {
   const { n_mcmc_samples, warmup, n_mcmc_chains, seed } = c;
   return {
     n_mcmc_samples,

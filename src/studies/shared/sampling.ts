@@ -78,13 +78,26 @@ export function fitSampler(c: FitSettings): FitSampler {
   };
 }
 
-/** The inference model's chains on `<replicateDir>/data.json`: their CSV files (and CPU seconds). */
-export async function fitChains(
-  model: CompiledModel,
-  run: { replicateDir: string; replicate: number; seed: number; sampler: FitSampler; chainTimeoutS?: number },
-  env: ReplicateEnv,
-): Promise<SampleResult> {
+/** One fit of a replicate: its seed and sampler, and (for a replicate with several fits) its files. */
+export interface FitRun {
+  replicateDir: string;
+  replicate: number;
+  seed: number;
+  sampler: FitSampler;
+  chainTimeoutS?: number;
+  /** The Stan data file in the replicate folder (default data.json). */
+  dataFile?: string;
+  /** CmdStan's output folder in the replicate folder (default fit). */
+  fitDir?: string;
+  /** Added to the chain numbers reported to the progress line (fits of one replicate side by side). */
+  chainOffset?: number;
+}
+
+/** The model's chains on `<replicateDir>/<dataFile>`: their CSV files (and CPU seconds). */
+export async function fitChains(model: CompiledModel, run: FitRun, env: ReplicateEnv): Promise<SampleResult> {
   const { sampler } = run;
+  const hooks = chainHooks(env, run.replicate);
+  const chainOffset = run.chainOffset ?? 0;
   const result = await sample(model, {
     chains: sampler.chains,
     numWarmup: sampler.warmup,
@@ -92,14 +105,15 @@ export async function fitChains(
     adaptDelta: sampler.adaptDelta,
     maxTreedepth: sampler.maxTreedepth,
     seed: run.seed,
-    dataFile: path.join(run.replicateDir, "data.json"),
-    outputDir: path.join(run.replicateDir, "fit"),
+    dataFile: path.join(run.replicateDir, run.dataFile ?? "data.json"),
+    outputDir: path.join(run.replicateDir, run.fitDir ?? "fit"),
     outputPrefix: "fit",
     refresh: Math.max(1, Math.floor((sampler.warmup + sampler.samples) / 50)),
     signal: env.signal,
     scheduler: env.scheduler,
     timeoutMs: timeoutMs(run.chainTimeoutS),
-    ...chainHooks(env, run.replicate),
+    onChainState: hooks.onChainState,
+    onProgress: (p) => hooks.onProgress({ ...p, chain: p.chain + chainOffset }),
   });
   return result;
 }
