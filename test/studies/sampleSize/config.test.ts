@@ -3,9 +3,10 @@
  * repository) and ours parse with the original's defaults; the grid's cells are M_<M>; every
  * refusal names the file and the key.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSampleSizeConfig } from "../../../src/studies/sampleSize/config.js";
 import { sampleSizeKind } from "../../../src/studies/sampleSize/kind.js";
@@ -35,6 +36,15 @@ describe("sample-size config", () => {
     expect(studyCommands().get("sample-size")).toEqual([sampleSizeKind]);
   });
 
+  it("the command refuses a config without K, naming the file and the key (exit status 1)", async () => {
+    const file = path.join(tmp, "no_k.json");
+    await writeFile(file, JSON.stringify({ D: 2, R: 6, M_grid: [10] }));
+    const cli = [path.join(REPO_ROOT, "node_modules", ".bin", "tsx"), path.join(REPO_ROOT, "src", "cli.ts")];
+    const r = await execa(cli[0], [cli[1], "sample-size", "--config", file], { reject: false });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/no_k\.json: .*K.*is required/);
+  }, 60_000);
+
   it("reads the users' config as they hold it", async () => {
     const c = await loadStudyConfig(sampleSizeKind, path.join(users, "sample_size_config.json"));
     expect(c).toMatchObject({ K: 3, D: 2, R: 10, M_grid: [10, 15, 20, 25, 30], n_iterations: 10 });
@@ -60,6 +70,16 @@ describe("sample-size config", () => {
     await expect(loadStudyConfig(sampleSizeKind, SMOKE, { M: 12 })).rejects.toThrow(
       /sample_size_smoke_config\.json: M: 12 is not one of M_grid \(10, 15\)/,
     );
+  });
+
+  it("a cell's config, as a cluster task or the grid rebuilds it, parses back into the same config", async () => {
+    const config = await loadStudyConfig(sampleSizeKind, SMOKE, { M: 10 });
+    const portable = JSON.parse(JSON.stringify(sampleSizeKind.portableConfig(config, "/opt/cmdstan")));
+    expect(portable).toMatchObject({ M: 10, M_grid: [10, 15], n_mcmc_warmup: 100 });
+    const again = sampleSizeKind.parseConfig(portable, "recipe", "/nowhere");
+    const { source: _a, cmdstan: _b, n_mcmc_warmup: _w, ...before } = config as unknown as Record<string, unknown>;
+    const { source: _c, cmdstan: _d, n_mcmc_warmup: _v, ...after } = again as unknown as Record<string, unknown>;
+    expect(after).toEqual(before);
   });
 
   it.each([
