@@ -12,6 +12,7 @@ import { priorFlatKind } from "./prior/flat.js";
 import { priorHierarchicalKind } from "./prior/hierarchical.js";
 import { recoverKind } from "./recover/kind.js";
 import { recoverFlatKind } from "./recoverFlat/kind.js";
+import { sampleSizeKind } from "./sampleSize/kind.js";
 import { sbcKind } from "./sbc/kind.js";
 import { sbcFlatKind } from "./sbcFlat/kind.js";
 import type { StudyKind } from "./studyKind.js";
@@ -26,6 +27,7 @@ export const STUDY_KINDS: readonly StudyKind[] = [
   priorHierarchicalKind,
   estimateKind,
   powerKind,
+  sampleSizeKind,
 ];
 
 export function findStudyKind(name: string): StudyKind | undefined {
