@@ -9,6 +9,7 @@
  *
  * Which hyperparameters exist is the models' to say (modelContract.ts, with stanc); here the
  * values are only checked to be numbers. Keys of the hierarchical recovery are refused by name.
+ * `concentration_grid` makes the study a sweep of delta_concentration (../sweep/, docs/sweeps.md).
  */
 import { z } from "zod";
 import { checkFlatDesignSource, flatDesignSourceKeys } from "../../pipeline/flatDesignSetup.js";
@@ -29,6 +30,7 @@ import {
   samplerFingerprint,
   modelsFingerprint,
 } from "../shared/recoveryConfig.js";
+import { checkSweepAgainst, sweepKeys, SWEEP_KEY } from "../sweep/config.js";
 
 /** CmdStan's defaults, which a flat recovery without adapt_delta / max_treedepth runs with. */
 export const CMDSTAN_DEFAULTS = { adapt_delta: 0.8, max_treedepth: 10 } as const;
@@ -54,9 +56,13 @@ export const flatRecoveryConfigSchema = z
     /** The simulator's hyperparameters by name (the rest take the original's defaults). */
     sim_hyperparams: numbers.default({}),
     ...flatDesignSourceKeys,
+    ...sweepKeys,
   })
   .strict()
-  .superRefine(checkFlatDesignSource);
+  .superRefine((c, ctx) => {
+    checkFlatDesignSource(c, ctx);
+    checkSweepAgainst(c, "sim_hyperparams", ctx);
+  });
 
 type Parsed = z.output<typeof flatRecoveryConfigSchema>;
 
@@ -87,9 +93,13 @@ export function parseFlatRecoveryConfig(raw: unknown, source: string, baseDir: s
   };
 }
 
-/** The config a cluster task rebuilds this study from (see studyConfig.ts). */
+/**
+ * The config a cluster task rebuilds this study from (see studyConfig.ts). A sweep's cells are
+ * this config with their value set, so the grid key is left out (a grid's recipe lists its cells).
+ */
 export function portableFlatRecoveryConfig(c: FlatRecoveryConfig, cmdstanPath: string): Record<string, unknown> {
-  return portableRecovery(c, cmdstanPath);
+  const { [SWEEP_KEY]: _grid, ...study } = portableRecovery(c, cmdstanPath);
+  return study;
 }
 
 /** The sampler settings a fit runs with, and whether each came from the config or CmdStan's default. */
