@@ -82,7 +82,10 @@ function sweepFigure(summary: SweepJson): FigureSpec {
     subtitle: [`dashed: p = ${SIGNIFICANCE}`],
     panels: [
       linePanel("chi-square p-value per parameter", pValues, { title: "p-value", domain: [0, 1] }, SIGNIFICANCE),
-      linePanel(`parameters with p < ${SIGNIFICANCE}`, flagged, { title: "parameters flagged" }),
+      linePanel(`parameters with p < ${SIGNIFICANCE}`, flagged, {
+        title: "parameters flagged",
+        domain: [0, Math.max(1, ...summary.cells.map((c) => Object.keys(c.parameters).length))],
+      }),
     ],
     columns: 2,
     caption: `Chi-square p-values of the rank histograms, and the number of parameters flagged, against ${SWEPT_DATA}.`,
