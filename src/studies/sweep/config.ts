@@ -19,9 +19,9 @@ export function sweepFolder(value: number): string {
 }
 
 const concentration = z
-  .number({ invalid_type_error: "must hold numbers (Dirichlet concentrations), e.g. [1, 2, 5, 10]" })
-  .finite("must hold finite numbers")
-  .positive("must hold positive numbers (a Dirichlet concentration is > 0)");
+  .number({ invalid_type_error: "must be a number (a Dirichlet concentration)" })
+  .finite("must be finite")
+  .positive("must be positive (a Dirichlet concentration is > 0)");
 
 /** The config key: optional; when given, a non-empty list of distinct positive numbers. */
 export const sweepKeys = {
