@@ -9,6 +9,7 @@
  *
  * Which hyperparameters exist is the models' to say (modelContract.ts, with stanc); here the
  * values are only checked to be numbers. Keys of the hierarchical recovery are refused by name.
+ * `concentration_grid` makes the study a sweep of delta_concentration (../sweep/, docs/sweeps.md).
  */
 import { z } from "zod";
 import { checkFlatDesignSource, flatDesignSourceKeys } from "../../pipeline/flatDesignSetup.js";
@@ -29,6 +30,7 @@ import {
   samplerFingerprint,
   modelsFingerprint,
 } from "../shared/recoveryConfig.js";
+import { checkSweepAgainst, sweepKeys, SWEEP_KEY } from "../sweep/config.js";
 
 export const flatRecoveryConfigSchema = z
   .object({
@@ -37,9 +39,13 @@ export const flatRecoveryConfigSchema = z
     /** adapt_delta, max_treedepth, summary_variables (what posterior_summary.csv and diagnostics.txt cover), sim_hyperparams. */
     ...flatSamplerKeys,
     ...flatDesignSourceKeys,
+    ...sweepKeys,
   })
   .strict()
-  .superRefine(checkFlatDesignSource);
+  .superRefine((c, ctx) => {
+    checkFlatDesignSource(c, ctx);
+    checkSweepAgainst(c, "sim_hyperparams", ctx);
+  });
 
 type Parsed = z.output<typeof flatRecoveryConfigSchema>;
 
@@ -70,9 +76,13 @@ export function parseFlatRecoveryConfig(raw: unknown, source: string, baseDir: s
   };
 }
 
-/** The config a cluster task rebuilds this study from (see studyConfig.ts). */
+/**
+ * The config a cluster task rebuilds this study from (see studyConfig.ts). A sweep's cells are
+ * this config with their value set, so the grid key is left out (a grid's recipe lists its cells).
+ */
 export function portableFlatRecoveryConfig(c: FlatRecoveryConfig, cmdstanPath: string): Record<string, unknown> {
-  return portableRecovery(c, cmdstanPath);
+  const { [SWEEP_KEY]: _grid, ...study } = portableRecovery(c, cmdstanPath);
+  return study;
 }
 
 /**

@@ -4,7 +4,8 @@
  * sim_hyperparams, study_config_path, or a flat design file). Make or load the flat design,
  * check the model pair with stanc and learn the hyperparameters and tracked scalars from it,
  * compile both models; a replicate is one simulate-and-fit iteration (iteration.ts); the records
- * reduce to the original's outputs (summarize.ts).
+ * reduce to the original's outputs (summarize.ts). A config with `concentration_grid` is a sweep
+ * of such studies (../sweep/).
  */
 import path from "node:path";
 import { QUANTILE_RULE_LABELS, quantileRuleFor } from "../../analysis/summary.js";
@@ -29,6 +30,7 @@ import {
 import { runFlatIteration, type FlatIterationContext } from "./iteration.js";
 import { checkFlatModelPair, type FlatModelPair } from "./modelContract.js";
 import { summarizeFlatRecovery, type FlatRecoverySummary } from "./summarize.js";
+import { recoverySweep } from "../sweep/recovery.js";
 
 export const recoverFlatKind: StudyKind<FlatRecoveryConfig, FlatRecoverySummary> = {
   name: "recover-flat",
@@ -41,6 +43,8 @@ export const recoverFlatKind: StudyKind<FlatRecoveryConfig, FlatRecoverySummary>
   portableConfig: portableFlatRecoveryConfig,
   original: unpublishedOriginal(DEFAULT_RECOVERY_SEED),
   prepare: prepareFlatRecovery,
+  // concentration_grid: one cell per value (docs/sweeps.md).
+  grid: recoverySweep,
 };
 
 /** Design, models (checked, then compiled) and the iterations' context: the study for the replicate loop. */

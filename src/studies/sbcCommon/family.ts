@@ -11,8 +11,8 @@ export type SbcFamily = "flat" | "hierarchical";
 
 /** Top-level keys only one family's SBC config takes. */
 const FAMILY_ONLY_KEYS: Record<SbcFamily, readonly string[]> = {
-  // The flat models' hyperparameters given as data (m_03_sbc's delta_concentration).
-  flat: ["extra_data"],
+  // The flat models' hyperparameters given as data (m_03_sbc's delta_concentration), and their sweep.
+  flat: ["extra_data", "concentration_grid"],
   // The hierarchical models' naming of what they track.
   hierarchical: ["alpha_var", "extra_params_after_gamma", "extra_scalar_params"],
 };

@@ -15,6 +15,8 @@
  * (m_03_sbc's delta_concentration), as the original's `extra_data` argument, which its driver
  * never passes; absent ones take the original's defaults (delta_concentration 1.0).
  *
+ * `concentration_grid` makes the study a sweep of delta_concentration (../sweep/, docs/sweeps.md).
+ *
  * Seeds: simulation i (1-based) samples, and draws its truth, with `seed + (i - 1)` (default
  * seed 123: the original's 123 + i for its 0-based i). A generated design comes from `seed`.
  */
@@ -31,6 +33,7 @@ import {
   sbcSamplerKeys,
   type SbcSamplerSettings,
 } from "../sbcCommon/sampler.js";
+import { checkSweepAgainst, sweepKeys } from "../sweep/config.js";
 
 const dataValue = z.number({ invalid_type_error: "must be a number" }).finite("must be finite");
 
@@ -43,11 +46,13 @@ export const flatSbcConfigSchema = z
     extra_data: z
       .record(dataValue, { invalid_type_error: "must be an object of data values, e.g. {delta_concentration: 2}" })
       .default({}),
+    ...sweepKeys,
   })
   .strict()
   .superRefine((c, ctx) => {
     checkDesignSource(c, ctx);
     checkSbcDraws(c, ctx);
+    checkSweepAgainst(c, "extra_data", ctx);
   });
 
 export type FlatSbcConfigInput = z.input<typeof flatSbcConfigSchema>;

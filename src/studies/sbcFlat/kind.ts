@@ -5,7 +5,8 @@
  * the design, compile it, learn the tracked parameters from one draw, make or load the design; a
  * replicate is one simulation (../sbcCommon/simulation.ts) in `simulations/sim_i/`, the
  * original's folder, which for the first 10 also holds the original's true_parameters.json; the
- * records reduce to the original's outputs and this tool's (summarize.ts).
+ * records reduce to the original's outputs and this tool's (summarize.ts). A config with
+ * `concentration_grid` is a sweep of such studies (../sweep/).
  */
 import path from "node:path";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
@@ -25,6 +26,7 @@ import { checkFlatSbcModel, flatTrackedNames } from "./modelContract.js";
 import { flatSimulationDir, summarizeFlatSbc, type FlatSbcSummary } from "./summarize.js";
 import { unpublishedOriginal } from "../faithfulness.js";
 import { DEFAULT_SBC_SEED } from "../sbcCommon/sampler.js";
+import { sbcSweep } from "../sweep/sbc.js";
 
 export const sbcFlatKind: StudyKind<FlatSbcConfig, FlatSbcSummary> = {
   name: "sbc-flat",
@@ -34,10 +36,14 @@ export const sbcFlatKind: StudyKind<FlatSbcConfig, FlatSbcSummary> = {
   unit: "simulation",
   modelKey: "sbc_model_path",
   parseConfig: parseFlatSbcConfig,
-  // The validated design config is derived from study_design_config, which the task reads again.
-  portableConfig: (config, cmdstanPath) => portableSbcConfig(config, cmdstanPath, ["designConfig"]),
+  // The validated design config is derived from study_design_config, which the task reads again; a
+  // sweep's cells are the config with their value set, so its grid key is left out (the recipe lists them).
+  portableConfig: (config, cmdstanPath) =>
+    portableSbcConfig(config, cmdstanPath, ["designConfig", "concentration_grid"]),
   original: unpublishedOriginal(DEFAULT_SBC_SEED),
   prepare: prepareFlatSbc,
+  // concentration_grid: one cell per value (docs/sweeps.md).
+  grid: sbcSweep,
 };
 
 /** Check, compile and design: the flat SBC study, ready for the replicate loop. */

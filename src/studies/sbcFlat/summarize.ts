@@ -43,7 +43,7 @@ export function flatSimulationDir(outputDir: string, i: number): string {
 }
 
 /** sbc_summary.json in the original's keys: one entry per tracked scalar. */
-function summaryJson(stats: SbcStatistics | null) {
+export function summaryJson(stats: SbcStatistics | null) {
   return Object.fromEntries(
     (stats?.parameters ?? []).map((p) => [
       p.variable,

@@ -17,7 +17,7 @@ export const HIERARCHICAL_RECOVERY_KEYS: readonly string[] = [
 ];
 
 /** Top-level keys only the flat recovery reads. */
-export const FLAT_RECOVERY_KEYS: readonly string[] = ["sim_hyperparams", "study_config_path"];
+export const FLAT_RECOVERY_KEYS: readonly string[] = ["sim_hyperparams", "study_config_path", "concentration_grid"];
 
 /** Design keys of the flat designs that the hierarchical ones do not have (they count problems per cell). */
 export const FLAT_ONLY_DESIGN_KEYS: readonly string[] = ["M", "N", "S", "risky_probs"];
@@ -40,7 +40,7 @@ export function hierarchicalKeysOf(raw: Record<string, unknown>): string[] {
 
 /**
  * Whether a recovery config is of the flat family: it has a flat key (sim_hyperparams,
- * study_config_path, or M, N, S, risky_probs in its study_design_config), or its
+ * study_config_path, concentration_grid, or M, N, S, risky_probs in its study_design_config), or its
  * study_design_path is a flat design file (M, and no M_total). An unreadable design file is
  * left to the hierarchical kind, which names the problem.
  */
