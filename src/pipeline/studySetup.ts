@@ -84,9 +84,9 @@ async function designFileProblem<D>(file: string, design: D, format: DesignFileF
 /**
  * Compile a study's models (or, for a cluster task, take them from the cache: `cachedOnly`),
  * saying which; `prefix` is the log prefix ("recover"). The files in `optimise` (inference
- * models) get stanc's --O1 where this CmdStan's stanc has it (docs/performance.md "--O1"):
- * the same posterior, fewer seconds per gradient. Simulators never do: their draws must come in
- * the documented order.
+ * models whose config sets stanc_o1) get stanc's --O1 where this CmdStan's stanc has it
+ * (docs/performance.md "--O1"); where it has not, the log says they are compiled without it.
+ * Simulators never get it: their draws must come in the documented order.
  */
 export async function compileStudyModels(
   install: CmdStanInstall,
@@ -94,14 +94,19 @@ export async function compileStudyModels(
   opts: { prefix: string; log: (line: string) => void; cachedOnly: boolean; optimise?: readonly string[] },
 ): Promise<CompiledModel[]> {
   const names = stanFiles.map((f) => path.basename(f)).join(" and ");
-  const o1 = (opts.optimise?.length ?? 0) > 0 && (await stancSupportsO1(install));
+  const optimise = opts.optimise ?? [];
+  const o1 = optimise.length > 0 && (await stancSupportsO1(install));
+  const optimised = optimise.map((f) => path.basename(f)).join(", ");
   opts.log(
     (opts.cachedOnly
       ? `[${opts.prefix}] using the compiled ${names}`
       : `[${opts.prefix}] compiling ${names} (cached when unchanged)`) +
-      (o1 ? `; ${opts.optimise!.map((f) => path.basename(f)).join(", ")} with stanc --O1` : ""),
+      (o1 ? `; ${optimised} with stanc --O1` : "") +
+      (optimise.length && !o1
+        ? `; stanc_o1: CmdStan ${install.version}'s stanc has no --O1, so ${optimised} without it`
+        : ""),
   );
-  const stancFlagsFor = (f: string) => (o1 && opts.optimise!.includes(f) ? ["--O1"] : []);
+  const stancFlagsFor = (f: string) => (o1 && optimise.includes(f) ? ["--O1"] : []);
   return compileAll(install, stanFiles, { cachedOnly: opts.cachedOnly, stancFlagsFor });
 }
 

@@ -2,23 +2,20 @@
  * stanc's --O1 for inference models (docs/performance.md "--O1"): which CmdStan's stanc has it is
  * read from `stanc --help` (real binaries: the suite's 2.27.0 has only the experimental --O;
  * the reference 2.33.1 and 2.37.0 have --O1), the reference stancs translate h_m01_size with
- * --O1, and, where a CmdStan that compiles has it, h_m01_size compiled with --O1 gives the same
- * posterior as without (same data and seed; means within 4 combined MCSEs). On a machine whose
- * only compiling CmdStan lacks --O1 that last test is skipped, saying so.
+ * --O1, and a study's inference model gets it only when the config sets stanc_o1 (with 2.27,
+ * the suite's CmdStan, it is asked for and said to be absent). Whether the --O1 build's
+ * posterior agrees with the plain one's needs a compiling CmdStan with --O1, which this
+ * machine's registries do not offer: scripts/check-o1-posterior.ts checks it where one exists.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { summarizeFit } from "../../src/analysis/summary.js";
-import { compileModel, stancSupportsO1, withoutOverstrike } from "../../src/cmdstan/compile.js";
+import { stancSupportsO1, withoutOverstrike } from "../../src/cmdstan/compile.js";
 import type { CmdStanInstall } from "../../src/cmdstan/locate.js";
-import { sample } from "../../src/cmdstan/run.js";
-import { readStanFit } from "../../src/cmdstan/stanCsv.js";
-import { toStanJson } from "../../src/cmdstan/stanJson.js";
-import { fitData, generateStudyDesign, simulationData, STAN_INT_KEYS } from "../../src/design/studyDesign.js";
-import { REPO_ROOT, firstDraw, fixedParamDraw, testCmdStan } from "../helpers/cmdstan.js";
+import { compileStudyModels } from "../../src/pipeline/studySetup.js";
+import { REPO_ROOT, testCmdStan } from "../helpers/cmdstan.js";
 import { referenceTree } from "../helpers/toolsets.js";
 
 const MODEL = path.join(REPO_ROOT, "stan", "h_m01_size.stan");
@@ -49,38 +46,21 @@ describe("stanc --O1 for inference models", () => {
     }
   });
 
-  it("gives the same posterior as without it, where a compiling CmdStan has it", async (ctx) => {
+  it("is used for a study's inference model only when its config sets stanc_o1 and stanc has it", async () => {
     const install = await testCmdStan();
-    if (!(await stancSupportsO1(install))) {
-      ctx.skip(`CmdStan ${install.version}'s stanc has no --O1: the posterior comparison needs one that has`);
-    }
-    const [plain, o1, sim] = await Promise.all([
-      compileModel(install, MODEL),
-      compileModel(install, MODEL, { stancFlags: ["--O1"] }),
-      compileModel(install, path.join(REPO_ROOT, "stan", "h_m01_size_sim.stan")),
-    ]);
-    const design = generateStudyDesign({ factors: [3, 2], R: 12, M_per_cell: 30, menu_sizes: [2, 4, 6, 8] }, 7);
-    const ints = [...STAN_INT_KEYS];
-    const truth = await fixedParamDraw(sim, toStanJson(simulationData(design), { ints }), 7, { dir, name: "sim" });
-    const dataFile = path.join(dir, "fit.json");
-    await writeFile(dataFile, toStanJson(fitData(design, firstDraw(truth, "y")), { ints }));
-    const fit = async (model: typeof plain, name: string) => {
-      const run = await sample(model, {
-        chains: 2,
-        numWarmup: 500,
-        numSamples: 500,
-        seed: 11,
-        dataFile,
-        outputDir: dir,
-        outputPrefix: name,
-      });
-      return summarizeFit(await readStanFit(run.csvFiles), { quantileRule: "order-statistic" });
-    };
-    const [a, b] = await Promise.all([fit(plain, "plain"), fit(o1, "o1")]);
-    for (const name of ["gamma0", "gamma_size", "sigma_cell", "gamma[1]", "alpha_cell[1]", "delta[1]"]) {
-      const x = a.find((r) => r.name === name)!;
-      const y = b.find((r) => r.name === name)!;
-      expect(Math.abs(x.mean - y.mean), name).toBeLessThan(4 * Math.hypot(x.mcse, y.mcse));
+    const lines: string[] = [];
+    const log = (line: string) => lines.push(line);
+    const common = { prefix: "recover", log, cachedOnly: false };
+    const [plain] = await compileStudyModels(install, [MODEL], { ...common, optimise: [] });
+    expect(lines[0]).not.toMatch(/O1/);
+    const [asked] = await compileStudyModels(install, [MODEL], { ...common, optimise: [MODEL] });
+    if (await stancSupportsO1(install)) {
+      expect(lines[1]).toMatch(/h_m01_size\.stan with stanc --O1/);
+      expect(asked.hash).not.toBe(plain.hash);
+    } else {
+      // 2.27 (this suite's CmdStan): asked for, but its stanc has none; said so, and the same build.
+      expect(lines[1]).toMatch(new RegExp(`stanc_o1: CmdStan ${install.version}'s stanc has no --O1`));
+      expect(asked.hash).toBe(plain.hash);
     }
   });
 });

@@ -57,7 +57,8 @@ async function preparePower(
   const simData = pseudoReplicatedSimData(rep, config.rho_copy, config.sim_overrides);
   const models = await checkPowerModels(install, config, rep.design, simData);
   const modelFiles = [config.inference_model_path, config.sim_model_path];
-  const compile = { prefix: "power", log, cachedOnly: cachedModelsOnly, optimise: [config.inference_model_path] };
+  const optimise = config.stanc_o1 ? [config.inference_model_path] : [];
+  const compile = { prefix: "power", log, cachedOnly: cachedModelsOnly, optimise };
   const [inference, sim] = await compileStudyModels(install, modelFiles, compile);
   const simText = toStanJson(simData, { ints: models.simInts });
   if (!cachedModelsOnly) await checkSimulatorTakes(sim, simText, config);

@@ -41,7 +41,13 @@ export const sampleSizeKind: StudyKind<SampleSizeConfig, SampleSizeCellSummary> 
 
 /** The flat recovery's view of a cell: no simulator hyperparameters given (the original's defaults), tracked summaries. */
 function asFlatRecovery(c: SampleSizeConfig): FlatRecoveryConfig {
-  return { ...c, sim_hyperparams: {}, summary_variables: "tracked", study_design_path: c.base_design_path };
+  return {
+    ...c,
+    sim_hyperparams: {},
+    summary_variables: "tracked",
+    study_design_path: c.base_design_path,
+    stanc_o1: false,
+  };
 }
 
 /**

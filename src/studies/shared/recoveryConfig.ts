@@ -33,6 +33,12 @@ export const recoveryKeys = {
   inference_model_path: z.string({ required_error: "is required (the .stan file to fit)" }).min(1),
   sim_model_path: z.string({ required_error: "is required (the simulator .stan file)" }).min(1),
   ...recoveryCountKeys,
+  /**
+   * Compile the inference model with stanc's --O1 where this CmdStan's stanc has it (faster
+   * gradients; docs/performance.md "--O1"). Off unless asked: its posterior has not been checked
+   * against the plain build's with a CmdStan that has --O1 here.
+   */
+  stanc_o1: z.boolean({ invalid_type_error: "must be true or false" }).default(false),
 };
 
 /** CmdStan's defaults, which a flat-family fit without adapt_delta / max_treedepth runs with. */
@@ -156,7 +162,11 @@ export function modelsFingerprint(
  * The design, the model pair checked against it (stanc only: cheap, so a model that cannot
  * work is refused before anything compiles), and both models compiled (or taken from the cache).
  */
-export async function prepareModelPair<C extends { inference_model_path: string; sim_model_path: string }, D, M>(
+export async function prepareModelPair<
+  C extends { inference_model_path: string; sim_model_path: string; stanc_o1?: boolean },
+  D,
+  M,
+>(
   config: C,
   prep: PrepareContext,
   makeDesign: (config: C) => Promise<D>,
@@ -165,12 +175,12 @@ export async function prepareModelPair<C extends { inference_model_path: string;
   const design = await makeDesign(config);
   const models = await checkPair(prep.install, config, design);
   const modelFiles = [config.inference_model_path, config.sim_model_path];
-  // The inference model with stanc --O1 where this CmdStan's stanc has it (studySetup.ts).
+  // The inference model with stanc --O1 when the config asks and this stanc has it (studySetup.ts).
   const compile = {
     prefix: "recover",
     log: prep.log,
     cachedOnly: prep.cachedModelsOnly,
-    optimise: [config.inference_model_path],
+    optimise: config.stanc_o1 ? [config.inference_model_path] : [],
   };
   const [inference, sim] = await compileStudyModels(prep.install, modelFiles, compile);
   return { design, models, inference, sim };
