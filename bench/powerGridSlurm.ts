@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { measuredOn, median, REPO_ROOT } from "./_common.js";
+import { withCluster } from "./slurmOverhead.js";
 import { ensureBuilt, machineBusySeconds, sec } from "./studyUtilisation.js";
 
 export const title = "Power grid: the Slurm executor against the local pool";
@@ -24,7 +25,6 @@ const DRAWS = 400;
 const REGIME_A = { fits: 30, localSeconds: 1.22 * 3600 };
 const ITERATIONS = 3;
 const ROUNDS = 2;
-const CLUSTER_SCRIPT = path.join(REPO_ROOT, "scripts", "slurm-cluster.sh");
 const log = (msg: string) => process.stderr.write(`[bench power-slurm] ${msg}\n`);
 
 interface GridRun {
@@ -58,19 +58,6 @@ async function runGrid(label: string, extra: string[]): Promise<GridRun> {
   const decisions = decisionsOf(await readFile(path.join(base, "out", "grid_summary.json"), "utf8"));
   await rm(base, { recursive: true, force: true });
   return { label, wall, otherShare: Math.max(0, busy / (wall * os.availableParallelism())), decisions };
-}
-
-async function withCluster<T>(work: () => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "cmdstan-recover-bench-slurm-"));
-  await execa("bash", [CLUSTER_SCRIPT, "start", dir], { stdio: ["ignore", "ignore", "inherit"] });
-  process.env.SLURM_CONF = path.join(dir, "etc", "slurm.conf");
-  try {
-    return await work();
-  } finally {
-    await execa("bash", [CLUSTER_SCRIPT, "stop", dir], { stdio: ["ignore", "ignore", "inherit"] });
-    delete process.env.SLURM_CONF;
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 export async function run(): Promise<string> {

@@ -35,7 +35,8 @@ const ROUNDS = 3;
 const NOOP_TASKS = 20;
 const log = (msg: string) => process.stderr.write(`[bench slurm] ${msg}\n`);
 
-async function withCluster<T>(work: () => Promise<T>): Promise<T> {
+/** Runs `work` with a private single-node Slurm cluster up (scripts/slurm-cluster.sh), SLURM_CONF pointing at it. */
+export async function withCluster<T>(work: () => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "cmdstan-recover-bench-slurm-"));
   await execa("bash", [CLUSTER_SCRIPT, "start", dir], { stdio: ["ignore", "ignore", "inherit"] });
   process.env.SLURM_CONF = path.join(dir, "etc", "slurm.conf");

@@ -17,7 +17,7 @@ import { writeJsonAtomic, writeFileAtomic } from "../../util/atomicWrite.js";
 import { InputError } from "../../util/errors.js";
 import { unpublishedOriginal } from "../faithfulness.js";
 import { DEFAULT_RECOVERY_SEED, iterationDir, RECORD_FILE } from "../shared/fitSteps.js";
-import { samplerSettings } from "../shared/recoveryConfig.js";
+import { flatRunInfo } from "../shared/recoveryConfig.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
 import { conditionsJson, matchedConditions, matchedSizeProblems, type MatchedCondition } from "./conditions.js";
 import { matchedFingerprint, parseMatchedConfig, portableMatchedConfig, type MatchedConfig } from "./config.js";
@@ -122,18 +122,9 @@ async function prepareMatched(config: MatchedConfig, prep: PrepareContext): Prom
 
 /** config_info.json: the counts, the sampler settings used, the hyperparameters, the design's sizes, the models. */
 function configInfo(config: MatchedConfig, design: FlatDesign, install: CmdStanInstall, ctx: MatchedIterationContext) {
-  const sampler = samplerSettings(config);
   const { fits } = ctx.models;
   return {
-    n_iterations: config.n_iterations,
-    n_mcmc_samples: config.n_mcmc_samples,
-    n_mcmc_chains: config.n_mcmc_chains,
-    n_mcmc_warmup: config.warmup,
-    adapt_delta: sampler.adapt_delta,
-    max_treedepth: sampler.max_treedepth,
-    sampler_settings_from: sampler.from,
-    summary_variables: config.summary_variables,
-    sim_hyperparams: config.sim_hyperparams,
+    ...flatRunInfo(config),
     sim_hyperparameters_used: ctx.models.simHyperparameters,
     fit_hyperparameters_used: { uncertain: fits.uncertain.hyperparameters, risky: fits.risky.hyperparameters },
     design_name: design.settings.design_name,

@@ -20,7 +20,7 @@ import { recoveryReplicates } from "../shared/fitSteps.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
 import { unpublishedOriginal } from "../faithfulness.js";
 import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
-import { prepareModelPair, samplerSettings } from "../shared/recoveryConfig.js";
+import { prepareModelPair, flatRunInfo } from "../shared/recoveryConfig.js";
 import {
   flatRecoveryFingerprint,
   parseFlatRecoveryConfig,
@@ -102,17 +102,8 @@ async function prepareFlatRecovery(
 
 /** config_info.json: the run's settings, the hyperparameters and sampler settings used, the design's sizes. */
 function configInfo(config: FlatRecoveryConfig, design: FlatDesign, install: CmdStanInstall, models: FlatModelPair) {
-  const sampler = samplerSettings(config);
   return {
-    n_iterations: config.n_iterations,
-    n_mcmc_samples: config.n_mcmc_samples,
-    n_mcmc_chains: config.n_mcmc_chains,
-    n_mcmc_warmup: config.warmup,
-    adapt_delta: sampler.adapt_delta,
-    max_treedepth: sampler.max_treedepth,
-    sampler_settings_from: sampler.from,
-    summary_variables: config.summary_variables,
-    sim_hyperparams: config.sim_hyperparams,
+    ...flatRunInfo(config),
     sim_hyperparameters_used: models.simHyperparameters,
     fit_hyperparameters_used: models.fitHyperparameters,
     tracked_scalars: models.scalars,

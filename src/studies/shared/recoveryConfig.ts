@@ -64,6 +64,31 @@ export const flatSamplerKeys = {
   sim_hyperparams: numbersByName('{"alpha_mean": 3.0, "alpha_sd": 0.75}').default({}),
 };
 
+/** config_info.json's first keys in a flat-family recovery (the counts, the sampler settings used and whence, the hyperparameters asked for). */
+export function flatRunInfo(c: {
+  n_iterations: number;
+  n_mcmc_samples: number;
+  n_mcmc_chains: number;
+  warmup: number;
+  adapt_delta?: number;
+  max_treedepth?: number;
+  summary_variables: string;
+  sim_hyperparams: Record<string, number>;
+}) {
+  const sampler = samplerSettings(c);
+  return {
+    n_iterations: c.n_iterations,
+    n_mcmc_samples: c.n_mcmc_samples,
+    n_mcmc_chains: c.n_mcmc_chains,
+    n_mcmc_warmup: c.warmup,
+    adapt_delta: sampler.adapt_delta,
+    max_treedepth: sampler.max_treedepth,
+    sampler_settings_from: sampler.from,
+    summary_variables: c.summary_variables,
+    sim_hyperparams: c.sim_hyperparams,
+  };
+}
+
 /** The sampler settings a fit runs with, and whether each came from the config or CmdStan's default. */
 export function samplerSettings(c: { adapt_delta?: number; max_treedepth?: number }) {
   return {
