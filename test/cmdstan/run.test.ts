@@ -92,6 +92,8 @@ describe("sample (real CmdStan)", () => {
       refresh: 4000,
       dataFile: data,
       outputDir: path.join(dir, "cpu"),
+      // As a study's chains run: the CPU is read at the progress lines, which only a listener follows.
+      onProgress: () => {},
     });
     expect(r.chainCpu).toHaveLength(2);
     for (const [k, cpu] of r.chainCpu.entries()) {
