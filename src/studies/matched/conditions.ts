@@ -14,7 +14,7 @@
  * `seed + 41976 + 17 (i - 1) + offset` (54321 + 17 (i - 1) + offset at the default seed).
  */
 import type { FlatDesign } from "../../design/flat/types.js";
-import { FIT_SEED_OFFSET } from "../shared/fitSteps.js";
+import { FIT_SEED_OFFSET } from "../common/fitSteps.js";
 
 /** Which of the study's two inference models a condition fits. */
 export type ModelRole = "uncertain" | "risky";

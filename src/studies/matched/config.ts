@@ -30,8 +30,8 @@ import {
 } from "../../pipeline/studyConfig.js";
 import { InputError } from "../../util/errors.js";
 import { projectRoot } from "../../util/projectRoot.js";
-import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
-import { flatSamplerKeys, recoveryCountKeys, samplerFingerprint } from "../shared/recoveryConfig.js";
+import { DEFAULT_RECOVERY_SEED } from "../common/fitSteps.js";
+import { flatSamplerKeys, recoveryCountKeys, samplerFingerprint } from "../common/recoveryConfig.js";
 import { matchedSizeProblems, type ModelRole } from "./conditions.js";
 
 /** The models the original's script hard-codes, by config key. */

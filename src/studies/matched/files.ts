@@ -10,7 +10,7 @@ import { parseFlatCoreTruth, type FlatCoreTruth } from "../../analysis/flatRecov
 import { parseSummaryCsv, type VariableSummaryRow } from "../../analysis/summary.js";
 import { parseDiagnose, type DiagnoseReading } from "../../cmdstan/diagnose.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
-import { iterationDir } from "../shared/fitSteps.js";
+import { iterationDir } from "../common/fitSteps.js";
 import type { MatchedCondition } from "./conditions.js";
 import { conditionFiles } from "./iteration.js";
 

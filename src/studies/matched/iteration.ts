@@ -1,7 +1,7 @@
 /**
  * One iteration of the matched study (docs/matched.md, "Each iteration"): one simulation, then
  * the four conditions' fits of slices of it, side by side on the study's core budget. The steps
- * are the recovery kinds' (../shared/fitSteps.ts); what is the matched study's own is the truth
+ * are the recovery kinds' (../common/fitSteps.ts); what is the matched study's own is the truth
  * (alpha, beta, delta), the four data slices and the files named by condition.
  *
  * Files in `iteration_i/`: true_parameters.json, data_<label>.json, summary_<label>.csv and
@@ -18,8 +18,8 @@ import type { FlatDesign } from "../../design/flat/types.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
-import { fitAndSummarize, iterationDir, oneDraw, RECORD_FILE, simulate } from "../shared/fitSteps.js";
-import { flatCoreTruth } from "../shared/flatTruth.js";
+import { fitAndSummarize, iterationDir, oneDraw, RECORD_FILE, simulate } from "../common/fitSteps.js";
+import { flatCoreTruth } from "../common/flatTruth.js";
 import { conditionData, matchedSeeds, type Choices, type MatchedCondition, type ModelRole } from "./conditions.js";
 import type { MatchedConfig } from "./config.js";
 import { MATCHED_TRACKED, type MatchedModels } from "./modelContract.js";

@@ -26,7 +26,7 @@ import {
   simHyperparameterProblems,
   valuedHyperparameters,
   type WantedOutput,
-} from "../shared/flatModelChecks.js";
+} from "../common/flatModelChecks.js";
 import type { ModelRole } from "./conditions.js";
 import { ROLE_KEYS, type MatchedConfig } from "./config.js";
 

@@ -9,7 +9,7 @@ import type { DiagnoseReading } from "../../cmdstan/diagnose.js";
 import { templateRenderer } from "../../report/templates.js";
 import { codeSpan, markdownTable, oneLine, pandasToString, pyRound, type Column } from "../../report/text.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
-import { diagnosticsView, settingLines } from "../shared/reportParts.js";
+import { diagnosticsView, settingLines } from "../common/reportParts.js";
 import type { AggregateRow } from "./aggregate.js";
 import type { MatchedCondition } from "./conditions.js";
 import type { MatchedFiles } from "./files.js";

@@ -25,7 +25,7 @@ import {
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
 import { InputError } from "../../util/errors.js";
-import { recoveryKeys, resolveRecoveryKeys, simulatorKeys } from "../shared/recoveryConfig.js";
+import { recoveryKeys, resolveRecoveryKeys, simulatorKeys } from "../common/recoveryConfig.js";
 
 /** Iterations per cell of a grid without --iterations (the original grid's default). */
 export const DEFAULT_GRID_ITERATIONS = 10;

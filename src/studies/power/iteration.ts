@@ -22,7 +22,7 @@ import { besideDiagnose } from "../../pipeline/fitFiles.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
-import { fitChains, fitSampler, oneDraw, simulateOnce } from "../shared/sampling.js";
+import { fitChains, fitSampler, oneDraw, simulateOnce } from "../common/sampling.js";
 import { powerSeeds, type PowerConfig } from "./config.js";
 
 /** What every fit of a cell shares. */

@@ -24,7 +24,7 @@ import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
 import { InputError, UserFacingError } from "../../util/errors.js";
 import type { KindStudy, StudyKind } from "../studyKind.js";
 import { POWER_CLI_OPTIONS } from "./cliOptions.js";
-import { modelsFingerprint, samplerFingerprint } from "../shared/recoveryConfig.js";
+import { modelsFingerprint, samplerFingerprint } from "../common/recoveryConfig.js";
 import { parsePowerConfig, portablePowerConfig, powerSeeds, samplerSettings, type PowerConfig } from "./config.js";
 import { powerGrid } from "./grid.js";
 import { iterationDirOf, RECORD_FILE, runPowerIteration, type PowerContext } from "./iteration.js";

@@ -1,6 +1,6 @@
 /**
  * What a power cell needs of its pair of models, checked with `stanc --info` before anything is
- * compiled or sampled (studies/shared/modelData.ts): the inference model outputs the target as a
+ * compiled or sampled (studies/common/modelData.ts): the inference model outputs the target as a
  * scalar and gets every data key it declares from the fit's data (the pseudo-replicated design
  * without the simulator's hyperparameters, the replication, rho_copy and sim_only_keys, plus y);
  * the simulator outputs the target and y and gets every data key it declares from the simulation
@@ -9,7 +9,7 @@
 import type { TrackedVariable } from "../../analysis/trackedParameters.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import type { StudyDesign } from "../../design/studyDesign.js";
-import { checkModelPairData, intKeys } from "../shared/modelData.js";
+import { checkModelPairData, intKeys } from "../common/modelData.js";
 import type { PowerConfig } from "./config.js";
 
 export interface PowerModels {

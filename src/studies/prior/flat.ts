@@ -16,7 +16,7 @@ import {
 import { flatStanData } from "../../design/flat/stanData.js";
 import { flatDesignHash, prepareFlatDesign, writeFlatDesignFile } from "../../pipeline/flatDesignSetup.js";
 import { writeJsonAtomic } from "../../util/atomicWrite.js";
-import { isFlatRecoveryConfig } from "../shared/familyKeys.js";
+import { isFlatRecoveryConfig } from "../common/familyKeys.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
 import { parseFlatPriorConfig, portableFlatPriorConfig, type FlatPriorConfig } from "./flatConfig.js";
 import { problemGroups, summarizeFlatPrior, type ProblemGroup } from "./flatOutputs.js";

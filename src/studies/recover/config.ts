@@ -23,8 +23,8 @@ import {
   type DesignSource,
 } from "../../pipeline/studyConfig.js";
 import { alphaVarKey, checkTrackedNames, extraScalars } from "../hierarchicalTracked.js";
-import { refuseOtherFamilyKeys } from "../shared/familyKeys.js";
-import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
+import { refuseOtherFamilyKeys } from "../common/familyKeys.js";
+import { DEFAULT_RECOVERY_SEED } from "../common/fitSteps.js";
 import {
   portableRecovery,
   recoveryKeys,
@@ -32,9 +32,9 @@ import {
   samplerFingerprint,
   modelsFingerprint,
   simulatorKeys,
-} from "../shared/recoveryConfig.js";
+} from "../common/recoveryConfig.js";
 
-export { DEFAULT_RECOVERY_SEED, FIT_SEED_OFFSET, iterationSeeds } from "../shared/fitSteps.js";
+export { DEFAULT_RECOVERY_SEED, FIT_SEED_OFFSET, iterationSeeds } from "../common/fitSteps.js";
 
 export const recoveryConfigSchema = z
   .object({

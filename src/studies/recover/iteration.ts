@@ -1,6 +1,6 @@
 /**
  * One simulate-and-fit iteration of a hierarchical recovery study (docs/recovery.md, steps 1-7):
- * the steps every recovery kind shares are in ../shared/fitSteps.ts; what is the hierarchical
+ * the steps every recovery kind shares are in ../common/fitSteps.ts; what is the hierarchical
  * family's own is here: the true parameters in the original's record shape, and the fit's data
  * (the design without the simulator's hyperparameters and sim_only_keys, plus y).
  */
@@ -14,11 +14,11 @@ import { fitData, type StudyDesign } from "../../design/studyDesign.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import type { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
-import { oneDraw, runRecoveryIteration } from "../shared/fitSteps.js";
+import { oneDraw, runRecoveryIteration } from "../common/fitSteps.js";
 import type { RecoveryConfig } from "./config.js";
 import { parameterNames, type ModelPair } from "./modelContract.js";
 
-export { iterationDir, RECORD_FILE } from "../shared/fitSteps.js";
+export { iterationDir, RECORD_FILE } from "../common/fitSteps.js";
 
 /** What every iteration of a study shares. */
 export interface IterationContext {

@@ -16,7 +16,7 @@ import type { ModelInfo } from "../../cmdstan/modelInfo.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { trackedVariables, type ParameterNames, type TrackedVariable } from "../../analysis/trackedParameters.js";
 import { simulationData, type StudyDesign } from "../../design/studyDesign.js";
-import { checkModelPairData, intKeys } from "../shared/modelData.js";
+import { checkModelPairData, intKeys } from "../common/modelData.js";
 import type { RecoveryConfig } from "./config.js";
 
 export interface ModelPair {

@@ -17,7 +17,7 @@ import { recoveryRows, type RecoveryIteration, type RecoveryStatistics } from ".
 import { groupParameters, type ParameterNames } from "../../analysis/trackedParameters.js";
 import { writeFileAtomic } from "../../util/atomicWrite.js";
 import { renderPng } from "../../report/figures.js";
-import { figureSpec, rowsByKey as groupRows } from "../shared/recoveryPanels.js";
+import { figureSpec, rowsByKey as groupRows } from "../common/recoveryPanels.js";
 
 export const PLOT_FILES = {
   regression: "regression_recovery.png",

@@ -32,7 +32,7 @@ import {
   type DiagnosticsReading,
   type DiagnosticsView,
   type FailureView,
-} from "../shared/reportParts.js";
+} from "../common/reportParts.js";
 import { truthsLines, type TruthsRecord } from "../faithfulness.js";
 import { comparisonView, type ComparisonView, type PublishedRecovery } from "./reportComparison.js";
 

@@ -16,7 +16,7 @@ import type { StudyDesign } from "../../design/studyDesign.js";
 import { writeRecoveryPlots } from "./plots.js";
 import { plotLinks } from "../../report/text.js";
 import { renderTerminalTables, writeReport, type ReportInput } from "./report.js";
-import { readIterationFiles } from "../shared/iterationFiles.js";
+import { readIterationFiles } from "../common/iterationFiles.js";
 import type { RecoveryConfig } from "./config.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { writeJsonAtomic } from "../../util/atomicWrite.js";

@@ -20,8 +20,8 @@ import {
   resolveBaseKeys,
   type BaseStudyConfig,
 } from "../../pipeline/studyConfig.js";
-import { refuseOtherFamilyKeys } from "../shared/familyKeys.js";
-import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
+import { refuseOtherFamilyKeys } from "../common/familyKeys.js";
+import { DEFAULT_RECOVERY_SEED } from "../common/fitSteps.js";
 import {
   flatSamplerKeys,
   portableRecovery,
@@ -29,7 +29,7 @@ import {
   resolveRecoveryKeys,
   samplerFingerprint,
   modelsFingerprint,
-} from "../shared/recoveryConfig.js";
+} from "../common/recoveryConfig.js";
 import { checkSweepAgainst, sweepKeys, SWEEP_KEY } from "../sweep/config.js";
 
 export const flatRecoveryConfigSchema = z

@@ -1,6 +1,6 @@
 /**
  * One simulate-and-fit iteration of a flat recovery (docs/flat-recovery.md, "Each iteration"):
- * the steps every recovery kind shares are in ../shared/fitSteps.ts; what is the flat family's
+ * the steps every recovery kind shares are in ../common/fitSteps.ts; what is the flat family's
  * own is here: the true parameters in the original's layout (alpha, beta as K rows of D, delta,
  * upsilon, then omega, or kappa and omega), and the fit's data (the design's, the inference
  * model's hyperparameters, y, and z for a risky fit).
@@ -14,8 +14,8 @@ import type { FlatDesign } from "../../design/flat/types.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import type { ReplicateFiles } from "../../pipeline/replicateFiles.js";
 import type { ReplicateEnv } from "../../pipeline/replicates.js";
-import { oneDraw, runRecoveryIteration } from "../shared/fitSteps.js";
-import { flatTruthFromSimulation } from "../shared/flatTruth.js";
+import { oneDraw, runRecoveryIteration } from "../common/fitSteps.js";
+import { flatTruthFromSimulation } from "../common/flatTruth.js";
 import type { FlatRecoveryConfig } from "./config.js";
 import type { FlatModelPair } from "./modelContract.js";
 

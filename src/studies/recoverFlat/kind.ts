@@ -15,12 +15,12 @@ import type { FlatDesign } from "../../design/flat/types.js";
 import { flatDesignHash, prepareFlatDesign, writeFlatDesignFile } from "../../pipeline/flatDesignSetup.js";
 import { formatDuration } from "../../report/text.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
-import { isFlatRecoveryConfig } from "../shared/familyKeys.js";
-import { recoveryReplicates } from "../shared/fitSteps.js";
+import { isFlatRecoveryConfig } from "../common/familyKeys.js";
+import { recoveryReplicates } from "../common/fitSteps.js";
 import type { KindStudy, PrepareContext, StudyKind } from "../studyKind.js";
 import { unpublishedOriginal } from "../faithfulness.js";
-import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
-import { prepareModelPair, flatRunInfo } from "../shared/recoveryConfig.js";
+import { DEFAULT_RECOVERY_SEED } from "../common/fitSteps.js";
+import { prepareModelPair, flatRunInfo } from "../common/recoveryConfig.js";
 import {
   flatRecoveryFingerprint,
   parseFlatRecoveryConfig,

@@ -28,7 +28,7 @@ import {
   simHyperparameterProblems,
   valuedHyperparameters,
   type WantedOutput,
-} from "../shared/flatModelChecks.js";
+} from "../common/flatModelChecks.js";
 import type { FlatRecoveryConfig } from "./config.js";
 
 export interface FlatModelPair {

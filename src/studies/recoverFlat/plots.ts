@@ -28,7 +28,7 @@ import {
   PANEL_SIZE,
   panelSpec,
   rowsByKey,
-} from "../shared/recoveryPanels.js";
+} from "../common/recoveryPanels.js";
 
 const DASHED = { color: "#555555", strokeDash: [5, 4], strokeWidth: 1 };
 const q = (field: string, title: string, extra: object = {}) => ({ field, type: "quantitative", title, ...extra });

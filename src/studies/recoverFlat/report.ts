@@ -24,7 +24,7 @@ import {
   settingsAndHealthText,
   statisticsTable,
   type DiagnosticsReading,
-} from "../shared/reportParts.js";
+} from "../common/reportParts.js";
 
 export interface FlatReportInput {
   /** The run's settings, in the order the report lists them. */

@@ -24,7 +24,7 @@ import {
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { plotLinks } from "../../report/text.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
-import { readIterationFiles } from "../shared/iterationFiles.js";
+import { readIterationFiles } from "../common/iterationFiles.js";
 import { writeFlatRecoveryPlots } from "./plots.js";
 import { renderFlatTerminalTables, summaryTableCsv, writeFlatReport } from "./report.js";
 

@@ -20,8 +20,8 @@ import {
   type BaseStudyConfig,
 } from "../../pipeline/studyConfig.js";
 import { InputError } from "../../util/errors.js";
-import { DEFAULT_RECOVERY_SEED } from "../shared/fitSteps.js";
-import { resolveRecoveryKeys } from "../shared/recoveryConfig.js";
+import { DEFAULT_RECOVERY_SEED } from "../common/fitSteps.js";
+import { resolveRecoveryKeys } from "../common/recoveryConfig.js";
 
 const required = (what: string) => ({ required_error: `is required (${what})` });
 const count = (min: number, what: string) =>

@@ -12,7 +12,7 @@ import type { RecoveryRow } from "../../analysis/recovery.js";
 import type { SizeMetrics } from "../../analysis/sampleSize.js";
 import { writeFigures, type FigureSpec } from "../../report/figures.js";
 import { pyFixed } from "../../report/text.js";
-import { COVERAGE_COLOR, coverageStatus, PANEL_SIZE } from "../shared/recoveryPanels.js";
+import { COVERAGE_COLOR, coverageStatus, PANEL_SIZE } from "../common/recoveryPanels.js";
 
 const q = (field: string, title: string, extra: object = {}) => ({ field, type: "quantitative", title, ...extra });
 

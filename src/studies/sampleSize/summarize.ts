@@ -17,7 +17,7 @@ import type { FlatDesign } from "../../design/flat/types.js";
 import type { ReplicateRecord } from "../../pipeline/records.js";
 import { formatDuration, markdownTable, oneLine, plotLinks } from "../../report/text.js";
 import { writeFileAtomic, writeJsonAtomic } from "../../util/atomicWrite.js";
-import { readIterationFiles } from "../shared/iterationFiles.js";
+import { readIterationFiles } from "../common/iterationFiles.js";
 import type { StudyOutcome } from "../studyKind.js";
 import type { SampleSizeConfig } from "./config.js";
 import { writeCoveragePlots } from "./plots.js";

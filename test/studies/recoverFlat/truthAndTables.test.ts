@@ -14,7 +14,7 @@ import {
 } from "../../../src/analysis/flatRecovery.js";
 import type { RecoveryStatistics } from "../../../src/analysis/recovery.js";
 import { parseStanCsvText } from "../../../src/cmdstan/stanCsv.js";
-import { flatTruthFromSimulation } from "../../../src/studies/shared/flatTruth.js";
+import { flatTruthFromSimulation } from "../../../src/studies/common/flatTruth.js";
 import { summaryTableCsv } from "../../../src/studies/recoverFlat/report.js";
 import { InputError } from "../../../src/util/errors.js";
 import { CSV_FIXTURES } from "../../helpers/cmdstan.js";
