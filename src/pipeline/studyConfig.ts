@@ -275,6 +275,14 @@ export function portableConfig<C extends BaseStudyConfig>(
   return JSON.parse(JSON.stringify({ ...keys, ...derived.put, cmdstan: cmdstanPath }));
 }
 
+/** portableConfig for a config whose warmup was derived (n_mcmc_samples / 2 when absent): written back as n_mcmc_warmup. */
+export function portableWithWarmup<C extends BaseStudyConfig & { warmup: number }>(
+  c: C,
+  cmdstanPath: string,
+): Record<string, unknown> {
+  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
+}
+
 /** All cores of this machine, unless the config says otherwise. */
 export function defaultCores(configured?: number): number {
   return configured ?? os.availableParallelism();

@@ -9,14 +9,7 @@ import { z } from "zod";
 import type { CompiledModel } from "../../cmdstan/compile.js";
 import type { CmdStanInstall } from "../../cmdstan/locate.js";
 import { compileStudyModels } from "../../pipeline/studySetup.js";
-import {
-  numbersByName,
-  portableConfig,
-  posInt,
-  requireFiles,
-  resolveAgainst,
-  type BaseStudyConfig,
-} from "../../pipeline/studyConfig.js";
+import { numbersByName, posInt, requireFiles, resolveAgainst } from "../../pipeline/studyConfig.js";
 import type { PrepareContext } from "../studyKind.js";
 
 /** The counts of a recovery config (per chain), as the original's keys. */
@@ -145,14 +138,6 @@ export function resolveRecoveryKeys(
     ...designFiles,
   });
   return resolved;
-}
-
-/** The config a cluster task rebuilds the study from (the warmup used written as n_mcmc_warmup). */
-export function portableRecovery<C extends BaseStudyConfig & { warmup: number }>(
-  c: C,
-  cmdstanPath: string,
-): Record<string, unknown> {
-  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
 }
 
 /** The fingerprint's first keys (an absent sampler setting is null: CmdStan's default). Keep the order. */

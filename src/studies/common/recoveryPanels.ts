@@ -35,6 +35,42 @@ export const COVERAGE_COLOR = {
   legend: null,
 };
 
+const quantitative = (field: string, title: string, extra: object = {}) => ({
+  field,
+  type: "quantitative",
+  title,
+  ...extra,
+});
+
+/**
+ * Every iteration's 90% interval of one parameter, in order of its true value, with the posterior
+ * mean (tick) and the truth (black); blue covers the truth, red misses.
+ */
+export function intervalsByTruthPanel(title: { text: string; subtitle: string }, rows: RecoveryRow[]): object {
+  const values = [...rows]
+    .sort((a, b) => a.truth - b.truth)
+    .map((r, i) => ({ order: i + 1, truth: r.truth, mean: r.mean, q5: r.q5, q95: r.q95, status: coverageStatus(r) }));
+  const x = quantitative("order", "iterations, by true value", {
+    scale: { domain: [0.5, values.length + 0.5], nice: false },
+    axis: { tickMinStep: 1, format: "d" },
+  });
+  const y = (field: string) => quantitative(field, "value");
+  return {
+    width: PANEL_SIZE * 1.6,
+    height: PANEL_SIZE,
+    title,
+    data: { values },
+    layer: [
+      {
+        mark: { type: "rule", strokeWidth: 2, opacity: 0.7 },
+        encoding: { x, y: y("q5"), y2: { field: "q95" }, color: COVERAGE_COLOR },
+      },
+      { mark: { type: "tick", color: "#1f77b4", thickness: 1.5 }, encoding: { x, y: y("mean") } },
+      { mark: { type: "point", filled: true, size: 18, color: "black" }, encoding: { x, y: y("truth") } },
+    ],
+  };
+}
+
 /** A tracked scalar as a panel names it. */
 export type PanelParameter = Pick<TrackedParameter, "key" | "variable">;
 

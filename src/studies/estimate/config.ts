@@ -11,7 +11,7 @@ import { z } from "zod";
 import {
   baseStudyKeys,
   parseStudyConfig,
-  portableConfig,
+  portableWithWarmup,
   posInt,
   requireFiles,
   resolveAgainst,
@@ -53,7 +53,7 @@ export function parseEstimateConfig(raw: unknown, source: string, baseDir: strin
 }
 
 export function portableEstimateConfig(c: EstimateConfig, cmdstanPath: string): Record<string, unknown> {
-  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
+  return portableWithWarmup(c, cmdstanPath);
 }
 
 /** The fit's settings, as the fingerprint and config_info.json record them (null: CmdStan's default). */

@@ -21,12 +21,12 @@ import {
   posInt,
   type BaseStudyConfig,
   type DesignSource,
+  portableWithWarmup,
 } from "../../pipeline/studyConfig.js";
 import { alphaVarKey, checkTrackedNames, extraScalars } from "../hierarchicalTracked.js";
 import { refuseOtherFamilyKeys } from "../common/familyKeys.js";
 import { DEFAULT_RECOVERY_SEED } from "../common/fitSteps.js";
 import {
-  portableRecovery,
   recoveryKeys,
   resolveRecoveryKeys,
   samplerFingerprint,
@@ -70,7 +70,7 @@ export function parseRecoveryConfig(raw: unknown, source: string, baseDir: strin
 
 /** The config a cluster task rebuilds this study from (see studyConfig.ts). */
 export function portableRecoveryConfig(c: RecoveryConfig, cmdstanPath: string): Record<string, unknown> {
-  return portableRecovery(c, cmdstanPath);
+  return portableWithWarmup(c, cmdstanPath);
 }
 
 /**

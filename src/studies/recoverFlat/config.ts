@@ -19,12 +19,12 @@ import {
   resolveAgainst,
   resolveBaseKeys,
   type BaseStudyConfig,
+  portableWithWarmup,
 } from "../../pipeline/studyConfig.js";
 import { refuseOtherFamilyKeys } from "../common/familyKeys.js";
 import { DEFAULT_RECOVERY_SEED } from "../common/fitSteps.js";
 import {
   flatSamplerKeys,
-  portableRecovery,
   recoveryKeys,
   resolveRecoveryKeys,
   samplerFingerprint,
@@ -81,7 +81,7 @@ export function parseFlatRecoveryConfig(raw: unknown, source: string, baseDir: s
  * this config with their value set, so the grid key is left out (a grid's recipe lists its cells).
  */
 export function portableFlatRecoveryConfig(c: FlatRecoveryConfig, cmdstanPath: string): Record<string, unknown> {
-  const { [SWEEP_KEY]: _grid, ...study } = portableRecovery(c, cmdstanPath);
+  const { [SWEEP_KEY]: _grid, ...study } = portableWithWarmup(c, cmdstanPath);
   return study;
 }
 

@@ -25,6 +25,7 @@ import {
   COVERAGE_COLOR,
   coverageStatus,
   figureSpec,
+  intervalsByTruthPanel,
   PANEL_SIZE,
   panelSpec,
   rowsByKey,
@@ -103,27 +104,8 @@ function betaPanels(rows: RecoveryRow[], tracked: FlatTrackedParameter[], stats:
 
 /** Per delta[k]: every iteration's interval, in order of the true value, with the truth (black). */
 function deltaIntervalPanel(param: FlatTrackedParameter, rows: RecoveryRow[], stats: RecoveryStatistics): object {
-  const values = [...rows]
-    .sort((a, b) => a.truth - b.truth)
-    .map((r, i) => ({ order: i + 1, truth: r.truth, mean: r.mean, q5: r.q5, q95: r.q95, status: coverageStatus(r) }));
-  const x = q("order", "iterations, by true value", {
-    scale: { domain: [0.5, values.length + 0.5], nice: false },
-    axis: { tickMinStep: 1, format: "d" },
-  });
-  return {
-    width: PANEL_SIZE * 1.6,
-    height: PANEL_SIZE,
-    title: { text: param.variable, subtitle: `coverage ${pyFixed(stats[param.key].coverage, 2)}` },
-    data: { values },
-    layer: [
-      {
-        mark: { type: "rule", strokeWidth: 2, opacity: 0.7 },
-        encoding: { x, y: q("q5", "value"), y2: { field: "q95" }, color: COVERAGE_COLOR },
-      },
-      { mark: { type: "tick", color: "#1f77b4", thickness: 1.5 }, encoding: { x, y: q("mean", "value") } },
-      { mark: { type: "point", filled: true, size: 18, color: "black" }, encoding: { x, y: q("truth", "value") } },
-    ],
-  };
+  const subtitle = `coverage ${pyFixed(stats[param.key].coverage, 2)}`;
+  return intervalsByTruthPanel({ text: param.variable, subtitle }, rows);
 }
 
 /** Error of the posterior mean against the true value, for one scalar or a group's elements. */

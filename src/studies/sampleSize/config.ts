@@ -13,7 +13,7 @@ import { z } from "zod";
 import {
   baseStudyKeys,
   parseConfigObject,
-  portableConfig,
+  portableWithWarmup,
   posInt,
   resolveAgainst,
   resolveBaseKeys,
@@ -90,7 +90,7 @@ export function parseSampleSizeConfig(raw: unknown, source: string, baseDir: str
 
 /** The config a cluster task (or a cell of the grid) rebuilds this study from. */
 export function portableSampleSizeConfig(c: SampleSizeConfig, cmdstanPath: string): Record<string, unknown> {
-  return portableConfig(c, cmdstanPath, { drop: ["warmup"], put: { n_mcmc_warmup: c.warmup } });
+  return portableWithWarmup(c, cmdstanPath);
 }
 
 /** A cell's folder, as the original names it: M_10. */

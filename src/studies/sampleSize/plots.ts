@@ -12,37 +12,17 @@ import type { RecoveryRow } from "../../analysis/recovery.js";
 import type { SizeMetrics } from "../../analysis/sampleSize.js";
 import { writeFigures, type FigureSpec } from "../../report/figures.js";
 import { pyFixed } from "../../report/text.js";
-import { COVERAGE_COLOR, coverageStatus, PANEL_SIZE } from "../common/recoveryPanels.js";
+import { intervalsByTruthPanel, PANEL_SIZE } from "../common/recoveryPanels.js";
 
 const q = (field: string, title: string, extra: object = {}) => ({ field, type: "quantitative", title, ...extra });
 
 /** Every iteration's interval of one parameter, by true value; blue covers the truth, red misses. */
 function intervalPanel(param: FlatTrackedParameter, rows: RecoveryRow[], m: SizeMetrics): object {
-  const values = rows
-    .filter((r) => r.key === param.key)
-    .sort((a, b) => a.truth - b.truth)
-    .map((r, i) => ({ order: i + 1, truth: r.truth, mean: r.mean, q5: r.q5, q95: r.q95, status: coverageStatus(r) }));
-  const x = q("order", "iterations, by true value", {
-    scale: { domain: [0.5, values.length + 0.5], nice: false },
-    axis: { tickMinStep: 1, format: "d" },
-  });
-  return {
-    width: PANEL_SIZE * 1.6,
-    height: PANEL_SIZE,
-    title: {
-      text: param.variable,
-      subtitle: `coverage ${pyFixed(m.coverage, 2)}, mean width ${pyFixed(m.ci_width, 3)}`,
-    },
-    data: { values },
-    layer: [
-      {
-        mark: { type: "rule", strokeWidth: 2, opacity: 0.7 },
-        encoding: { x, y: q("q5", "value"), y2: { field: "q95" }, color: COVERAGE_COLOR },
-      },
-      { mark: { type: "tick", color: "#1f77b4", thickness: 1.5 }, encoding: { x, y: q("mean", "value") } },
-      { mark: { type: "point", filled: true, size: 18, color: "black" }, encoding: { x, y: q("truth", "value") } },
-    ],
-  };
+  const subtitle = `coverage ${pyFixed(m.coverage, 2)}, mean width ${pyFixed(m.ci_width, 3)}`;
+  return intervalsByTruthPanel(
+    { text: param.variable, subtitle },
+    rows.filter((r) => r.key === param.key),
+  );
 }
 
 /** M_<M>/<key>_coverage.png for every tracked parameter; returns the files. */
